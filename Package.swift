@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// sigverify: a PostgreSQL-backed batch worker that verifies scanned signatures.
+/// Targets follow the data path: C wrappers → Imaging → Preprocessing → NeuralNet → Verifier → Training,
+/// and JobQueue → Worker; the `sigverify` executable only parses and prints.
+let package = Package(
+    name: "sigverify",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sigverify", targets: ["sigverify"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: C library wrappers (one Swift owner each)
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CLibJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CLibTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: The data path
+        .target(name: "Imaging", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
+        .target(name: "Preprocessing", dependencies: ["Imaging"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
+        .target(name: "Verifier", dependencies: ["NeuralNet"]),
+        .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "sigverify", dependencies: [
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "JobQueue",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // MARK: Tests mirror the modules; JobQueueTests talk to the real PostgreSQL from scripts/pg-start.sh
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet"]),
+        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

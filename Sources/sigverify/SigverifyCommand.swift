@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `sigverify` command line: one small file per subcommand, parsing and printing only.
+@main
+struct SigverifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sigverify",
+        abstract: "Verify scanned handwritten signatures from a PostgreSQL job queue.",
+        subcommands: [InfoCommand.self]
+    )
+}
