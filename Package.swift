@@ -35,11 +35,12 @@ let package = Package(
         ]),
 
         // MARK: Tests mirror the modules; JobQueueTests talk to the real PostgreSQL from scripts/pg-start.sh
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet"]),
-        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
+        .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
+        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Where test fixtures live. Small fixtures are committed under `Tests/Fixtures/`; the full
+/// reference set is `../shared/fixtures/` beside the checkout, present on developer machines and
+/// in CI but not guaranteed on every clone — tests that need it skip with a message when absent.
+public enum FixturePaths {
+    /// The package root (the folder holding Package.swift).
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/TestSupport/FixturePaths.swift
+        return url
+    }()
+
+    /// `Tests/Fixtures/<relative>` — always present.
+    public static func local(_ relative: String) -> URL {
+        packageRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relative)
+    }
+
+    /// `../shared/fixtures/<relative>` if it exists, else nil.
+    public static func shared(_ relative: String) -> URL? {
+        let url = packageRoot.deletingLastPathComponent()
+            .appendingPathComponent("shared/fixtures").appendingPathComponent(relative)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+}
