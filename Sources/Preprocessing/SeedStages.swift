@@ -177,12 +177,14 @@ public enum SeedStages {
         var line = [Float](repeating: 0, count: padded)
         var ring = [Float](repeating: 0, count: blockSize * w)
         var meanRow = [UInt8](repeating: 0, count: w)
-        var rowPointers = [UnsafePointer<Float>?](repeating: nil, count: blockSize)
+        var sums = [Float](repeating: 0, count: w)
+        var rowPointers = [UnsafePointer<Float>](repeating: UnsafePointer(bitPattern: 16)!, count: blockSize)
         image.pixels.withUnsafeBufferPointer { srcBuf in
         kernel.withUnsafeBufferPointer { kBuf in
         line.withUnsafeMutableBufferPointer { lineBuf in
         ring.withUnsafeMutableBufferPointer { ringBuf in
         meanRow.withUnsafeMutableBufferPointer { meanBuf in
+        sums.withUnsafeMutableBufferPointer { sumBuf in
         rowPointers.withUnsafeMutableBufferPointer { rows in
             let src = srcBuf.baseAddress!, k = kBuf.baseAddress!
             let pad = lineBuf.baseAddress!, ringBase = ringBuf.baseAddress!
@@ -191,10 +193,14 @@ public enum SeedStages {
 
             func rowFilter(_ y: Int) {
                 let s = src + y * w
-                for x in 0..<w { pad[radius + x] = Float(s[x]) }
+                let body = pad + radius
+                for x in 0..<w { body[x] = Float(s[x]) }
                 let left = Float(s[0]), right = Float(s[w - 1])
                 for i in 0..<radius { pad[i] = left; pad[radius + w + i] = right }
-                convolveRow(pad, kernel: k, taps: blockSize, into: ringBase + (y % blockSize) * w, width: w)
+                let out = ringBase + (y % blockSize) * w
+                // A literal tap count lets the compiler unroll the default 11-tap kernel fully.
+                if blockSize == 11 { convolveRow(pad, kernel: k, taps: 11, into: out, width: w) }
+                else { convolveRow(pad, kernel: k, taps: blockSize, into: out, width: w) }
             }
 
             for y in 0..<h {
@@ -204,10 +210,14 @@ public enum SeedStages {
                     let r = min(max(y + j - radius, 0), h - 1)
                     rows[j] = UnsafePointer(ringBase + (r % blockSize) * w)
                 }
-                convolveColumns(rows.baseAddress!, kernel: k, radius: radius, width: w, into: mean)
+                if radius == 5 {
+                    convolveColumns(rows.baseAddress!, kernel: k, radius: 5, width: w, sums: sumBuf.baseAddress!, into: mean)
+                } else {
+                    convolveColumns(rows.baseAddress!, kernel: k, radius: radius, width: w, sums: sumBuf.baseAddress!, into: mean)
+                }
                 body(y, UnsafePointer(mean))
             }
-        }}}}}}
+        }}}}}}}
     }
 
     /// Row pass: `out[x] = Σ_k pad[x + k]·kernel[k]` accumulated with FMA for k ascending,
@@ -217,18 +227,18 @@ public enum SeedStages {
                             into out: UnsafeMutablePointer<Float>, width w: Int) {
         let raw = UnsafeRawPointer(pad)
         var x = 0
-        while x + 16 <= w {
+        while x &+ 16 <= w {
             var s0 = SIMD8<Float>(repeating: 0), s1 = SIMD8<Float>(repeating: 0)
             for t in 0..<taps {
                 let kt = SIMD8<Float>(repeating: k[t])
-                let a = raw.loadUnaligned(fromByteOffset: (x + t) * 4, as: SIMD8<Float>.self)
-                let b = raw.loadUnaligned(fromByteOffset: (x + t + 8) * 4, as: SIMD8<Float>.self)
+                let a = raw.loadUnaligned(fromByteOffset: (x &+ t) &* 4, as: SIMD8<Float>.self)
+                let b = raw.loadUnaligned(fromByteOffset: (x &+ t &+ 8) &* 4, as: SIMD8<Float>.self)
                 s0 = s0.addingProduct(a, kt)
                 s1 = s1.addingProduct(b, kt)
             }
-            UnsafeMutableRawPointer(out).storeBytes(of: s0, toByteOffset: x * 4, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(out).storeBytes(of: s1, toByteOffset: (x + 8) * 4, as: SIMD8<Float>.self)
-            x += 16
+            UnsafeMutableRawPointer(out).storeBytes(of: s0, toByteOffset: x &* 4, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out).storeBytes(of: s1, toByteOffset: (x &+ 8) &* 4, as: SIMD8<Float>.self)
+            x &+= 16
         }
         while x < w {
             var s: Float = 0
@@ -238,33 +248,39 @@ public enum SeedStages {
         }
     }
 
-    /// Column pass over `2·radius + 1` row pointers, rounding to 8 bits (half-to-even, saturated).
+    /// Column pass over `2·radius + 1` row pointers into Float sums (`sums`, `w` floats of
+    /// scratch), then rounding to 8 bits half-to-even with saturation.
     @inline(__always)
-    static func convolveColumns(_ rows: UnsafePointer<UnsafePointer<Float>?>, kernel k: UnsafePointer<Float>,
-                                radius: Int, width w: Int, into mean: UnsafeMutablePointer<UInt8>) {
-        let centre = rows[radius]!
+    static func convolveColumns(_ rows: UnsafePointer<UnsafePointer<Float>>, kernel k: UnsafePointer<Float>,
+                                radius: Int, width w: Int, sums: UnsafeMutablePointer<Float>,
+                                into mean: UnsafeMutablePointer<UInt8>) {
+        let centre = UnsafeRawPointer(rows[radius])
+        let out = UnsafeMutableRawPointer(sums)
+        let kc = SIMD8<Float>(repeating: k[radius])
         var x = 0
-        let lo = SIMD8<Float>(repeating: 0), hi = SIMD8<Float>(repeating: 255)
-        while x + 8 <= w {
-            var s = UnsafeRawPointer(centre).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
-                * SIMD8<Float>(repeating: k[radius])
+        while x &+ 8 <= w {
+            let offset = x &* 4
+            var s = centre.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * kc
             for j in 1...radius {
-                let a = UnsafeRawPointer(rows[radius + j]!).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
-                let b = UnsafeRawPointer(rows[radius - j]!).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
-                s = s.addingProduct(a + b, SIMD8<Float>(repeating: k[radius + j]))
+                let a = UnsafeRawPointer(rows[radius &+ j]).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                let b = UnsafeRawPointer(rows[radius &- j]).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                s = s.addingProduct(a + b, SIMD8<Float>(repeating: k[radius &+ j]))
             }
-            let r = s.rounded(.toNearestOrEven).clamped(lowerBound: lo, upperBound: hi)
-            let bytes = SIMD8<UInt8>(truncatingIfNeeded: SIMD8<Int32>(r))
-            UnsafeMutableRawPointer(mean).storeBytes(of: bytes, toByteOffset: x, as: SIMD8<UInt8>.self)
-            x += 8
+            out.storeBytes(of: s, toByteOffset: offset, as: SIMD8<Float>.self)
+            x &+= 8
         }
         while x < w {
-            var s = centre[x] * k[radius]
+            var s = rows[radius][x] * k[radius]
             for j in 1...radius {
-                s = s.addingProduct(rows[radius + j]![x] + rows[radius - j]![x], k[radius + j])
+                s = s.addingProduct(rows[radius + j][x] + rows[radius - j][x], k[radius + j])
             }
-            mean[x] = saturatedByte(s.rounded(.toNearestOrEven))
+            sums[x] = s
             x += 1
+        }
+        // Adding 1.5·2²³ to a value in [0, 255] rounds it half-to-even into the low mantissa bits.
+        for x in 0..<w {
+            let clamped = min(max(sums[x], 0), 255) + 12_582_912
+            mean[x] = UInt8(truncatingIfNeeded: clamped.bitPattern)
         }
     }
 
