@@ -41,12 +41,18 @@ public enum SeedStages {
             bins.withUnsafeMutableBufferPointer { h in
                 guard let s = src.baseAddress, let b = h.baseAddress else { return }
                 var i = 0
-                while i + 4 <= total {
-                    b[Int(s[i])] &+= 1
-                    b[256 + Int(s[i + 1])] &+= 1
-                    b[512 + Int(s[i + 2])] &+= 1
-                    b[768 + Int(s[i + 3])] &+= 1
-                    i += 4
+                let raw = UnsafeRawPointer(s)
+                while i &+ 8 <= total {
+                    let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    b[Int(word & 0xFF)] &+= 1
+                    b[256 &+ Int((word &>> 8) & 0xFF)] &+= 1
+                    b[512 &+ Int((word &>> 16) & 0xFF)] &+= 1
+                    b[768 &+ Int((word &>> 24) & 0xFF)] &+= 1
+                    b[Int((word &>> 32) & 0xFF)] &+= 1
+                    b[256 &+ Int((word &>> 40) & 0xFF)] &+= 1
+                    b[512 &+ Int((word &>> 48) & 0xFF)] &+= 1
+                    b[768 &+ Int(word &>> 56)] &+= 1
+                    i &+= 8
                 }
                 while i < total { b[Int(s[i])] &+= 1; i += 1 }
                 for v in 0..<256 { b[v] = b[v] &+ b[256 + v] &+ b[512 + v] &+ b[768 + v] }
@@ -58,7 +64,7 @@ public enum SeedStages {
     /// Maps every pixel through a 256-entry table.
     public static func applyLookupTable(_ lut: [UInt8], to image: GrayImage) -> GrayImage {
         precondition(lut.count == 256, "a lookup table has 256 entries")
-        var out = [UInt8](repeating: 0, count: image.pixelCount)
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
         image.pixels.withUnsafeBufferPointer { src in
             lut.withUnsafeBufferPointer { table in
                 out.withUnsafeMutableBufferPointer { dst in
@@ -77,7 +83,7 @@ public enum SeedStages {
     public static func gaussianBlur3x3(_ image: GrayImage) -> GrayImage {
         let w = image.width, h = image.height
         guard w > 0, h > 0 else { return image }
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
         var column = [UInt16](repeating: 0, count: w + 2)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
@@ -132,7 +138,7 @@ public enum SeedStages {
     /// `BORDER_REPLICATE`, rounded half-to-even. Exposed as a debug aid (the fixtures carry it
     /// as `adaptive_mean`) so a threshold mismatch can be told apart from a mean mismatch.
     public static func adaptiveMean(_ image: GrayImage, blockSize: Int = 11) -> GrayImage {
-        var out = [UInt8](repeating: 0, count: image.pixelCount)
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
         out.withUnsafeMutableBufferPointer { dstBuf in
             gaussianMeanRows(image, blockSize: blockSize) { y, mean in
                 (dstBuf.baseAddress! + y * image.width).update(from: mean, count: image.width)
@@ -146,7 +152,7 @@ public enum SeedStages {
     public static func adaptiveThreshold(_ image: GrayImage, blockSize: Int = 11, c: Double = 2) -> GrayImage {
         let w = image.width
         let delta = Int32(c.rounded(.down))
-        var out = [UInt8](repeating: 0, count: image.pixelCount)
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
                 gaussianMeanRows(image, blockSize: blockSize) { y, mean in
@@ -300,7 +306,7 @@ public enum SeedStages {
     static func window2x2(_ image: GrayImage, combine: (UInt8, UInt8) -> UInt8) -> GrayImage {
         let w = image.width, h = image.height
         guard w > 0, h > 0 else { return image }
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
         var pairs = [UInt8](repeating: 0, count: 2 * w)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
@@ -343,7 +349,7 @@ public enum SeedStages {
 
         let xs = linearTaps(source: sw, target: width, scale: scaleX, clampPosition: true)
         let ys = linearTaps(source: sh, target: height, scale: scaleY, clampPosition: false)
-        var out = [UInt8](repeating: 0, count: width * height)
+        var out = uninitializedBuffer(UInt8.self, count: width * height)
         var buffers = [Int32](repeating: 0, count: 2 * width)
         image.pixels.withUnsafeBufferPointer { srcBuf in
         out.withUnsafeMutableBufferPointer { dstBuf in
@@ -406,7 +412,7 @@ public enum SeedStages {
     /// OpenCV's `INTER_AREA` fast path for an exact 2× reduction: `(a + b + c + d + 2) >> 2`.
     static func halveByAreaAverage(_ image: GrayImage) -> GrayImage {
         let w = image.width / 2, h = image.height / 2, sw = image.width
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
                 let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
@@ -426,7 +432,7 @@ public enum SeedStages {
 
     /// `Float32(v) / 255` for every pixel, row-major: the H×W×1 (NHWC) network input.
     public static func normalizedFloats(_ image: GrayImage) -> [Float] {
-        var out = [Float](repeating: 0, count: image.pixelCount)
+        var out = uninitializedBuffer(Float.self, count: image.pixelCount)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<src.count { dst[i] = Float(src[i]) / 255 }
@@ -436,6 +442,13 @@ public enum SeedStages {
     }
 
     // MARK: Helpers
+
+    /// An array for a kernel that writes every element: skips zero-filling megabytes that are
+    /// overwritten at once (only for trivial element types).
+    @inline(__always)
+    static func uninitializedBuffer<T: BitwiseCopyable>(_: T.Type, count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
 
     /// OpenCV's `BORDER_REFLECT_101` index (`…c b | a b c d | c b…`); a one-pixel line reflects onto itself.
     @inline(__always)
