@@ -19,6 +19,8 @@ struct CleanParameters: Sendable, Equatable {
     var minComponentAreaMin = 6.0
     /// Margin around the ink's bounding box, as a fraction of the box's longer side.
     var marginFraction = 0.05
+    /// 1: crop to the ink and centre it with the aspect ratio kept; 0: keep the whole page.
+    var cropToInk = 1.0
 
     init() {}
 
@@ -43,6 +45,10 @@ struct CleanParameters: Sendable, Equatable {
         p.minComponentAreaFraction = try value("min_component_area_fraction", p.minComponentAreaFraction, 0...1)
         p.minComponentAreaMin = try value("min_component_area_min", p.minComponentAreaMin, 0...1_000_000)
         p.marginFraction = try value("margin_fraction", p.marginFraction, 0...1)
+        p.cropToInk = try value("crop_to_ink", p.cropToInk, 0...1)
+        guard p.cropToInk == 0 || p.cropToInk == 1 else {
+            throw .unsupportedProfile(name: profileName, version: Self.version, reason: "crop_to_ink must be 0 or 1")
+        }
         self = p
     }
 
@@ -53,7 +59,8 @@ struct CleanParameters: Sendable, Equatable {
          "threshold_min": thresholdMin,
          "min_component_area_fraction": minComponentAreaFraction,
          "min_component_area_min": minComponentAreaMin,
-         "margin_fraction": marginFraction]
+         "margin_fraction": marginFraction,
+         "crop_to_ink": cropToInk]
     }
 }
 
@@ -78,8 +85,9 @@ public enum CleanStages {
         let binarized = threshold(smoothed, atMost: level)
         let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
         let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
-        let cropped = cropToInk(despeckled, marginFraction: p.marginFraction,
-                                aspect: Double(width) / Double(height))
+        let cropped = p.cropToInk == 1
+            ? cropToInk(despeckled, marginFraction: p.marginFraction, aspect: Double(width) / Double(height))
+            : despeckled
         let resized = try resizeArea(cropped, width: width, height: height)
         return [(.gray, gray), (.normalized, normalized), (.binarized, binarized),
                 (.despeckled, despeckled), (.cropped, cropped), (.resized, resized)]
