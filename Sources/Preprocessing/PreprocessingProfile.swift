@@ -108,7 +108,7 @@ public struct PreprocessingProfile: Sendable, Equatable {
     public var stageNames: [PreprocessingStage] {
         switch kind {
         case .seed: return [.gray, .equalized, .blurred, .thresholded, .opened, .resized]
-        case .clean: return [.gray, .normalized, .binarized, .despeckled, .cropped, .resized]
+        case .clean: return [.gray, .normalized, .binarized, .despeckled, .cropped, .thickened, .resized]
         }
     }
 

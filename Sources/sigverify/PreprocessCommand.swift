@@ -13,7 +13,7 @@ struct PreprocessCommand: ParsableCommand {
             Writes DIR/<file name without extension>.png (the final 8-bit network input) for each scan,
             and with --stages also DIR/<stem>.<stage>.png for every stage of the profile
             (seed: gray, equalized, blurred, thresholded, opened, resized;
-             clean: gray, normalized, binarized, despeckled, cropped, resized).
+             clean: gray, normalized, binarized, despeckled, cropped, thickened, resized).
             Errors name the file and the reason; the other files are still processed and the exit
             code is 1 if any file failed.
             """)
