@@ -117,9 +117,7 @@ public struct PreprocessingProfile: Sendable, Equatable {
         let final: GrayImage
         switch kind {
         case .seed(let p):
-            let opened = SeedStages.open2x2(SeedStages.adaptiveThreshold(
-                SeedStages.gaussianBlur3x3(SeedStages.equalizeHistogram(gray)), blockSize: p.blockSize, c: p.c))
-            final = try SeedStages.resizeBilinear(opened, width: width, height: height)
+            final = try SeedPipeline.run(gray, blockSize: p.blockSize, c: p.c, width: width, height: height)
         case .clean(let p):
             final = try CleanStages.run(gray, parameters: p, width: width, height: height).last!.image
         }
