@@ -72,6 +72,13 @@ public struct PreprocessingProfile: Sendable, Equatable {
         }
     }
 
+    /// The profile a model bundle was trained with: its `preprocessing` description, or `seed`
+    /// for bundles written before profiles existed (no description).
+    public static func forBundle(_ description: PreprocessingProfileDescription?) throws(PreprocessingError) -> PreprocessingProfile {
+        guard let description else { return .default }
+        return try PreprocessingProfile(description)
+    }
+
     init(kind: Kind) { self.kind = kind }
 
     /// This profile with some parameters replaced (for experiments and tuning; the result's
