@@ -19,7 +19,8 @@ struct CleanParameters: Sendable, Equatable {
     var minComponentAreaMin = 6.0
     /// Margin around the ink's bounding box, as a fraction of the box's longer side.
     var marginFraction = 0.05
-    /// 1: crop to the ink and centre it with the aspect ratio kept; 0: keep the whole page.
+    /// 1: crop to the ink's bounding box; 0: keep the whole page (both are then fitted with the
+    /// aspect ratio kept and centred).
     var cropToInk = 1.0
     /// Strokes thinner than this many output pixels are thickened before the resize, so a
     /// 300–600 dpi pen line does not fade to grey at 224² (the synthetic training signatures
@@ -71,8 +72,9 @@ struct CleanParameters: Sendable, Equatable {
 }
 
 /// The stages of the `clean` profile: paper is estimated and divided out, one global threshold
-/// separates ink, specks too small to be ink are dropped, and the ink is cropped and centred so
-/// the network sees the signature, not the page. Output polarity matches `seed`: ink is white.
+/// separates ink, specks too small to be ink are dropped, strokes are brought to ~2 output
+/// pixels, and the ink is cropped and centred with its aspect ratio kept so the network sees the
+/// signature, not the page. Output polarity matches `seed`: ink is white.
 public enum CleanStages {
 
     static func run(_ gray: GrayImage, parameters p: CleanParameters, width: Int, height: Int) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
@@ -91,12 +93,10 @@ public enum CleanStages {
         let binarized = threshold(smoothed, atMost: level)
         let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
         let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
-        let cropped = p.cropToInk == 1
-            ? cropToInk(despeckled, marginFraction: p.marginFraction, aspect: Double(width) / Double(height))
-            : despeckled
+        let cropped = p.cropToInk == 1 ? cropToInk(despeckled, marginFraction: p.marginFraction) : despeckled
         let scale = max(Double(cropped.width) / Double(width), Double(cropped.height) / Double(height))
         let thickened = thickenStrokes(cropped, toWidth: p.targetStrokeWidth * scale)
-        let resized = try resizeArea(thickened, width: width, height: height)
+        let resized = try fitCentred(thickened, width: width, height: height)
         return [(.gray, gray), (.normalized, normalized), (.binarized, binarized),
                 (.despeckled, despeckled), (.cropped, cropped), (.thickened, thickened), (.resized, resized)]
     }
@@ -107,14 +107,16 @@ public enum CleanStages {
     /// whatever its tone or shading; ink keeps its contrast relative to the paper around it.
     public static func normalizeBackground(_ gray: GrayImage, window: Int) -> GrayImage {
         let background = boxMean(maxFilter(gray, window: window), window: window)
-        var out = [UInt8](repeating: 0, count: gray.pixelCount)
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: gray.pixelCount)
         gray.pixels.withUnsafeBufferPointer { src in
             background.pixels.withUnsafeBufferPointer { bg in
                 out.withUnsafeMutableBufferPointer { dst in
+                    // (255·g + b/2) / b in Float32: the numerator is exact and IEEE division is
+                    // correctly rounded, so truncation equals the integer quotient (vectorises).
                     for i in 0..<src.count {
-                        let b = UInt32(max(bg[i], 1))
-                        let v = (UInt32(src[i]) &* 255 &+ b / 2) / b
-                        dst[i] = UInt8(truncatingIfNeeded: min(v, 255))
+                        let b = Float(max(bg[i], 1))
+                        let v = (Float(src[i]) * 255 + (b * 0.5).rounded(.down)) / b
+                        dst[i] = UInt8(min(v, 255))
                     }
                 }
             }
@@ -153,7 +155,7 @@ public enum CleanStages {
     static func slidingWindow(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
         let taps = window
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
         var padded = [UInt8](repeating: 0, count: w + 2 * r)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
@@ -178,21 +180,30 @@ public enum CleanStages {
     /// Box mean over a `window`² square with clamped (replicated) borders, rounded to nearest.
     static func boxMean(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
-        var rowSums = [UInt32](repeating: 0, count: w * h)
+        var rowSums = SeedStages.uninitializedBuffer(UInt32.self, count: w * h)
+        var padded = [UInt32](repeating: 0, count: w + 2 * r + 1)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             rowSums.withUnsafeMutableBufferPointer { dstBuf in
-                for y in 0..<h {
-                    let s = srcBuf.baseAddress! + y * w, d = dstBuf.baseAddress! + y * w
-                    var acc: UInt32 = 0
-                    for k in -r...r { acc &+= UInt32(s[min(max(k, 0), w - 1)]) }
-                    for x in 0..<w {
-                        d[x] = acc
-                        acc = acc &+ UInt32(s[min(x + r + 1, w - 1)]) &- UInt32(s[max(x - r, 0)])
+                padded.withUnsafeMutableBufferPointer { padBuf in
+                    let pad = padBuf.baseAddress!
+                    for y in 0..<h {
+                        let s = srcBuf.baseAddress! + y * w, d = dstBuf.baseAddress! + y * w
+                        // Replicated borders, then a running sum without per-pixel clamping.
+                        let left = UInt32(s[0]), right = UInt32(s[w - 1])
+                        for i in 0..<r { pad[i] = left }
+                        for x in 0..<w { pad[r + x] = UInt32(s[x]) }
+                        for i in 0...r { pad[r + w + i] = right }
+                        var acc: UInt32 = 0
+                        for k in 0..<(2 * r + 1) { acc &+= pad[k] }
+                        for x in 0..<w {
+                            d[x] = acc
+                            acc = acc &+ pad[x &+ 2 &* r &+ 1] &- pad[x]
+                        }
                     }
                 }
             }
         }
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
         var acc = [UInt32](repeating: 0, count: w)
         let area = UInt32(window * window)
         rowSums.withUnsafeBufferPointer { sumBuf in
@@ -311,43 +322,59 @@ public enum CleanStages {
         return maxFilter(image, window: grow + 1)
     }
 
-    /// Crops to the bounding box of the ink plus a margin and centres it on a black canvas of
-    /// the target's aspect ratio, so the signature fills the frame with its proportions kept.
-    /// A page without ink gives a 1×1 black canvas (the resize makes it all black).
-    public static func cropToInk(_ image: GrayImage, marginFraction: Double, aspect: Double) -> GrayImage {
+    /// Crops to the bounding box of the ink plus a black margin, so the signature, not the
+    /// page, fills the frame. A page without ink gives a 1×1 black image.
+    public static func cropToInk(_ image: GrayImage, marginFraction: Double) -> GrayImage {
         let w = image.width, h = image.height
         var minX = w, minY = h, maxX = -1, maxY = -1
         image.pixels.withUnsafeBufferPointer { pix in
             for y in 0..<h {
-                let row = y * w
-                for x in 0..<w where pix[row + x] != 0 {
-                    if x < minX { minX = x }
-                    if x > maxX { maxX = x }
-                    if y < minY { minY = y }
-                    if y > maxY { maxY = y }
+                let row = pix.baseAddress! + y * w
+                var first = -1, last = -1
+                for x in 0..<w where row[x] != 0 {
+                    if first < 0 { first = x }
+                    last = x
+                }
+                if first >= 0 {
+                    minX = min(minX, first); maxX = max(maxX, last)
+                    minY = min(minY, y); maxY = y
                 }
             }
         }
         guard maxX >= 0 else { return GrayImage(width: 1, height: 1) }
         let boxW = maxX - minX + 1, boxH = maxY - minY + 1
         let margin = Int((Double(max(boxW, boxH)) * marginFraction).rounded())
-        var canvasW = boxW + 2 * margin, canvasH = boxH + 2 * margin
-        if Double(canvasW) / Double(canvasH) < aspect {
-            canvasW = Int((Double(canvasH) * aspect).rounded(.up))
-        } else {
-            canvasH = Int((Double(canvasW) / aspect).rounded(.up))
-        }
-        var out = [UInt8](repeating: 0, count: canvasW * canvasH)
-        let offX = (canvasW - boxW) / 2, offY = (canvasH - boxH) / 2
+        let outW = boxW + 2 * margin, outH = boxH + 2 * margin
+        var out = [UInt8](repeating: 0, count: outW * outH)
         image.pixels.withUnsafeBufferPointer { pix in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<boxH {
                     let s = pix.baseAddress! + (minY + y) * w + minX
-                    (dst.baseAddress! + (offY + y) * canvasW + offX).update(from: s, count: boxW)
+                    (dst.baseAddress! + (margin + y) * outW + margin).update(from: s, count: boxW)
                 }
             }
         }
-        return GrayImage(width: canvasW, height: canvasH, pixels: out)
+        return GrayImage(width: outW, height: outH, pixels: out)
+    }
+
+    /// Resizes `image` with its aspect ratio kept to fit `width`×`height` and centres it on black:
+    /// the SigNet-style framing, without building a padded full-resolution canvas first.
+    public static func fitCentred(_ image: GrayImage, width: Int, height: Int) throws(PreprocessingError) -> GrayImage {
+        guard image.pixelCount > 0 else { throw .emptyImage }
+        let scale = max(Double(image.width) / Double(width), Double(image.height) / Double(height))
+        let fitW = min(width, max(1, Int((Double(image.width) / scale).rounded())))
+        let fitH = min(height, max(1, Int((Double(image.height) / scale).rounded())))
+        let fitted = try resizeArea(image, width: fitW, height: fitH)
+        var out = [UInt8](repeating: 0, count: width * height)
+        let offX = (width - fitW) / 2, offY = (height - fitH) / 2
+        fitted.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<fitH {
+                    (dst.baseAddress! + (offY + y) * width + offX).update(from: src.baseAddress! + y * fitW, count: fitW)
+                }
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: out)
     }
 
     /// Area-averaging resize: every target pixel is the mean of the source area it covers
