@@ -178,51 +178,39 @@ public enum CleanStages {
     }
 
     /// Box mean over a `window`² square with clamped (replicated) borders, rounded to nearest.
+    /// Running column sums move down the image one row at a time (no full-size temporaries).
     static func boxMean(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
-        var rowSums = SeedStages.uninitializedBuffer(UInt32.self, count: w * h)
-        var padded = [UInt32](repeating: 0, count: w + 2 * r + 1)
-        image.pixels.withUnsafeBufferPointer { srcBuf in
-            rowSums.withUnsafeMutableBufferPointer { dstBuf in
-                padded.withUnsafeMutableBufferPointer { padBuf in
-                    let pad = padBuf.baseAddress!
-                    for y in 0..<h {
-                        let s = srcBuf.baseAddress! + y * w, d = dstBuf.baseAddress! + y * w
-                        // Replicated borders, then a running sum without per-pixel clamping.
-                        let left = UInt32(s[0]), right = UInt32(s[w - 1])
-                        for i in 0..<r { pad[i] = left }
-                        for x in 0..<w { pad[r + x] = UInt32(s[x]) }
-                        for i in 0...r { pad[r + w + i] = right }
-                        var acc: UInt32 = 0
-                        for k in 0..<(2 * r + 1) { acc &+= pad[k] }
-                        for x in 0..<w {
-                            d[x] = acc
-                            acc = acc &+ pad[x &+ 2 &* r &+ 1] &- pad[x]
-                        }
-                    }
-                }
-            }
-        }
         var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
-        var acc = [UInt32](repeating: 0, count: w)
-        let area = UInt32(window * window)
-        rowSums.withUnsafeBufferPointer { sumBuf in
-            out.withUnsafeMutableBufferPointer { dstBuf in
-                acc.withUnsafeMutableBufferPointer { accBuf in
-                    let s = sumBuf.baseAddress!, a = accBuf.baseAddress!
-                    for k in -r...r {
-                        let row = s + min(max(k, 0), h - 1) * w
-                        for x in 0..<w { a[x] &+= row[x] }
-                    }
-                    for y in 0..<h {
-                        let d = dstBuf.baseAddress! + y * w
-                        for x in 0..<w { d[x] = UInt8(truncatingIfNeeded: (a[x] &+ area / 2) / area) }
-                        let add = s + min(y + r + 1, h - 1) * w, sub = s + max(y - r, 0) * w
-                        for x in 0..<w { a[x] = a[x] &+ add[x] &- sub[x] }
-                    }
-                }
+        var columns = [UInt32](repeating: 0, count: w + 2 * r + 1)
+        var sums = [UInt32](repeating: 0, count: w)
+        let area = Float(window * window), half = Float((window * window) / 2)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+        out.withUnsafeMutableBufferPointer { dstBuf in
+        columns.withUnsafeMutableBufferPointer { colBuf in
+        sums.withUnsafeMutableBufferPointer { sumBuf in
+            let src = srcBuf.baseAddress!, col = colBuf.baseAddress! + r, rowSum = sumBuf.baseAddress!
+            for k in -r...r {
+                let row = src + min(max(k, 0), h - 1) * w
+                for x in 0..<w { col[x] &+= UInt32(row[x]) }
             }
-        }
+            for y in 0..<h {
+                // Replicated left/right borders of the column sums, then a running sum.
+                for i in 1...r { col[-i] = col[0]; col[w - 1 + i] = col[w - 1] }
+                col[w + r] = col[w - 1]
+                var acc: UInt32 = 0
+                for k in -r...r { acc &+= col[k] }
+                for x in 0..<w {
+                    rowSum[x] = acc
+                    acc = acc &+ col[x &+ r &+ 1] &- col[x &- r]
+                }
+                // (sum + ⌊area/2⌋) / area in Float32: exact numerator, correctly rounded quotient.
+                let d = dstBuf.baseAddress! + y * w
+                for x in 0..<w { d[x] = UInt8((Float(rowSum[x]) + half) / area) }
+                let add = src + min(y + r + 1, h - 1) * w, sub = src + max(y - r, 0) * w
+                for x in 0..<w { col[x] = col[x] &+ UInt32(add[x]) &- UInt32(sub[x]) }
+            }
+        }}}}
         return GrayImage(width: w, height: h, pixels: out)
     }
 
