@@ -57,8 +57,10 @@ public struct ImageDecoder: Sendable {
             }
             let page = UInt32(options.page)
             return try Self.run(format, limit) { sv_tiff_decode(bytes, bytes.count, UInt64(limit), page, &$0) }
-        case .bmp, .pnm:
-            throw .unsupportedVariant(format: format, detail: "decoder not available")
+        case .bmp:
+            return try BMPDecoder.decode(bytes, maxPixels: limit)
+        case .pnm:
+            return try PNMDecoder.decode(bytes, maxPixels: limit)
         }
     }
 

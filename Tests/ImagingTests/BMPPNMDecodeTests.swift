@@ -1,0 +1,66 @@
+import XCTest
+import Imaging
+import TestSupport
+
+/// BMP and PNM variants (made by Tests/Fixtures/decode/make_bmp_pnm_fixtures.py) against OpenCV's gray output.
+final class BMPPNMDecodeTests: XCTestCase {
+    func checkFolder(_ folder: String, expectedCount: Int) throws {
+        let dir = FixturePaths.local("decode/\(folder)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".png") }.sorted()
+        XCTAssertEqual(names.count, expectedCount)
+        for name in names {
+            if let problem = FixtureDecodeTests.mismatch(input: dir.appendingPathComponent(name),
+                                                         expected: dir.appendingPathComponent(name + ".gray.png")) {
+                XCTFail(problem)
+            }
+        }
+    }
+
+    func testEveryBMPVariantMatchesOpenCV() throws {
+        try checkFolder("bmp", expectedCount: 18)
+    }
+
+    func testEveryPNMVariantMatchesOpenCV() throws {
+        try checkFolder("pnm", expectedCount: 13)
+    }
+
+    func bytes(_ path: String) throws -> [UInt8] {
+        try [UInt8](Data(contentsOf: FixturePaths.local("decode/\(path)")))
+    }
+
+    func testTruncatedFilesAreErrors() throws {
+        for path in ["bmp/rgb24.bmp", "bmp/rle8.bmp", "bmp/rle4.bmp", "bmp/pal4.bmp", "pnm/p6.ppm", "pnm/p2.pgm", "pnm/p1.pbm"] {
+            let full = try bytes(path)
+            for cut in [3, 30, full.count / 2, full.count - 3] {
+                XCTAssertThrowsError(try ImageDecoder().decode(Array(full.prefix(cut))), "\(path) cut at \(cut)") { error in
+                    switch error as? ImagingError {
+                    case .truncated?, .corrupt?, .unsupportedVariant?: break
+                    default: XCTFail("\(path): unexpected \(error)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testOversizedHeadersRefusedBeforeAllocation() throws {
+        var bmp = try bytes("bmp/rgb24.bmp")
+        bmp.replaceSubrange(18..<26, with: [0xA0, 0x86, 0x01, 0x00, 0xA0, 0x86, 0x01, 0x00])  // 100000 × 100000
+        XCTAssertThrowsError(try ImageDecoder().decode(bmp)) { error in
+            XCTAssertEqual(error as? ImagingError, .tooLarge(width: 100_000, height: 100_000, limit: DecodeOptions.defaultMaxPixels))
+        }
+        let pgm = Array("P5\n100000 100000\n255\n".utf8) + [1, 2, 3]
+        XCTAssertThrowsError(try ImageDecoder().decode(pgm)) { error in
+            XCTAssertEqual(error as? ImagingError, .tooLarge(width: 100_000, height: 100_000, limit: DecodeOptions.defaultMaxPixels))
+        }
+    }
+
+    func testMalformedPNMHeader() {
+        XCTAssertThrowsError(try ImageDecoder().decode(Array("P2\n3 x\n255\n".utf8))) { error in
+            guard case .corrupt(.pnm, let detail)? = error as? ImagingError else { return XCTFail("\(error)") }
+            XCTAssertTrue(detail.contains("unexpected character"), detail)
+        }
+        XCTAssertThrowsError(try ImageDecoder().decode(Array("P5\n2 2\n70000\n".utf8))) { error in
+            guard case .corrupt(.pnm, _)? = error as? ImagingError else { return XCTFail("\(error)") }
+        }
+    }
+}
