@@ -6,7 +6,7 @@ import TestSupport
 final class BMPPNMDecodeTests: XCTestCase {
     func checkFolder(_ folder: String, expectedCount: Int) throws {
         let dir = FixturePaths.local("decode/\(folder)")
-        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".png") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".gray.png") }.sorted()
         XCTAssertEqual(names.count, expectedCount)
         for name in names {
             if let problem = FixtureDecodeTests.mismatch(input: dir.appendingPathComponent(name),
@@ -22,6 +22,12 @@ final class BMPPNMDecodeTests: XCTestCase {
 
     func testEveryPNMVariantMatchesOpenCV() throws {
         try checkFolder("pnm", expectedCount: 13)
+    }
+
+    /// The small PNG/JPEG fuzz seeds (Adam7 RGB and 2-bit gray, 16-bit, palette+tRNS, RGBA, bilevel,
+    /// baseline/progressive/gray/CMYK JPEG, EXIF orientation 6) double as decode fixtures.
+    func testFuzzSeedsMatchOpenCV() throws {
+        try checkFolder("fuzz", expectedCount: 12)
     }
 
     func bytes(_ path: String) throws -> [UInt8] {
