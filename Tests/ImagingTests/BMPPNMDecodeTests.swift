@@ -24,10 +24,11 @@ final class BMPPNMDecodeTests: XCTestCase {
         try checkFolder("pnm", expectedCount: 13)
     }
 
-    /// The small PNG/JPEG fuzz seeds (Adam7 RGB and 2-bit gray, 16-bit, palette+tRNS, RGBA, bilevel,
-    /// baseline/progressive/gray/CMYK JPEG, EXIF orientation 6) double as decode fixtures.
+    /// The small PNG/JPEG fuzz seeds (Adam7 RGB and 2-bit gray, 16-bit RGB/RGBA, 2-bit palette, palette and
+    /// gray tRNS, RGBA, bilevel, baseline/4:2:2/restart/progressive/gray/CMYK JPEG, EXIF orientations 2, 4–8
+    /// in JPEG APP1 and PNG eXIf) double as decode fixtures.
     func testFuzzSeedsMatchOpenCV() throws {
-        try checkFolder("fuzz", expectedCount: 12)
+        try checkFolder("fuzz", expectedCount: 23)
     }
 
     func bytes(_ path: String) throws -> [UInt8] {
