@@ -31,6 +31,26 @@ final class BMPPNMDecodeTests: XCTestCase {
         try checkFolder("fuzz", expectedCount: 23)
     }
 
+    /// Edge-case BMPs: the decoder reads exactly the files OpenCV reads (same pixels) and refuses the rest.
+    func testBMPEdgeCasesAgreeWithOpenCV() throws {
+        let dir = FixturePaths.local("decode/bmp_edge")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".gray.png") }.sorted()
+        XCTAssertEqual(names.count, 18)
+        var refused = 0
+        for name in names {
+            let golden = dir.appendingPathComponent(name + ".gray.png")
+            if FileManager.default.fileExists(atPath: golden.path) {
+                if let problem = FixtureDecodeTests.mismatch(input: dir.appendingPathComponent(name), expected: golden) {
+                    XCTFail(problem)
+                }
+            } else {
+                refused += 1
+                XCTAssertThrowsError(try ImageDecoder().decode(contentsOf: dir.appendingPathComponent(name).path), name)
+            }
+        }
+        XCTAssertEqual(refused, 7)
+    }
+
     func bytes(_ path: String) throws -> [UInt8] {
         try [UInt8](Data(contentsOf: FixturePaths.local("decode/\(path)")))
     }
