@@ -31,11 +31,12 @@ final class BMPPNMDecodeTests: XCTestCase {
         try checkFolder("fuzz", expectedCount: 23)
     }
 
-    /// Edge-case BMPs: the decoder reads exactly the files OpenCV reads (same pixels) and refuses the rest.
-    func testBMPEdgeCasesAgreeWithOpenCV() throws {
-        let dir = FixturePaths.local("decode/bmp_edge")
+    /// Edge cases: the decoder reads exactly the files OpenCV reads (same pixels) and refuses the rest
+    /// (those have no golden).
+    func checkEdgeFolder(_ folder: String, files: Int, refused expectedRefusals: Int) throws {
+        let dir = FixturePaths.local("decode/\(folder)")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".gray.png") }.sorted()
-        XCTAssertEqual(names.count, 18)
+        XCTAssertEqual(names.count, files)
         var refused = 0
         for name in names {
             let golden = dir.appendingPathComponent(name + ".gray.png")
@@ -48,7 +49,15 @@ final class BMPPNMDecodeTests: XCTestCase {
                 XCTAssertThrowsError(try ImageDecoder().decode(contentsOf: dir.appendingPathComponent(name).path), name)
             }
         }
-        XCTAssertEqual(refused, 7)
+        XCTAssertEqual(refused, expectedRefusals)
+    }
+
+    func testBMPEdgeCasesAgreeWithOpenCV() throws {
+        try checkEdgeFolder("bmp_edge", files: 18, refused: 7)
+    }
+
+    func testPNMEdgeCasesAgreeWithOpenCV() throws {
+        try checkEdgeFolder("pnm_edge", files: 20, refused: 10)
     }
 
     func bytes(_ path: String) throws -> [UInt8] {
