@@ -2,8 +2,8 @@ import XCTest
 import Imaging
 import TestSupport
 
-/// BMP and PNM variants (made by Tests/Fixtures/decode/make_bmp_pnm_fixtures.py) against OpenCV's gray output.
-final class BMPPNMDecodeTests: XCTestCase {
+/// BMP, PNM and edge-case fixtures (see Tests/Fixtures/decode/README.md) against OpenCV's gray output.
+final class FormatDecodeTests: XCTestCase {
     func checkFolder(_ folder: String, expectedCount: Int) throws {
         let dir = FixturePaths.local("decode/\(folder)")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".gray.png") }.sorted()
@@ -54,6 +54,11 @@ final class BMPPNMDecodeTests: XCTestCase {
 
     func testBMPEdgeCasesAgreeWithOpenCV() throws {
         try checkEdgeFolder("bmp_edge", files: 18, refused: 7)
+    }
+
+    /// Also refuses corrupt_lzw_data.tif, which OpenCV half-decodes despite libtiff's error (deliberate).
+    func testTIFFEdgeCasesAgreeWithOpenCV() throws {
+        try checkEdgeFolder("tiff_edge", files: 13, refused: 6)
     }
 
     func testPNMEdgeCasesAgreeWithOpenCV() throws {
