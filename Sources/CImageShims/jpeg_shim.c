@@ -1,6 +1,6 @@
 /* JPEG through libjpeg-turbo at its defaults (ISLOW IDCT, fancy upsampling), decoded to RGB
  * (or CMYK for 4-component files, converted the way OpenCV's icvCvt_CMYK2BGR does), then
- * BGR2GRAY. Warnings are silent except "premature end of data", which is an error here. */
+ * BGR2GRAY. Warnings are silent except "premature end of data" (file or segment), an error here. */
 #include "include/CImageShims.h"
 #include "shim_internal.h"
 #include <stdio.h>
@@ -28,7 +28,10 @@ static void jpeg_fail(j_common_ptr cinfo, int status) {
 static void jpeg_error_exit_fn(j_common_ptr cinfo) { jpeg_fail(cinfo, SV_CORRUPT); }
 
 static void jpeg_emit_message_fn(j_common_ptr cinfo, int level) {
-    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_fail(cinfo, SV_TRUNCATED);
+    /* Data that ends early — at the end of the input or at a marker inside the entropy-coded
+     * segment — would leave libjpeg's gray fill in the image: fail instead. */
+    if (level < 0 && (cinfo->err->msg_code == JWRN_JPEG_EOF || cinfo->err->msg_code == JWRN_HIT_MARKER))
+        jpeg_fail(cinfo, SV_TRUNCATED);
     if (level < 0) cinfo->err->num_warnings++;
 }
 
@@ -82,27 +85,36 @@ void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_re
     uint32_t width = cinfo.output_width, height = cinfo.output_height;
     size_t channels = (size_t)cinfo.output_components;
     gray = malloc((size_t)width * height);
-    row = malloc((size_t)width * channels);
-    if (!gray || !row) { out->status = SV_NO_MEMORY; sv_set_message(out, "out of memory"); longjmp(guard.jump, 1); }
+    /* Several rows per call: libjpeg-turbo decodes a whole iMCU row at a time anyway. */
+    enum { BATCH = 16 };
+    row = mono ? NULL : malloc((size_t)width * channels * BATCH);
+    if (!gray || (!mono && !row)) { out->status = SV_NO_MEMORY; sv_set_message(out, "out of memory"); longjmp(guard.jump, 1); }
     while (cinfo.output_scanline < height) {
         uint32_t y = cinfo.output_scanline;
-        JSAMPROW target = mono ? (JSAMPROW)(gray + (size_t)y * width) : (JSAMPROW)row;
-        if (jpeg_read_scanlines(&cinfo, &target, 1) != 1) {
+        uint32_t want = height - y < BATCH ? height - y : BATCH;
+        JSAMPROW targets[BATCH];
+        for (uint32_t i = 0; i < want; i++)
+            targets[i] = mono ? (JSAMPROW)(gray + (size_t)(y + i) * width) : (JSAMPROW)(row + (size_t)i * width * channels);
+        JDIMENSION got = jpeg_read_scanlines(&cinfo, targets, want);
+        if (got == 0) {
             out->status = SV_TRUNCATED; sv_set_message(out, "JPEG ended before all scanlines were decoded");
             longjmp(guard.jump, 1);
         }
-        uint8_t *dst = gray + (size_t)y * width;
-        if (cmyk) {
-            const uint8_t *p = row;
-            for (uint32_t x = 0; x < width; x++, p += 4) {
-                int c = p[0], m = p[1], yy = p[2], k = p[3];
-                uint32_t r = (uint32_t)(k - ((255 - c) * k >> 8));
-                uint32_t g = (uint32_t)(k - ((255 - m) * k >> 8));
-                uint32_t b = (uint32_t)(k - ((255 - yy) * k >> 8));
-                dst[x] = (uint8_t)((3735u * b + 19235u * g + 9798u * r + 16384u) >> 15);
+        for (JDIMENSION i = 0; i < got && !mono; i++) {
+            const uint8_t *src = row + (size_t)i * width * channels;
+            uint8_t *dst = gray + (size_t)(y + i) * width;
+            if (cmyk) {
+                const uint8_t *p = src;
+                for (uint32_t x = 0; x < width; x++, p += 4) {
+                    int c = p[0], m = p[1], yy = p[2], k = p[3];
+                    uint32_t r = (uint32_t)(k - ((255 - c) * k >> 8));
+                    uint32_t g = (uint32_t)(k - ((255 - m) * k >> 8));
+                    uint32_t b = (uint32_t)(k - ((255 - yy) * k >> 8));
+                    dst[x] = (uint8_t)((3735u * b + 19235u * g + 9798u * r + 16384u) >> 15);
+                }
+            } else {
+                sv_gray_from_color(src, width, 3, 0, 2, dst);
             }
-        } else if (!mono) {
-            sv_gray_from_color(row, width, 3, 0, 2, dst);
         }
     }
     jpeg_finish_decompress(&cinfo);

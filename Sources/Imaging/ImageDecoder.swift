@@ -51,9 +51,25 @@ public struct ImageDecoder: Sendable {
             return try Self.run(format, limit) { sv_png_decode(bytes, bytes.count, UInt64(limit), &$0) }
         case .jpeg:
             return try Self.run(format, limit) { sv_jpeg_decode(bytes, bytes.count, UInt64(limit), &$0) }
-        case .tiff, .bmp, .pnm:
-            throw .unsupportedVariant(format: format, detail: "decoder not available")
+        case .tiff:
+            guard options.page >= 0, options.page <= Int(UInt32.max) else {
+                throw .pageOutOfRange(page: options.page, pageCount: Self.tiffPageCount(bytes))
+            }
+            let page = UInt32(options.page)
+            return try Self.run(format, limit) { sv_tiff_decode(bytes, bytes.count, UInt64(limit), page, &$0) }
+        case .bmp:
+            return try BMPDecoder.decode(bytes, maxPixels: limit)
+        case .pnm:
+            return try PNMDecoder.decode(bytes, maxPixels: limit)
         }
+    }
+
+    /// Number of pages (image directories) of a TIFF, as libtiff counts them.
+    static func tiffPageCount(_ bytes: [UInt8]) -> Int {
+        var result = sv_result()
+        sv_tiff_decode(bytes, bytes.count, 0, UInt32.max, &result)
+        defer { sv_free(result.pixels) }
+        return Int(result.page_count)
     }
 
     /// Reads the file at `path` and decodes its bytes.

@@ -41,5 +41,8 @@ int sv_png_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height,
 
 void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_result *out);
 
+/* page is 0-based; on SV_PAGE_OUT_OF_RANGE, width holds the page asked for and page_count the total. */
+void sv_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t page, sv_result *out);
+
 
 #endif
