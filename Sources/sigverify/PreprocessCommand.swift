@@ -10,11 +10,12 @@ struct PreprocessCommand: ParsableCommand {
         commandName: "preprocess",
         abstract: "Preprocess scans into the 224×224 images the verifier sees.",
         discussion: """
-            Writes DIR/<file name without extension>.png (the final 8-bit network input) for each scan,
-            and with --stages also DIR/<stem>.<stage>.png for every stage of the profile
-            (seed: gray, equalized, blurred, thresholded, opened, resized;
-             clean: gray, normalized, binarized, despeckled, cropped, thickened, resized).
-            Errors name the file and the reason; the other files are still processed and the exit
+            Writes DIR/<file name without extension>.png (the final 8-bit network input) for each \
+            scan, and with --stages also DIR/<stem>.<stage>.png for every stage of the profile \
+            (seed: gray, equalized, blurred, thresholded, opened, resized; clean: gray, normalized, \
+            binarized, despeckled, cropped, thickened, resized).
+
+            Errors name the file and the reason; the other files are still processed and the exit \
             code is 1 if any file failed.
             """)
 
