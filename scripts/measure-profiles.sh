@@ -33,4 +33,4 @@ for c in "${CANDIDATES[@]}"; do
     .build/release/sigverify preprocess --profile "$profile" "${SETS[@]}" --stages --out "$OUT/$label" "${FILES[@]}" >/dev/null
     LABELS+=("$label=$profile")
 done
-"$VENV/bin/python" scripts/measure_profiles.py "$OUT" "${LABELS[@]}" -- "${FILES[@]}"
+PICTURE=${PICTURE:-$OUT/before-after.png} "$VENV/bin/python" scripts/measure_profiles.py "$OUT" "${LABELS[@]}" -- "${FILES[@]}"
