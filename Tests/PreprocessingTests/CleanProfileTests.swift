@@ -142,4 +142,20 @@ final class CleanProfileTests: XCTestCase {
         XCTAssertEqual(CleanStages.normalizeBackground(GrayImage(width: 3, height: 3, filledWith: 0), window: 15).pixels,
                        [UInt8](repeating: 0, count: 9), "black stays black, no division by zero")
     }
+
+    func testTinyAndDegenerateImages() throws {
+        for (w, h) in [(1, 1), (1, 40), (40, 1), (2, 2), (3, 500)] {
+            var image = GrayImage(width: w, height: h, filledWith: 220)
+            image[w / 2, h / 2] = 10
+            for profile in PreprocessingProfile.all {
+                let out = try profile.run(image)
+                XCTAssertEqual(out.image.width, 224, "\(profile.name) \(w)×\(h)")
+                XCTAssertEqual(out.input.count, 224 * 224)
+            }
+        }
+        XCTAssertThrowsError(try PreprocessingProfile.clean.run(GrayImage(width: 0, height: 0))) { error in
+            XCTAssertEqual(error as? PreprocessingError, .emptyImage)
+        }
+        XCTAssertThrowsError(try PreprocessingProfile.clean.run(GrayImage(width: 5, height: 5), width: 0, height: 5))
+    }
 }
