@@ -13,6 +13,11 @@ struct CleanParameters: Sendable, Equatable {
     var thresholdMax = 200.0
     /// …and at least this one, so a page that is mostly ink still separates strokes.
     var thresholdMin = 64.0
+    /// 0: Otsu's global threshold (clamped as above); 1: Sauvola's local threshold
+    /// `m·(1 + k·(s/128 − 1))` over the background window (measured as a candidate, not chosen).
+    var thresholdMethod = 0.0
+    /// Sauvola's k.
+    var sauvolaK = 0.3
     /// Connected ink components smaller than this fraction of (shorter side)² are speckle.
     var minComponentAreaFraction = 0.0001
     /// Smallest speckle limit in pixels.
@@ -47,6 +52,11 @@ struct CleanParameters: Sendable, Equatable {
         p.backgroundWindowMin = try value("background_window_min", p.backgroundWindowMin, 3...255)
         p.thresholdMax = try value("threshold_max", p.thresholdMax, 0...255)
         p.thresholdMin = try value("threshold_min", p.thresholdMin, 0...255)
+        p.thresholdMethod = try value("threshold_method", p.thresholdMethod, 0...1)
+        guard p.thresholdMethod == 0 || p.thresholdMethod == 1 else {
+            throw .unsupportedProfile(name: profileName, version: Self.version, reason: "threshold_method must be 0 (Otsu) or 1 (Sauvola)")
+        }
+        p.sauvolaK = try value("sauvola_k", p.sauvolaK, 0...1)
         p.minComponentAreaFraction = try value("min_component_area_fraction", p.minComponentAreaFraction, 0...1)
         p.minComponentAreaMin = try value("min_component_area_min", p.minComponentAreaMin, 0...1_000_000)
         p.marginFraction = try value("margin_fraction", p.marginFraction, 0...1)
@@ -63,6 +73,8 @@ struct CleanParameters: Sendable, Equatable {
          "background_window_min": backgroundWindowMin,
          "threshold_max": thresholdMax,
          "threshold_min": thresholdMin,
+         "threshold_method": thresholdMethod,
+         "sauvola_k": sauvolaK,
          "min_component_area_fraction": minComponentAreaFraction,
          "min_component_area_min": minComponentAreaMin,
          "margin_fraction": marginFraction,
@@ -88,9 +100,13 @@ public enum CleanStages {
         window |= 1
         let normalized = normalizeBackground(gray, window: window)
         let smoothed = SeedStages.gaussianBlur3x3(normalized)
-        let otsu = Double(otsuThreshold(SeedStages.histogram(smoothed)))
-        let level = UInt8(min(max(otsu, p.thresholdMin), p.thresholdMax))
-        let binarized = threshold(smoothed, atMost: level)
+        let binarized: GrayImage
+        if p.thresholdMethod == 1 {
+            binarized = sauvola(smoothed, window: window, k: p.sauvolaK, atMost: UInt8(p.thresholdMax))
+        } else {
+            let otsu = Double(otsuThreshold(SeedStages.histogram(smoothed)))
+            binarized = threshold(smoothed, atMost: UInt8(min(max(otsu, p.thresholdMin), p.thresholdMax)))
+        }
         let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
         let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
         let cropped = p.cropToInk == 1 ? cropToInk(despeckled, marginFraction: p.marginFraction) : despeckled
@@ -241,6 +257,51 @@ public enum CleanStages {
         var lut = [UInt8](repeating: 0, count: 256)
         for v in 0...Int(level) { lut[v] = 255 }
         return SeedStages.applyLookupTable(lut, to: image)
+    }
+
+    /// Sauvola's local threshold: ink (255) where `v ≤ m·(1 + k·(s/128 − 1))` with the mean `m`
+    /// and standard deviation `s` over a `window`² square (replicated borders), and `v ≤ cap`.
+    public static func sauvola(_ image: GrayImage, window: Int, k: Double, atMost cap: UInt8) -> GrayImage {
+        let w = image.width, h = image.height, r = window / 2
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
+        var columns = [UInt64](repeating: 0, count: 2 * (w + 2 * r + 1))
+        let area = Double(window * window)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+        out.withUnsafeMutableBufferPointer { dstBuf in
+        columns.withUnsafeMutableBufferPointer { colBuf in
+            let src = srcBuf.baseAddress!
+            let sum = colBuf.baseAddress! + r, squares = sum + (w + 2 * r + 1)
+            for kRow in -r...r {
+                let row = src + min(max(kRow, 0), h - 1) * w
+                for x in 0..<w { let v = UInt64(row[x]); sum[x] &+= v; squares[x] &+= v &* v }
+            }
+            for y in 0..<h {
+                for i in 1...r {
+                    sum[-i] = sum[0]; sum[w - 1 + i] = sum[w - 1]
+                    squares[-i] = squares[0]; squares[w - 1 + i] = squares[w - 1]
+                }
+                sum[w + r] = sum[w - 1]; squares[w + r] = squares[w - 1]
+                var s1: UInt64 = 0, s2: UInt64 = 0
+                for kx in -r...r { s1 &+= sum[kx]; s2 &+= squares[kx] }
+                let srcRow = src + y * w, d = dstBuf.baseAddress! + y * w
+                for x in 0..<w {
+                    let mean = Double(s1) / area
+                    let deviation = (max(Double(s2) / area - mean * mean, 0)).squareRoot()
+                    let t = mean * (1 + k * (deviation / 128 - 1))
+                    let v = srcRow[x]
+                    d[x] = Double(v) <= t && v <= cap ? 255 : 0
+                    s1 = s1 &+ sum[x &+ r &+ 1] &- sum[x &- r]
+                    s2 = s2 &+ squares[x &+ r &+ 1] &- squares[x &- r]
+                }
+                let add = src + min(y + r + 1, h - 1) * w, sub = src + max(y - r, 0) * w
+                for x in 0..<w {
+                    let a = UInt64(add[x]), b = UInt64(sub[x])
+                    sum[x] = sum[x] &+ a &- b
+                    squares[x] = squares[x] &+ a &* a &- b &* b
+                }
+            }
+        }}}
+        return GrayImage(width: w, height: h, pixels: out)
     }
 
     /// Drops 8-connected ink components (non-zero pixels) with fewer than `minimumArea` pixels.

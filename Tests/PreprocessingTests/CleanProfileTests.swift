@@ -158,4 +158,14 @@ final class CleanProfileTests: XCTestCase {
         }
         XCTAssertThrowsError(try PreprocessingProfile.clean.run(GrayImage(width: 5, height: 5), width: 0, height: 5))
     }
+
+    func testSauvolaCandidateMarksStrokesNotPaper() throws {
+        let sauvola = try PreprocessingProfile.clean.with(parameters: ["threshold_method": 1])
+        let (image, mask) = Self.signature(on: Self.paper(width: 600, height: 300))
+        let binarized = try XCTUnwrap(sauvola.stages(image).first { $0.stage == .binarized }?.image)
+        let kept = zip(mask, binarized.pixels).filter { $0.0 && $0.1 != 0 }.count
+        XCTAssertGreaterThanOrEqual(Double(kept) / Double(mask.filter { $0 }.count), 0.95)
+        XCTAssert(try sauvola.run(Self.paper(width: 600, height: 300, seed: 3)).input.allSatisfy { $0 == 0 })
+        XCTAssertThrowsError(try PreprocessingProfile.clean.with(parameters: ["threshold_method": 2]))
+    }
 }
