@@ -72,13 +72,17 @@ struct PreprocessCommand: ParsableCommand {
                 }
                 usedStems[stem] = scan
                 let gray = try decoder.decode(contentsOf: scan)
+                let final: GrayImage
                 if stages {
-                    for (stage, image) in try chosen.stages(gray, width: size, height: size) {
+                    let all = try chosen.stages(gray, width: size, height: size)
+                    for (stage, image) in all {
                         try write(image, to: outDir.appendingPathComponent("\(stem).\(stage.rawValue).png"))
                     }
+                    final = all[all.count - 1].image
+                } else {
+                    final = try chosen.run(gray, width: size, height: size).image
                 }
-                let result = try chosen.run(gray, width: size, height: size)
-                try write(result.image, to: outDir.appendingPathComponent("\(stem).png"))
+                try write(final, to: outDir.appendingPathComponent("\(stem).png"))
                 print(outDir.appendingPathComponent("\(stem).png").path)
             } catch {
                 failures += 1
