@@ -132,12 +132,19 @@ public enum CleanStages {
                     for i in 0..<src.count {
                         let b = Float(max(bg[i], 1))
                         let v = (Float(src[i]) * 255 + (b * 0.5).rounded(.down)) / b
-                        dst[i] = UInt8(min(v, 255))
+                        dst[i] = truncatedByte(min(v, 255))
                     }
                 }
             }
         }
         return GrayImage(width: gray.width, height: gray.height, pixels: out)
+    }
+
+    /// ⌊v⌋ for v in [0, 255] without the trapping conversion (which blocks vectorisation):
+    /// adding 2²³ to an integral Float puts it in the low mantissa bits.
+    @inline(__always)
+    static func truncatedByte(_ v: Float) -> UInt8 {
+        UInt8(truncatingIfNeeded: (v.rounded(.down) + 8_388_608).bitPattern)
     }
 
     /// Separable max filter with a `window`-wide square, clamped at the borders. An even window
@@ -222,7 +229,7 @@ public enum CleanStages {
                 }
                 // (sum + ⌊area/2⌋) / area in Float32: exact numerator, correctly rounded quotient.
                 let d = dstBuf.baseAddress! + y * w
-                for x in 0..<w { d[x] = UInt8((Float(rowSum[x]) + half) / area) }
+                for x in 0..<w { d[x] = truncatedByte((Float(rowSum[x]) + half) / area) }
                 let add = src + min(y + r + 1, h - 1) * w, sub = src + max(y - r, 0) * w
                 for x in 0..<w { col[x] = col[x] &+ UInt32(add[x]) &- UInt32(sub[x]) }
             }
