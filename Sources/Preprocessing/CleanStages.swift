@@ -321,7 +321,17 @@ public enum CleanStages {
         var component = [Int32]()
         out.withUnsafeMutableBufferPointer { pix in
             visited.withUnsafeMutableBufferPointer { seen in
-                for start in 0..<(w * h) where pix[start] != 0 && !seen[start] {
+                let count = w * h
+                let raw = UnsafeRawPointer(pix.baseAddress!)
+                var start = 0
+                while start < count {
+                    // Paper is mostly black here: skip eight empty pixels at a time.
+                    if start &+ 8 <= count && raw.loadUnaligned(fromByteOffset: start, as: UInt64.self) == 0 {
+                        start &+= 8
+                        continue
+                    }
+                    defer { start &+= 1 }
+                    if pix[start] == 0 || seen[start] { continue }
                     stack.removeAll(keepingCapacity: true)
                     component.removeAll(keepingCapacity: true)
                     stack.append(Int32(start))
