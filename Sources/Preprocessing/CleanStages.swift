@@ -19,6 +19,13 @@ struct CleanParameters: Sendable, Equatable {
     var minComponentAreaMin = 6.0
     /// Margin around the ink's bounding box, as a fraction of the box's longer side.
     var marginFraction = 0.05
+    /// 1: crop to the ink's bounding box; 0: keep the whole page (both are then fitted with the
+    /// aspect ratio kept and centred).
+    var cropToInk = 1.0
+    /// Strokes thinner than this many output pixels are thickened before the resize, so a
+    /// 300–600 dpi pen line does not fade to grey at 224² (the synthetic training signatures
+    /// are drawn ~2 px wide at the output resolution, SPEC.md §4). 0 disables.
+    var targetStrokeWidth = 2.0
 
     init() {}
 
@@ -43,6 +50,11 @@ struct CleanParameters: Sendable, Equatable {
         p.minComponentAreaFraction = try value("min_component_area_fraction", p.minComponentAreaFraction, 0...1)
         p.minComponentAreaMin = try value("min_component_area_min", p.minComponentAreaMin, 0...1_000_000)
         p.marginFraction = try value("margin_fraction", p.marginFraction, 0...1)
+        p.cropToInk = try value("crop_to_ink", p.cropToInk, 0...1)
+        p.targetStrokeWidth = try value("target_stroke_width", p.targetStrokeWidth, 0...32)
+        guard p.cropToInk == 0 || p.cropToInk == 1 else {
+            throw .unsupportedProfile(name: profileName, version: Self.version, reason: "crop_to_ink must be 0 or 1")
+        }
         self = p
     }
 
@@ -53,13 +65,16 @@ struct CleanParameters: Sendable, Equatable {
          "threshold_min": thresholdMin,
          "min_component_area_fraction": minComponentAreaFraction,
          "min_component_area_min": minComponentAreaMin,
-         "margin_fraction": marginFraction]
+         "margin_fraction": marginFraction,
+         "crop_to_ink": cropToInk,
+         "target_stroke_width": targetStrokeWidth]
     }
 }
 
 /// The stages of the `clean` profile: paper is estimated and divided out, one global threshold
-/// separates ink, specks too small to be ink are dropped, and the ink is cropped and centred so
-/// the network sees the signature, not the page. Output polarity matches `seed`: ink is white.
+/// separates ink, specks too small to be ink are dropped, strokes are brought to ~2 output
+/// pixels, and the ink is cropped and centred with its aspect ratio kept so the network sees the
+/// signature, not the page. Output polarity matches `seed`: ink is white.
 public enum CleanStages {
 
     static func run(_ gray: GrayImage, parameters p: CleanParameters, width: Int, height: Int) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
@@ -78,11 +93,12 @@ public enum CleanStages {
         let binarized = threshold(smoothed, atMost: level)
         let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
         let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
-        let cropped = cropToInk(despeckled, marginFraction: p.marginFraction,
-                                aspect: Double(width) / Double(height))
-        let resized = try resizeArea(cropped, width: width, height: height)
+        let cropped = p.cropToInk == 1 ? cropToInk(despeckled, marginFraction: p.marginFraction) : despeckled
+        let scale = max(Double(cropped.width) / Double(width), Double(cropped.height) / Double(height))
+        let thickened = thickenStrokes(cropped, toWidth: p.targetStrokeWidth * scale)
+        let resized = try fitCentred(thickened, width: width, height: height)
         return [(.gray, gray), (.normalized, normalized), (.binarized, binarized),
-                (.despeckled, despeckled), (.cropped, cropped), (.resized, resized)]
+                (.despeckled, despeckled), (.cropped, cropped), (.thickened, thickened), (.resized, resized)]
     }
 
     /// Divides out the paper: the background is the brightest value within `window` (a
@@ -91,14 +107,16 @@ public enum CleanStages {
     /// whatever its tone or shading; ink keeps its contrast relative to the paper around it.
     public static func normalizeBackground(_ gray: GrayImage, window: Int) -> GrayImage {
         let background = boxMean(maxFilter(gray, window: window), window: window)
-        var out = [UInt8](repeating: 0, count: gray.pixelCount)
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: gray.pixelCount)
         gray.pixels.withUnsafeBufferPointer { src in
             background.pixels.withUnsafeBufferPointer { bg in
                 out.withUnsafeMutableBufferPointer { dst in
+                    // (255·g + b/2) / b in Float32: the numerator is exact and IEEE division is
+                    // correctly rounded, so truncation equals the integer quotient (vectorises).
                     for i in 0..<src.count {
-                        let b = UInt32(max(bg[i], 1))
-                        let v = (UInt32(src[i]) &* 255 &+ b / 2) / b
-                        dst[i] = UInt8(truncatingIfNeeded: min(v, 255))
+                        let b = Float(max(bg[i], 1))
+                        let v = (Float(src[i]) * 255 + (b * 0.5).rounded(.down)) / b
+                        dst[i] = UInt8(min(v, 255))
                     }
                 }
             }
@@ -106,16 +124,38 @@ public enum CleanStages {
         return GrayImage(width: gray.width, height: gray.height, pixels: out)
     }
 
-    /// Separable max filter with a `window`-wide square, clamped at the borders.
+    /// Separable max filter with a `window`-wide square, clamped at the borders. An even window
+    /// reaches one pixel further before the centre than after it.
     public static func maxFilter(_ image: GrayImage, window: Int) -> GrayImage {
-        slidingWindow(transposed(slidingWindow(image, window: window)), window: window).transposedBack()
+        verticalMax(slidingWindow(image, window: window), window: window)
     }
 
-    /// Horizontal running max over `window` pixels centred on each pixel (border pixels see
+    /// Vertical running max over `window` rows (whole rows at a time, so the inner loop runs
+    /// over contiguous bytes).
+    static func verticalMax(_ image: GrayImage, window: Int) -> GrayImage {
+        let w = image.width, h = image.height, r = window / 2
+        var out = image.pixels
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                let src = srcBuf.baseAddress!
+                for y in 0..<h {
+                    let d = dstBuf.baseAddress! + y * w
+                    for row in max(0, y - r)..<min(h, y - r + window) where row != y {
+                        let s = src + row * w
+                        for x in 0..<w { d[x] = max(d[x], s[x]) }
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// Horizontal running max over `window` pixels around each pixel (border pixels see
     /// only the part of the window inside the image).
     static func slidingWindow(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
-        var out = [UInt8](repeating: 0, count: w * h)
+        let taps = window
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
         var padded = [UInt8](repeating: 0, count: w + 2 * r)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
@@ -126,7 +166,7 @@ public enum CleanStages {
                         // Zero padding is neutral for a max of unsigned values.
                         (pad + r).update(from: s, count: w)
                         d.update(from: pad, count: w)
-                        for k in 1..<(2 * r + 1) {
+                        for k in 1..<taps {
                             let p = pad + k
                             for x in 0..<w { d[x] = max(d[x], p[x]) }
                         }
@@ -138,42 +178,39 @@ public enum CleanStages {
     }
 
     /// Box mean over a `window`² square with clamped (replicated) borders, rounded to nearest.
+    /// Running column sums move down the image one row at a time (no full-size temporaries).
     static func boxMean(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
-        var rowSums = [UInt32](repeating: 0, count: w * h)
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
+        var columns = [UInt32](repeating: 0, count: w + 2 * r + 1)
+        var sums = [UInt32](repeating: 0, count: w)
+        let area = Float(window * window), half = Float((window * window) / 2)
         image.pixels.withUnsafeBufferPointer { srcBuf in
-            rowSums.withUnsafeMutableBufferPointer { dstBuf in
-                for y in 0..<h {
-                    let s = srcBuf.baseAddress! + y * w, d = dstBuf.baseAddress! + y * w
-                    var acc: UInt32 = 0
-                    for k in -r...r { acc &+= UInt32(s[min(max(k, 0), w - 1)]) }
-                    for x in 0..<w {
-                        d[x] = acc
-                        acc = acc &+ UInt32(s[min(x + r + 1, w - 1)]) &- UInt32(s[max(x - r, 0)])
-                    }
-                }
+        out.withUnsafeMutableBufferPointer { dstBuf in
+        columns.withUnsafeMutableBufferPointer { colBuf in
+        sums.withUnsafeMutableBufferPointer { sumBuf in
+            let src = srcBuf.baseAddress!, col = colBuf.baseAddress! + r, rowSum = sumBuf.baseAddress!
+            for k in -r...r {
+                let row = src + min(max(k, 0), h - 1) * w
+                for x in 0..<w { col[x] &+= UInt32(row[x]) }
             }
-        }
-        var out = [UInt8](repeating: 0, count: w * h)
-        var acc = [UInt32](repeating: 0, count: w)
-        let area = UInt32(window * window)
-        rowSums.withUnsafeBufferPointer { sumBuf in
-            out.withUnsafeMutableBufferPointer { dstBuf in
-                acc.withUnsafeMutableBufferPointer { accBuf in
-                    let s = sumBuf.baseAddress!, a = accBuf.baseAddress!
-                    for k in -r...r {
-                        let row = s + min(max(k, 0), h - 1) * w
-                        for x in 0..<w { a[x] &+= row[x] }
-                    }
-                    for y in 0..<h {
-                        let d = dstBuf.baseAddress! + y * w
-                        for x in 0..<w { d[x] = UInt8(truncatingIfNeeded: (a[x] &+ area / 2) / area) }
-                        let add = s + min(y + r + 1, h - 1) * w, sub = s + max(y - r, 0) * w
-                        for x in 0..<w { a[x] = a[x] &+ add[x] &- sub[x] }
-                    }
+            for y in 0..<h {
+                // Replicated left/right borders of the column sums, then a running sum.
+                for i in 1...r { col[-i] = col[0]; col[w - 1 + i] = col[w - 1] }
+                col[w + r] = col[w - 1]
+                var acc: UInt32 = 0
+                for k in -r...r { acc &+= col[k] }
+                for x in 0..<w {
+                    rowSum[x] = acc
+                    acc = acc &+ col[x &+ r &+ 1] &- col[x &- r]
                 }
+                // (sum + ⌊area/2⌋) / area in Float32: exact numerator, correctly rounded quotient.
+                let d = dstBuf.baseAddress! + y * w
+                for x in 0..<w { d[x] = UInt8((Float(rowSum[x]) + half) / area) }
+                let add = src + min(y + r + 1, h - 1) * w, sub = src + max(y - r, 0) * w
+                for x in 0..<w { col[x] = col[x] &+ UInt32(add[x]) &- UInt32(sub[x]) }
             }
-        }
+        }}}}
         return GrayImage(width: w, height: h, pixels: out)
     }
 
@@ -245,43 +282,87 @@ public enum CleanStages {
         return GrayImage(width: w, height: h, pixels: out)
     }
 
-    /// Crops to the bounding box of the ink plus a margin and centres it on a black canvas of
-    /// the target's aspect ratio, so the signature fills the frame with its proportions kept.
-    /// A page without ink gives a 1×1 black canvas (the resize makes it all black).
-    public static func cropToInk(_ image: GrayImage, marginFraction: Double, aspect: Double) -> GrayImage {
+    /// Mean stroke width of binary ink, estimated as 2·area / boundary length (exact for long
+    /// straight strokes; boundary pixels are ink pixels with a 4-neighbour that is not ink).
+    public static func strokeWidth(_ image: GrayImage) -> Double {
+        let w = image.width, h = image.height
+        var area = 0, boundary = 0
+        image.pixels.withUnsafeBufferPointer { p in
+            for y in 0..<h {
+                for x in 0..<w where p[y * w + x] != 0 {
+                    area += 1
+                    let edge = x == 0 || x == w - 1 || y == 0 || y == h - 1
+                        || p[y * w + x - 1] == 0 || p[y * w + x + 1] == 0
+                        || p[(y - 1) * w + x] == 0 || p[(y + 1) * w + x] == 0
+                    if edge { boundary += 1 }
+                }
+            }
+        }
+        return boundary == 0 ? 0 : 2 * Double(area) / Double(boundary)
+    }
+
+    /// Dilates binary ink with a square so strokes reach about `targetWidth` pixels; never thins.
+    public static func thickenStrokes(_ image: GrayImage, toWidth targetWidth: Double) -> GrayImage {
+        let current = strokeWidth(image)
+        guard current > 0, targetWidth > current else { return image }
+        let grow = Int((targetWidth - current).rounded())
+        guard grow >= 1 else { return image }
+        return maxFilter(image, window: grow + 1)
+    }
+
+    /// Crops to the bounding box of the ink plus a black margin, so the signature, not the
+    /// page, fills the frame. A page without ink gives a 1×1 black image.
+    public static func cropToInk(_ image: GrayImage, marginFraction: Double) -> GrayImage {
         let w = image.width, h = image.height
         var minX = w, minY = h, maxX = -1, maxY = -1
         image.pixels.withUnsafeBufferPointer { pix in
             for y in 0..<h {
-                let row = y * w
-                for x in 0..<w where pix[row + x] != 0 {
-                    if x < minX { minX = x }
-                    if x > maxX { maxX = x }
-                    if y < minY { minY = y }
-                    if y > maxY { maxY = y }
+                let row = pix.baseAddress! + y * w
+                var first = -1, last = -1
+                for x in 0..<w where row[x] != 0 {
+                    if first < 0 { first = x }
+                    last = x
+                }
+                if first >= 0 {
+                    minX = min(minX, first); maxX = max(maxX, last)
+                    minY = min(minY, y); maxY = y
                 }
             }
         }
         guard maxX >= 0 else { return GrayImage(width: 1, height: 1) }
         let boxW = maxX - minX + 1, boxH = maxY - minY + 1
         let margin = Int((Double(max(boxW, boxH)) * marginFraction).rounded())
-        var canvasW = boxW + 2 * margin, canvasH = boxH + 2 * margin
-        if Double(canvasW) / Double(canvasH) < aspect {
-            canvasW = Int((Double(canvasH) * aspect).rounded(.up))
-        } else {
-            canvasH = Int((Double(canvasW) / aspect).rounded(.up))
-        }
-        var out = [UInt8](repeating: 0, count: canvasW * canvasH)
-        let offX = (canvasW - boxW) / 2, offY = (canvasH - boxH) / 2
+        let outW = boxW + 2 * margin, outH = boxH + 2 * margin
+        var out = [UInt8](repeating: 0, count: outW * outH)
         image.pixels.withUnsafeBufferPointer { pix in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<boxH {
                     let s = pix.baseAddress! + (minY + y) * w + minX
-                    (dst.baseAddress! + (offY + y) * canvasW + offX).update(from: s, count: boxW)
+                    (dst.baseAddress! + (margin + y) * outW + margin).update(from: s, count: boxW)
                 }
             }
         }
-        return GrayImage(width: canvasW, height: canvasH, pixels: out)
+        return GrayImage(width: outW, height: outH, pixels: out)
+    }
+
+    /// Resizes `image` with its aspect ratio kept to fit `width`×`height` and centres it on black:
+    /// the SigNet-style framing, without building a padded full-resolution canvas first.
+    public static func fitCentred(_ image: GrayImage, width: Int, height: Int) throws(PreprocessingError) -> GrayImage {
+        guard image.pixelCount > 0 else { throw .emptyImage }
+        let scale = max(Double(image.width) / Double(width), Double(image.height) / Double(height))
+        let fitW = min(width, max(1, Int((Double(image.width) / scale).rounded())))
+        let fitH = min(height, max(1, Int((Double(image.height) / scale).rounded())))
+        let fitted = try resizeArea(image, width: fitW, height: fitH)
+        var out = [UInt8](repeating: 0, count: width * height)
+        let offX = (width - fitW) / 2, offY = (height - fitH) / 2
+        fitted.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<fitH {
+                    (dst.baseAddress! + (offY + y) * width + offX).update(from: src.baseAddress! + y * fitW, count: fitW)
+                }
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: out)
     }
 
     /// Area-averaging resize: every target pixel is the mean of the source area it covers
@@ -295,22 +376,34 @@ public enum CleanStages {
         let xTaps = areaTaps(source: image.width, target: width)
         let yTaps = areaTaps(source: image.height, target: height)
         let sw = image.width
-        // Horizontal pass into Float rows, then vertical accumulation.
-        var rows = [Float](repeating: 0, count: width * image.height)
+        // Vertical pass first (whole contiguous rows, vectorised) down to `height` rows, then
+        // the horizontal pass on those few rows only.
+        var rows = [Float](repeating: 0, count: sw * height)
+        var row = [Float](repeating: 0, count: sw)
         image.pixels.withUnsafeBufferPointer { src in
             rows.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<image.height {
-                    let s = src.baseAddress! + y * sw, d = dst.baseAddress! + y * width
-                    for tap in xTaps { d[tap.target] += Float(s[tap.source]) * tap.weight }
+                row.withUnsafeMutableBufferPointer { rowBuf in
+                    let r = rowBuf.baseAddress!
+                    var converted = -1
+                    for tap in yTaps {
+                        if tap.source != converted {
+                            let s = src.baseAddress! + tap.source * sw
+                            for x in 0..<sw { r[x] = Float(s[x]) }
+                            converted = tap.source
+                        }
+                        let d = dst.baseAddress! + tap.target * sw
+                        let weight = tap.weight
+                        for x in 0..<sw { d[x] += r[x] * weight }
+                    }
                 }
             }
         }
         var acc = [Float](repeating: 0, count: width * height)
         rows.withUnsafeBufferPointer { src in
             acc.withUnsafeMutableBufferPointer { dst in
-                for tap in yTaps {
-                    let s = src.baseAddress! + tap.source * width, d = dst.baseAddress! + tap.target * width
-                    for x in 0..<width { d[x] += s[x] * tap.weight }
+                for y in 0..<height {
+                    let s = src.baseAddress! + y * sw, d = dst.baseAddress! + y * width
+                    for tap in xTaps { d[tap.target] += s[tap.source] * tap.weight }
                 }
             }
         }
@@ -334,21 +427,4 @@ public enum CleanStages {
         }
         return taps
     }
-}
-
-private func transposed(_ image: GrayImage) -> GrayImage {
-    let w = image.width, h = image.height
-    var out = [UInt8](repeating: 0, count: w * h)
-    image.pixels.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-            for y in 0..<h {
-                for x in 0..<w { dst[x * h + y] = src[y * w + x] }
-            }
-        }
-    }
-    return GrayImage(width: h, height: w, pixels: out)
-}
-
-private extension GrayImage {
-    func transposedBack() -> GrayImage { transposed(self) }
 }
