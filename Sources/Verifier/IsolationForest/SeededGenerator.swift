@@ -1,0 +1,28 @@
+/// A small, fast, seedable random number generator (SplitMix64), so that fitting the
+/// IsolationForest is reproducible from a seed on every platform. Bit-compatibility with
+/// NumPy's generator is not a goal; scikit-learn's *sampling semantics* are.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A Double uniform in [0, 1) with 53 random bits.
+    public mutating func nextUnitDouble() -> Double {
+        Double(next() >> 11) * 0x1.0p-53
+    }
+
+    /// An integer uniform in 0..<bound (bound > 0), without modulo bias.
+    public mutating func nextIndex(below bound: Int) -> Int {
+        Int(next(upperBound: UInt64(bound)))
+    }
+}
