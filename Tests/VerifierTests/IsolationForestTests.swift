@@ -80,7 +80,7 @@ final class IsolationForestTests: XCTestCase {
         func cloud(_ n: Int, scale: Double, center: Double) -> [Float] {
             (0..<(n * 4)).map { _ in
                 // Sum of uniforms: bell-shaped, bounded.
-                let u = (0..<4).reduce(0.0) { acc, _ in acc + rng.nextUnitDouble() } - 2
+                let u = (0..<4).reduce(0.0) { acc, _ in acc + Double.random(in: 0..<1, using: &rng) } - 2
                 return Float(center + scale * u)
             }
         }

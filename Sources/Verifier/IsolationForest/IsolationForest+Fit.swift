@@ -91,7 +91,7 @@ private struct TreeBuilder {
         // Partial Fisher–Yates: the first `samples` entries are a uniform draw without replacement.
         var all = Array(0..<rows)
         for i in 0..<samples {
-            all.swapAt(i, i + rng.nextIndex(below: rows - i))
+            all.swapAt(i, i + Int(rng.next(upperBound: UInt64(rows - i))))
         }
         indices = Array(all[0..<samples])
         build(start: 0, end: samples, depth: 0, rng: &rng)
@@ -131,7 +131,7 @@ private struct TreeBuilder {
     /// with a threshold uniform in [min, max) (scikit-learn's random splitter), or nil if all are constant.
     private mutating func drawSplit(start: Int, end: Int, rng: inout SeededGenerator) -> (Int, Double)? {
         for k in 0..<columns {
-            featureOrder.swapAt(k, k + rng.nextIndex(below: columns - k))
+            featureOrder.swapAt(k, k + Int(rng.next(upperBound: UInt64(columns - k))))
             let f = featureOrder[k]
             var lo = Float.infinity, hi = -Float.infinity
             for p in start..<end {
@@ -140,7 +140,7 @@ private struct TreeBuilder {
                 hi = max(hi, v)
             }
             if hi <= lo + IsolationForest.featureThreshold { continue }
-            var t = (Double(hi) - Double(lo)) * rng.nextUnitDouble() + Double(lo)
+            var t = (Double(hi) - Double(lo)) * Double.random(in: 0..<1, using: &rng) + Double(lo)
             if t == Double(hi) { t = Double(lo) }
             return (f, t)
         }

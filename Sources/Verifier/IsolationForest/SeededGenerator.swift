@@ -15,14 +15,4 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-
-    /// A Double uniform in [0, 1) with 53 random bits.
-    public mutating func nextUnitDouble() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
-    }
-
-    /// An integer uniform in 0..<bound (bound > 0), without modulo bias.
-    public mutating func nextIndex(below bound: Int) -> Int {
-        Int(next(upperBound: UInt64(bound)))
-    }
 }
