@@ -179,7 +179,7 @@ final class ModelBundleTests: XCTestCase {
         ] {
             try Data(json.utf8).write(to: url)
             assertLoadFails(folder, {
-                if case .invalidParameters(_, let reason) = $0 { return reason.contains(fragment) }
+                if case .invalidParameters(let reason) = $0 { return reason.contains(fragment) }
                 return false
             }, "parameters \(json)")
         }

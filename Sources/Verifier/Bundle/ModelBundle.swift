@@ -47,7 +47,7 @@ public struct ModelBundle: Sendable {
         } catch let error as BundleError {
             throw error
         } catch {
-            throw .invalidParameters(file: parametersURL.path, reason: "not a parameters document (\(error))")
+            throw .invalidParameters("\(parametersURL.path): not a parameters document (\(error))")
         }
         let shapes = try Architecture(parameters: parameters, file: parametersURL.path)
         let autoencoderWeights = try readWeights(folder.appendingPathComponent(autoencoderFile),
@@ -100,7 +100,7 @@ public struct ModelBundle: Sendable {
         do {
             parametersData = try encoder.encode(parameters)
         } catch {
-            throw .invalidParameters(file: parametersPath, reason: "cannot encode (\(error))")
+            throw .invalidParameters("\(parametersPath): cannot encode (\(error))")
         }
         let forestData: Data
         do {
@@ -157,26 +157,26 @@ public struct ModelBundle: Sendable {
 
         init(parameters p: VerifierParameters, file: String) throws(BundleError) {
             guard p.inputShape.count == 3, p.inputShape[2] == 1 else {
-                throw .invalidParameters(file: file, reason: "input_shape \(p.inputShape) is not [height, width, 1]")
+                throw .invalidParameters("\(file): input_shape \(p.inputShape) is not [height, width, 1]")
             }
             let (h, w) = (p.inputShape[0], p.inputShape[1])
             // Four 2×2 poolings, then four stride-2 transposed convolutions back: sizes must divide by 16.
             guard h >= 16, w >= 16, h % 16 == 0, w % 16 == 0 else {
-                throw .invalidParameters(file: file, reason: "input size \(h)×\(w) is not a positive multiple of 16")
+                throw .invalidParameters("\(file): input size \(h)×\(w) is not a positive multiple of 16")
             }
             // Classifier: valid 3×3 conv, 2×2 pool, conv, pool, conv.
             let classifierSide = { (s: Int) in ((s - 2) / 2 - 2) / 2 - 2 }
             let (ch, cw) = (classifierSide(h), classifierSide(w))
             guard ch >= 1, cw >= 1 else {
-                throw .invalidParameters(file: file, reason: "input size \(h)×\(w) is too small for the classifier")
+                throw .invalidParameters("\(file): input size \(h)×\(w) is too small for the classifier")
             }
             guard p.latentDim >= 1 else {
-                throw .invalidParameters(file: file, reason: "latent_dim \(p.latentDim) must be ≥ 1")
+                throw .invalidParameters("\(file): latent_dim \(p.latentDim) must be ≥ 1")
             }
             for (name, value) in [("reconstruction_threshold", p.reconstructionThreshold),
                                   ("anomaly_score_min", p.anomalyScoreMin),
                                   ("classifier_confidence_min", p.classifierConfidenceMin)] where !value.isFinite {
-                throw .invalidParameters(file: file, reason: "\(name) is not a finite number")
+                throw .invalidParameters("\(file): \(name) is not a finite number")
             }
             let bottleneck = (h / 16) * (w / 16) * 256
             func conv(_ name: String, _ cin: Int, _ cout: Int, into table: inout [String: [Int]]) {

@@ -18,8 +18,8 @@ public enum BundleError: Error, CustomStringConvertible, Equatable {
     case unsupportedDType(name: String, dtype: String)
     /// Writing a file failed.
     case writeFailed(file: String, reason: String)
-    /// `parameters.json` is unreadable or describes an impossible network.
-    case invalidParameters(file: String, reason: String)
+    /// `parameters.json` describes networks that cannot be built (e.g. input not a multiple of 16).
+    case invalidParameters(String)
     /// The IsolationForest JSON is unreadable or inconsistent with the parameters.
     case invalidForest(file: String, reason: String)
 
@@ -33,7 +33,7 @@ public enum BundleError: Error, CustomStringConvertible, Equatable {
         case .truncatedData(let n): return "safetensors: data of tensor '\(n)' is truncated or out of range"
         case .unsupportedDType(let n, let d): return "safetensors: tensor '\(n)' has unsupported dtype \(d)"
         case .writeFailed(let f, let r): return "safetensors \(f): write failed (\(r))"
-        case .invalidParameters(let f, let r): return "model bundle \(f): invalid parameters (\(r))"
+        case .invalidParameters(let r): return "model parameters: \(r)"
         case .invalidForest(let f, let r): return "model bundle \(f): invalid IsolationForest (\(r))"
         }
     }
