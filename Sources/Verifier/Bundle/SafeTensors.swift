@@ -18,6 +18,8 @@ public enum BundleError: Error, CustomStringConvertible, Equatable {
     case unsupportedDType(name: String, dtype: String)
     /// Writing a file failed.
     case writeFailed(file: String, reason: String)
+    /// `parameters.json` describes networks that cannot be built (e.g. input not a multiple of 16).
+    case invalidParameters(String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,7 @@ public enum BundleError: Error, CustomStringConvertible, Equatable {
         case .truncatedData(let n): return "safetensors: data of tensor '\(n)' is truncated or out of range"
         case .unsupportedDType(let n, let d): return "safetensors: tensor '\(n)' has unsupported dtype \(d)"
         case .writeFailed(let f, let r): return "safetensors \(f): write failed (\(r))"
+        case .invalidParameters(let r): return "model parameters: \(r)"
         }
     }
 }
