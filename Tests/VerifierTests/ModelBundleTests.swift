@@ -43,39 +43,25 @@ final class ModelBundleTests: XCTestCase {
         XCTAssertEqual(bundle.parameters.inputShape, [32, 32, 1])
         XCTAssertEqual(bundle.parameters.latentDim, 16)
         XCTAssertEqual(bundle.parameters.preprocessingProfile, .seed)
-        XCTAssertEqual(bundle.autoencoderWeights.count, 48)
-        XCTAssertEqual(bundle.classifierWeights.count, 10)
-        XCTAssertEqual(bundle.autoencoderWeights["latent/kernel"]?.shape, [1024, 16])
-        XCTAssertEqual(bundle.autoencoderWeights["dec_dense/kernel"]?.shape, [16, 1024])
-        XCTAssertEqual(bundle.classifierWeights["cls_dense1/kernel"]?.shape, [1024, 64])
+        XCTAssertEqual(bundle.autoencoder.variables.count, 48)
+        XCTAssertEqual(bundle.classifier.variables.count, 10)
+        XCTAssertEqual(bundle.autoencoder.variables["latent/kernel"]?.shape, [1024, 16])
+        XCTAssertEqual(bundle.autoencoder.variables["dec_dense/kernel"]?.shape, [16, 1024])
+        XCTAssertEqual(bundle.classifier.variables["cls_dense1/kernel"]?.shape, [1024, 64])
         XCTAssertEqual(bundle.forest.featureCount, 16)
         XCTAssertEqual(bundle.version.count, ModelBundle.versionLength)
         XCTAssert(bundle.version.allSatisfy { "0123456789abcdef".contains($0) }, bundle.version)
         XCTAssertEqual(try ModelBundle.load(from: FixturePaths.local("model_tiny")).version, bundle.version)
     }
 
-    func testExpectedShapesAreExactlyTheFixtureTensors() throws {
+    func testLoadedNetworksHoldExactlyTheFixtureTensors() throws {
         let folder = FixturePaths.local("model_tiny")
-        let parameters = try ModelBundle.load(from: folder).parameters
-        for (file, expected) in [(ModelBundle.autoencoderFile, try ModelBundle.expectedAutoencoderShapes(for: parameters)),
-                                 (ModelBundle.classifierFile, try ModelBundle.expectedClassifierShapes(for: parameters))] {
-            let stored = try SafeTensors.readRaw(contentsOf: folder.appendingPathComponent(file))
-            XCTAssertEqual(Set(stored.keys), Set(expected.keys), file)
-            for (name, t) in stored { XCTAssertEqual(t.shape, expected[name], name) }
+        let bundle = try ModelBundle.load(from: folder)
+        for (file, variables) in [(ModelBundle.autoencoderFile, bundle.autoencoder.variables),
+                                  (ModelBundle.classifierFile, bundle.classifier.variables)] {
+            let stored = try SafeTensors.read(contentsOf: folder.appendingPathComponent(file))
+            XCTAssertEqual(variables, stored, file)
         }
-    }
-
-    func testFullSizeShapesFollowTheSpecTable() throws {
-        let p = VerifierParameters(inputShape: [224, 224, 1], latentDim: 128, reconstructionThreshold: 0.01)
-        let ae = try ModelBundle.expectedAutoencoderShapes(for: p)
-        let cls = try ModelBundle.expectedClassifierShapes(for: p)
-        XCTAssertEqual(ae["latent/kernel"], [50176, 128])
-        XCTAssertEqual(ae["dec_dense/bias"], [50176])
-        XCTAssertEqual(ae["dec_deconv1/kernel"], [3, 3, 128, 256])
-        XCTAssertEqual(ae["dec_out/kernel"], [3, 3, 1, 32])
-        XCTAssertEqual(cls["cls_dense1/kernel"], [173056, 64])
-        XCTAssertEqual(ae.count, 48)
-        XCTAssertEqual(cls.count, 10)
     }
 
     func testLoadsFullFixture() throws {
@@ -90,23 +76,24 @@ final class ModelBundleTests: XCTestCase {
         let original = try ModelBundle.load(from: FixturePaths.local("model_tiny"))
         let copy = try original.save(to: temporaryFolder())
         XCTAssertEqual(copy.parameters, original.parameters)
-        XCTAssertEqual(copy.autoencoderWeights, original.autoencoderWeights)
-        XCTAssertEqual(copy.classifierWeights, original.classifierWeights)
+        XCTAssertEqual(copy.autoencoder.variables, original.autoencoder.variables)
+        XCTAssertEqual(copy.classifier.variables, original.classifier.variables)
         XCTAssertEqual(copy.forest, original.forest)
         XCTAssertEqual(try ModelBundle.load(from: copy.folder).version, copy.version)
         // Same content written twice → same bytes → same version.
         XCTAssertEqual(try copy.save(to: temporaryFolder()).version, copy.version)
         // One changed weight → new version.
-        var weights = copy.classifierWeights
+        var weights = copy.classifier.variables
         weights["cls_out/bias"]!.storage[0] += 1
-        let changed = try ModelBundle.write(parameters: copy.parameters, autoencoderWeights: copy.autoencoderWeights,
-                                            classifierWeights: weights, forest: copy.forest, to: temporaryFolder())
+        let changed = try ModelBundle.write(parameters: copy.parameters, autoencoder: copy.autoencoder,
+                                            classifier: Classifier(parameters: copy.parameters, weights: weights),
+                                            forest: copy.forest, to: temporaryFolder())
         XCTAssertNotEqual(changed.version, copy.version)
         // So does a changed threshold.
         var parameters = copy.parameters
         parameters.reconstructionThreshold *= 2
-        let retuned = try ModelBundle.write(parameters: parameters, autoencoderWeights: copy.autoencoderWeights,
-                                            classifierWeights: copy.classifierWeights, forest: copy.forest, to: temporaryFolder())
+        let retuned = try ModelBundle.write(parameters: parameters, autoencoder: copy.autoencoder,
+                                            classifier: copy.classifier, forest: copy.forest, to: temporaryFolder())
         XCTAssertNotEqual(retuned.version, copy.version)
     }
 
@@ -116,10 +103,7 @@ final class ModelBundleTests: XCTestCase {
         var tensors = try SafeTensors.read(contentsOf: url)
         tensors["dec_bn2/moving_variance"] = nil
         try SafeTensors.write(tensors, to: url)
-        assertLoadFails(folder, {
-            if case .missingTensor(let n) = $0 { return n.contains("dec_bn2/moving_variance") }
-            return false
-        }, "missing tensor")
+        assertLoadFails(folder, { $0 == .missingTensor("dec_bn2/moving_variance") }, "missing tensor")
         XCTAssert("\(BundleError.missingTensor("dec_bn2/moving_variance"))".contains("dec_bn2/moving_variance"))
     }
 
@@ -185,15 +169,25 @@ final class ModelBundleTests: XCTestCase {
         }
     }
 
-    func testWriteRejectsIncompleteWeights() throws {
+    func testRejectsNonFloat32Weights() throws {
+        let folder = try tinyCopy()
+        // A one-tensor F64 safetensors file in place of the classifier.
+        let header = Array(#"{"cls_out/bias":{"dtype":"F64","shape":[1],"data_offsets":[0,8]}}"#.utf8)
+        var bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header
+        withUnsafeBytes(of: (0.5 as Double).bitPattern.littleEndian) { bytes += $0 }
+        try Data(bytes).write(to: folder.appendingPathComponent(ModelBundle.classifierFile))
+        assertLoadFails(folder, { $0 == .unsupportedDType(name: "cls_out/bias", dtype: "F64") }, "F64 weights")
+    }
+
+    func testWriteRejectsNetworksOfAnotherSize() throws {
         let bundle = try ModelBundle.load(from: FixturePaths.local("model_tiny"))
-        var weights = bundle.autoencoderWeights
-        weights["latent/bias"] = Tensor(shape: [15])
+        var parameters = bundle.parameters
+        parameters.latentDim = 8
         let folder = temporaryFolder()
-        XCTAssertThrowsError(try ModelBundle.write(parameters: bundle.parameters, autoencoderWeights: weights,
-                                                   classifierWeights: bundle.classifierWeights, forest: bundle.forest,
-                                                   to: folder)) {
-            XCTAssertEqual($0 as? BundleError, .shapeMismatch(name: "latent/bias", expected: [16], found: [15]))
+        XCTAssertThrowsError(try ModelBundle.write(parameters: parameters, autoencoder: bundle.autoencoder,
+                                                   classifier: bundle.classifier, forest: bundle.forest, to: folder)) {
+            guard case .invalidParameters(let reason)? = $0 as? BundleError else { return XCTFail("\($0)") }
+            XCTAssert(reason.contains("latent_dim 8"), reason)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path), "nothing is written for an invalid bundle")
     }
