@@ -106,6 +106,37 @@ final class IsolationForestTests: XCTestCase {
         XCTAssertGreaterThan(inlierScores.min()!, -0.5, "central inliers should score above the −0.5 cut")
     }
 
+    /// scikit-learn's random stream is not reproduced, its sampling semantics are: over 40 seeds, the mean
+    /// score of each probe point must match scikit-learn's 40-seed mean within sampling error
+    /// (`Tests/Fixtures/iforest_fit/make_reference.py`).
+    func testFitMatchesScikitLearnStatistically() throws {
+        struct Reference: Decodable {
+            let seeds: Int
+            let x: [[Double]]
+            let probes: [[Double]]
+            let mean: [Double]
+            let std: [Double]
+        }
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: FixturePaths.local("iforest_fit/reference.json")))
+        let columns = reference.x[0].count
+        let x = Tensor(shape: [reference.x.count, columns], storage: reference.x.flatMap { $0.map(Float.init) })
+        var mean = [Double](repeating: 0, count: reference.probes.count)
+        for seed in 0..<reference.seeds {
+            let forest = try IsolationForest.fit(x, seed: UInt64(seed))
+            XCTAssertEqual(forest.maxSamples, 256)
+            for (i, s) in try forest.scoreSamples(reference.probes).enumerated() { mean[i] += s / Double(reference.seeds) }
+        }
+        // z of the difference of two independent 40-run means with (about) the same spread.
+        let z = mean.indices.map { i in
+            (mean[i] - reference.mean[i]) / max(reference.std[i] * (2.0 / Double(reference.seeds)).squareRoot(), 1e-12)
+        }
+        let worst = z.map(abs).max()!
+        let meanAbs = z.map(abs).reduce(0, +) / Double(z.count)
+        XCTAssertLessThan(worst, 4.5, "a probe's mean score is off scikit-learn's: z = \(z)")
+        // E|z| = 0.8 for a standard normal; a systematic bias (depth limit, split rule) pushes it up.
+        XCTAssertLessThan(meanAbs, 1.3, "mean |z| \(meanAbs): scores are biased against scikit-learn's")
+    }
+
     func testFitRespectsDepthLimitAndSampleCounts() throws {
         let data = clusterData(seed: 3)
         let forest = try IsolationForest.fit(data.train, nEstimators: 10, maxSamples: 100, seed: 1)
