@@ -1,3 +1,5 @@
+import Foundation
+
 /// Low-level convolution helpers shared by Conv2D and Conv2DTranspose: patch gathering (im2col),
 /// patch scattering (col2im), and the bias/activation epilogue. Everything is NHWC, row-major.
 enum ConvKernels {
@@ -16,10 +18,12 @@ enum ConvKernels {
 
     /// Gathers the kh×kw×c patch of every output pixel of one image into `cols`
     /// (row = output pixel, column = (ky·kw + kx)·c + ci, matching a Keras kernel [kh,kw,in,out]).
-    static func im2col(_ g: Geometry, input: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>) {
+    /// Only output rows `rows` are gathered (default all); the first of them lands at `cols`.
+    static func im2col(_ g: Geometry, input: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>,
+                       rows: Range<Int>? = nil) {
         let c = g.c
         var dst = cols
-        for oy in 0..<g.oh {
+        for oy in rows ?? 0..<g.oh {
             for ox in 0..<g.ow {
                 for ky in 0..<g.kh {
                     let iy = oy + ky - g.padTop
@@ -62,6 +66,94 @@ enum ConvKernels {
                         }
                         src += c
                     }
+                }
+            }
+        }
+    }
+
+    /// Direct convolution for a single input channel (first layers on grey images), where an
+    /// im2col GEMM would have K = kh·kw (too thin for SGEMM): out[p, :] = Σ_taps x[tap]·K[tap, :],
+    /// for output rows `rows` of one image, written from `out` on (no bias).
+    static func directSingleChannel(_ g: Geometry, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
+                                    cout: Int, rows: Range<Int>, out: UnsafeMutablePointer<Float>) {
+        let blocks = cout / 16
+        let kraw = UnsafeRawPointer(kernel)
+        var o = out
+        for oy in rows {
+            for ox in 0..<g.ow {
+                // 16 output channels at a time in one vector register; the remainder scalar.
+                for blk in 0..<blocks {
+                    var acc = SIMD16<Float>(repeating: 0)
+                    for ky in 0..<g.kh {
+                        let iy = oy + ky - g.padTop
+                        if iy < 0 || iy >= g.h { continue }
+                        for kx in 0..<g.kw {
+                            let ix = ox + kx - g.padLeft
+                            if ix < 0 || ix >= g.w { continue }
+                            let k = kraw.loadUnaligned(fromByteOffset: (((ky * g.kw + kx) * cout) + blk * 16) * 4,
+                                                       as: SIMD16<Float>.self)
+                            acc += SIMD16(repeating: input[iy * g.w + ix]) * k
+                        }
+                    }
+                    UnsafeMutableRawPointer(o + blk * 16).storeBytes(of: acc, as: SIMD16<Float>.self)
+                }
+                for j in (blocks * 16)..<cout {
+                    var acc: Float = 0
+                    for ky in 0..<g.kh {
+                        let iy = oy + ky - g.padTop
+                        if iy < 0 || iy >= g.h { continue }
+                        for kx in 0..<g.kw {
+                            let ix = ox + kx - g.padLeft
+                            if ix < 0 || ix >= g.w { continue }
+                            acc += input[iy * g.w + ix] * kernel[(ky * g.kw + kx) * cout + j]
+                        }
+                    }
+                    o[j] = acc
+                }
+                o += cout
+            }
+        }
+    }
+
+    /// The inference epilogue of a conv block, fused so the full-resolution activation is touched once:
+    /// v = act(z + bias)·scale + shift (scale/shift: a folded inference BatchNorm, optional), then,
+    /// if `pool`, a 2×2 max. `z` holds `zRows` rows of `width` pixels × `cout`; output rows are written
+    /// from `out` (width/2 pixels per row if pooling).
+    static func convEpilogue(z: UnsafePointer<Float>, zRows: Range<Int>, width: Int, cout: Int,
+                             bias: UnsafePointer<Float>, activation: Activation,
+                             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
+                             pool: Bool, out: UnsafeMutablePointer<Float>) {
+        @inline(__always) func value(_ p: UnsafePointer<Float>, _ j: Int) -> Float {
+            var v = p[j] + bias[j]
+            switch activation {
+            case .relu: v = max(v, 0)
+            case .sigmoid: v = 1 / (1 + expf(-v))
+            case .linear: break
+            }
+            if let scale, let shift { v = v * scale[j] + shift[j] }
+            return v
+        }
+        if pool {
+            let ow = width / 2
+            var o = out
+            for r in stride(from: zRows.lowerBound, to: zRows.upperBound - 1, by: 2) {
+                let top = z + r * width * cout, bottom = top + width * cout
+                for px in 0..<ow {
+                    let a = top + 2 * px * cout, b = a + cout, c = bottom + 2 * px * cout, d = c + cout
+                    for j in 0..<cout {
+                        o[j] = max(max(value(a, j), value(b, j)), max(value(c, j), value(d, j)))
+                    }
+                    o += cout
+                }
+            }
+        } else {
+            var o = out
+            for r in zRows {
+                var p = z + r * width * cout
+                for _ in 0..<width {
+                    for j in 0..<cout { o[j] = value(p, j) }
+                    p += cout
+                    o += cout
                 }
             }
         }
