@@ -61,7 +61,7 @@ public struct Conv2D: Layer {
 
     /// Output rows gathered per GEMM: about this many floats of patches, so the patch band and the
     /// band's output stay in cache for the fused epilogue.
-    static let bandBudget = 1 << 19
+    static let bandBudget = 1 << 18
 
     /// Inference with the following inference-mode BatchNorm (`affine`: its per-channel scale and shift)
     /// and 2×2 max-pool optionally folded into the epilogue — the encoder's conv → ReLU → BN → pool block
@@ -74,7 +74,7 @@ public struct Conv2D: Layer {
         let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
         let inSize = g.h * g.w * g.c, outSize = outH * outW * cout
         let direct = g.c == 1
-        var band = max(1, Self.bandBudget / max(1, g.ow * (direct ? cout : g.patch)))
+        var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, direct ? 0 : g.patch)))
         if pool { band = max(2, band & ~1) }
         band = max(1, min(band, rowsUsed))
         var cols = [Float](repeating: 0, count: direct ? 0 : band * g.ow * g.patch)

@@ -76,85 +76,120 @@ enum ConvKernels {
     /// for output rows `rows` of one image, written from `out` on (no bias).
     static func directSingleChannel(_ g: Geometry, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
                                     cout: Int, rows: Range<Int>, out: UnsafeMutablePointer<Float>) {
-        let blocks = cout / 16
-        let kraw = UnsafeRawPointer(kernel)
+        typealias V = SIMD16<Float>
+        let aligned = cout % 16 == 0 && Int(bitPattern: kernel) % MemoryLayout<V>.alignment == 0
+            && Int(bitPattern: out) % MemoryLayout<V>.alignment == 0
+        if aligned {
+            // 16 output channels per vector register (rebinding, not unaligned loads: those do not vectorise).
+            let blocks = cout / 16
+            kernel.withMemoryRebound(to: V.self, capacity: g.kh * g.kw * blocks) { kv in
+            out.withMemoryRebound(to: V.self, capacity: rows.count * g.ow * blocks) { ov in
+                var o = ov
+                for oy in rows {
+                    for ox in 0..<g.ow {
+                        for blk in 0..<blocks {
+                            var acc = V(repeating: 0)
+                            for ky in 0..<g.kh {
+                                let iy = oy + ky - g.padTop
+                                if iy < 0 || iy >= g.h { continue }
+                                for kx in 0..<g.kw {
+                                    let ix = ox + kx - g.padLeft
+                                    if ix < 0 || ix >= g.w { continue }
+                                    acc += V(repeating: input[iy * g.w + ix]) * kv[(ky * g.kw + kx) * blocks + blk]
+                                }
+                            }
+                            o[blk] = acc
+                        }
+                        o += blocks
+                    }
+                }
+            }}
+            return
+        }
         var o = out
         for oy in rows {
             for ox in 0..<g.ow {
-                // 16 output channels at a time in one vector register; the remainder scalar.
-                for blk in 0..<blocks {
-                    var acc = SIMD16<Float>(repeating: 0)
-                    for ky in 0..<g.kh {
-                        let iy = oy + ky - g.padTop
-                        if iy < 0 || iy >= g.h { continue }
-                        for kx in 0..<g.kw {
-                            let ix = ox + kx - g.padLeft
-                            if ix < 0 || ix >= g.w { continue }
-                            let k = kraw.loadUnaligned(fromByteOffset: (((ky * g.kw + kx) * cout) + blk * 16) * 4,
-                                                       as: SIMD16<Float>.self)
-                            acc += SIMD16(repeating: input[iy * g.w + ix]) * k
-                        }
+                for j in 0..<cout { o[j] = 0 }
+                for ky in 0..<g.kh {
+                    let iy = oy + ky - g.padTop
+                    if iy < 0 || iy >= g.h { continue }
+                    for kx in 0..<g.kw {
+                        let ix = ox + kx - g.padLeft
+                        if ix < 0 || ix >= g.w { continue }
+                        let v = input[iy * g.w + ix]
+                        let k = kernel + (ky * g.kw + kx) * cout
+                        for j in 0..<cout { o[j] += v * k[j] }
                     }
-                    UnsafeMutableRawPointer(o + blk * 16).storeBytes(of: acc, as: SIMD16<Float>.self)
-                }
-                for j in (blocks * 16)..<cout {
-                    var acc: Float = 0
-                    for ky in 0..<g.kh {
-                        let iy = oy + ky - g.padTop
-                        if iy < 0 || iy >= g.h { continue }
-                        for kx in 0..<g.kw {
-                            let ix = ox + kx - g.padLeft
-                            if ix < 0 || ix >= g.w { continue }
-                            acc += input[iy * g.w + ix] * kernel[(ky * g.kw + kx) * cout + j]
-                        }
-                    }
-                    o[j] = acc
                 }
                 o += cout
             }
         }
     }
 
-    /// The inference epilogue of a conv block, fused so the full-resolution activation is touched once:
-    /// v = act(z + bias)·scale + shift (scale/shift: a folded inference BatchNorm, optional), then,
-    /// if `pool`, a 2×2 max. `z` holds `zRows` rows of `width` pixels × `cout`; output rows are written
-    /// from `out` (width/2 pixels per row if pooling).
-    static func convEpilogue(z: UnsafePointer<Float>, zRows: Range<Int>, width: Int, cout: Int,
+    /// The inference epilogue of a conv block, fused so the full-resolution activation is touched once
+    /// while in cache: v = act(z + bias)·scale + shift (scale/shift: a folded inference BatchNorm,
+    /// optional) in place on `z`, then, if `pool`, a 2×2 max into `out`. `z` holds rows of `width`
+    /// pixels × `cout`; only rows `zRows` are processed; output rows are written from `out`
+    /// (width/2 pixels per row if pooling; without pooling `out` may equal the rows' start in `z`).
+    static func convEpilogue(z: UnsafeMutablePointer<Float>, zRows: Range<Int>, width: Int, cout: Int,
                              bias: UnsafePointer<Float>, activation: Activation,
                              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
                              pool: Bool, out: UnsafeMutablePointer<Float>) {
-        @inline(__always) func value(_ p: UnsafePointer<Float>, _ j: Int) -> Float {
-            var v = p[j] + bias[j]
-            switch activation {
-            case .relu: v = max(v, 0)
-            case .sigmoid: v = 1 / (1 + expf(-v))
-            case .linear: break
-            }
-            if let scale, let shift { v = v * scale[j] + shift[j] }
-            return v
-        }
+        let pixels = zRows.count * width
+        let first = z + zRows.lowerBound * width * cout
+        transform(first, pixels: pixels, cout: cout, bias: bias, activation: activation, scale: scale, shift: shift)
         if pool {
-            let ow = width / 2
-            var o = out
-            for r in stride(from: zRows.lowerBound, to: zRows.upperBound - 1, by: 2) {
-                let top = z + r * width * cout, bottom = top + width * cout
-                for px in 0..<ow {
-                    let a = top + 2 * px * cout, b = a + cout, c = bottom + 2 * px * cout, d = c + cout
-                    for j in 0..<cout {
-                        o[j] = max(max(value(a, j), value(b, j)), max(value(c, j), value(d, j)))
-                    }
-                    o += cout
-                }
+            maxPool2x2(first, rows: zRows.count, width: width, cout: cout, out: out)
+        } else if out != first {
+            out.update(from: first, count: pixels * cout)
+        }
+    }
+
+    /// p = act(p + bias)·scale + shift over `pixels` × `cout`. Plain loops with the branches hoisted:
+    /// the compiler vectorises these (explicit unaligned SIMD loads are far slower in Swift).
+    static func transform(_ p: UnsafeMutablePointer<Float>, pixels: Int, cout: Int, bias: UnsafePointer<Float>,
+                          activation: Activation, scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?) {
+        var q = p
+        switch (activation, scale, shift) {
+        case (.relu, let s?, let t?):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] = max(q[j] + bias[j], 0) * s[j] + t[j] }
+                q += cout
             }
-        } else {
-            var o = out
-            for r in zRows {
-                var p = z + r * width * cout
-                for _ in 0..<width {
-                    for j in 0..<cout { o[j] = value(p, j) }
-                    p += cout
-                    o += cout
-                }
+        case (.relu, _, _):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] = max(q[j] + bias[j], 0) }
+                q += cout
+            }
+        case (.linear, let s?, let t?):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] = (q[j] + bias[j]) * s[j] + t[j] }
+                q += cout
+            }
+        case (.linear, _, _):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] += bias[j] }
+                q += cout
+            }
+        case (.sigmoid, _, _):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] = 1 / (1 + expf(-(q[j] + bias[j]))) }
+                if let scale, let shift { for j in 0..<cout { q[j] = q[j] * scale[j] + shift[j] } }
+                q += cout
+            }
+        }
+    }
+
+    /// 2×2 stride-2 max over `rows` (even) rows of `width` pixels × `cout`.
+    static func maxPool2x2(_ z: UnsafePointer<Float>, rows: Int, width: Int, cout: Int, out: UnsafeMutablePointer<Float>) {
+        let ow = width / 2
+        var o = out
+        for r in stride(from: 0, to: rows - 1, by: 2) {
+            let top = z + r * width * cout, bottom = top + width * cout
+            for px in 0..<ow {
+                let a = top + 2 * px * cout, b = a + cout, c = bottom + 2 * px * cout, d = c + cout
+                for j in 0..<cout { o[j] = max(max(a[j], b[j]), max(c[j], d[j])) }
+                o += cout
             }
         }
     }
