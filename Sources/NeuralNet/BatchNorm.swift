@@ -44,14 +44,22 @@ public struct BatchNorm: Layer {
         }}
     }
 
-    public func forward(_ x: Tensor) -> Tensor {
-        precondition(x.shape.last == channels, "BatchNorm \(name): input \(x.shape) does not have \(channels) channels")
+    /// Inference BatchNorm as one per-channel affine map y = x·scale + shift
+    /// (scale = γ/sqrt(moving_var + ε), shift = β − moving_mean·scale, as `tf.nn.batch_normalization`),
+    /// so a preceding conv can fold it into its epilogue.
+    public var inferenceAffine: (scale: [Float], shift: [Float]) {
         var scale = [Float](repeating: 0, count: channels), shift = scale
         for j in 0..<channels {
             let inv = 1 / (movingVariance.storage[j] + epsilon).squareRoot()
             scale[j] = inv * gamma.storage[j]
             shift[j] = beta.storage[j] - movingMean.storage[j] * scale[j]
         }
+        return (scale, shift)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.shape.last == channels, "BatchNorm \(name): input \(x.shape) does not have \(channels) channels")
+        let (scale, shift) = inferenceAffine
         return Tensor(shape: x.shape) { y in
             x.storage.withUnsafeBufferPointer { Self.affine($0, y, scale: scale, shift: shift) }
         }

@@ -57,32 +57,74 @@ public struct Conv2D: Layer {
         }
     }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { inference(x) }
+
+    /// Output rows gathered per GEMM: about this many floats of patches, so the patch band and the
+    /// band's output stay in cache for the fused epilogue.
+    static let bandBudget = 1 << 18
+
+    /// Inference with the following inference-mode BatchNorm (`affine`: its per-channel scale and shift)
+    /// and 2×2 max-pool optionally folded into the epilogue — the encoder's conv → ReLU → BN → pool block
+    /// touches its full-resolution activation once. Each band of output rows of one image is one SGEMM
+    /// (or a direct kernel for a single input channel); gathering and epilogue run on all cores.
+    public func inference(_ x: Tensor, affine: (scale: [Float], shift: [Float])? = nil, pool: Bool = false) -> Tensor {
         let g = geometry(x)
         let n = x.shape[0], cout = outChannels
-        let outPixels = g.oh * g.ow, inSize = g.h * g.w * g.c
-        let perChunk = max(1, ConvKernels.workspaceBudget / max(1, outPixels * g.patch))
-        var cols = [Float](repeating: 0, count: min(n, perChunk) * outPixels * g.patch)
-        return Tensor(shape: [n, g.oh, g.ow, cout]) { out in
+        let rowsUsed = pool ? (g.oh / 2) * 2 : g.oh
+        let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
+        let inSize = g.h * g.w * g.c, outSize = outH * outW * cout
+        let direct = g.c == 1
+        var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, direct ? 0 : g.patch)))
+        if pool { band = max(2, band & ~1) }
+        band = max(1, min(band, rowsUsed))
+        var cols = [Float](repeating: 0, count: direct ? 0 : band * g.ow * g.patch)
+        var z = [Float](repeating: 0, count: band * g.ow * cout)
+        let scale = affine?.scale ?? [], shift = affine?.shift ?? []
+        let act = activation
+        return Tensor(shape: [n, outH, outW, cout]) { out in
             x.storage.withUnsafeBufferPointer { xp in
             kernel.storage.withUnsafeBufferPointer { kp in
             bias.storage.withUnsafeBufferPointer { bp in
+            scale.withUnsafeBufferPointer { sp in
+            shift.withUnsafeBufferPointer { tp in
             cols.withUnsafeMutableBufferPointer { cp in
-                var start = 0
-                while start < n {
-                    let nb = min(perChunk, n - start)
-                    for i in 0..<nb {
-                        ConvKernels.im2col(g, input: xp.baseAddress! + (start + i) * inSize,
-                                           cols: cp.baseAddress! + i * outPixels * g.patch)
+            z.withUnsafeMutableBufferPointer { zp in
+                let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
+                                              s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
+                                              cols: cp.baseAddress, z: zp.baseAddress!, out: out.baseAddress!))
+                for img in 0..<n {
+                    let input = ptrs.value.x + img * inSize
+                    var r0 = 0
+                    while r0 < rowsUsed {
+                        let rows = min(band, rowsUsed - r0)
+                        let zBase = ptrs.value.z
+                        if direct {
+                            Parallel.ranges(rows) { rr in
+                                ConvKernels.directSingleChannel(g, input: input, kernel: ptrs.value.k, cout: cout,
+                                                                rows: (r0 + rr.lowerBound)..<(r0 + rr.upperBound),
+                                                                out: zBase + rr.lowerBound * g.ow * cout)
+                            }
+                        } else {
+                            let colsBase = ptrs.value.cols!
+                            Parallel.ranges(rows) { rr in
+                                ConvKernels.im2col(g, input: input, cols: colsBase + rr.lowerBound * g.ow * g.patch,
+                                                   rows: (r0 + rr.lowerBound)..<(r0 + rr.upperBound))
+                            }
+                            BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: colsBase, lda: g.patch,
+                                       b: ptrs.value.k, ldb: cout, c: zBase, ldc: cout)
+                        }
+                        let outBase = ptrs.value.out + img * outSize + (pool ? r0 / 2 : r0) * outW * cout
+                        let units = pool ? rows / 2 : rows
+                        Parallel.ranges(units) { ur in
+                            let zr = pool ? (2 * ur.lowerBound)..<(2 * ur.upperBound) : ur
+                            ConvKernels.convEpilogue(z: zBase, zRows: zr, width: g.ow, cout: cout, bias: ptrs.value.b,
+                                                     activation: act, scale: ptrs.value.s, shift: ptrs.value.t, pool: pool,
+                                                     out: outBase + ur.lowerBound * outW * cout)
+                        }
+                        r0 += rows
                     }
-                    let o = out.baseAddress! + start * outPixels * cout
-                    BLAS.sgemm(m: nb * outPixels, n: cout, k: g.patch, a: cp.baseAddress!, lda: g.patch,
-                               b: kp.baseAddress!, ldb: cout, c: o, ldc: cout)
-                    ConvKernels.biasActivation(o, rows: nb * outPixels, cols: cout, bias: bp.baseAddress!,
-                                               activation: activation)
-                    start += nb
                 }
-            }}}}
+            }}}}}}}
         }
     }
 

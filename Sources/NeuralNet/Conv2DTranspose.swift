@@ -2,7 +2,7 @@
 /// [kh, kw, out, in], with fused bias and activation. TensorFlow alignment:
 /// `out[s·i + ky − p, s·j + kx − p, o] += Σ_c x[i, j, c] · K[ky, kx, o, c]`, output s·H × s·W,
 /// `p = ⌊max(k − s, 0)/2⌋` (0 for k 3, s 2: all padding falls after). Computed as one SGEMM
-/// X·Kᵀ per chunk of images followed by a col2im scatter.
+/// X·Kᵀ per chunk of images followed by an output-row-parallel accumulation (col2im).
 public struct Conv2DTranspose: Layer {
     public let name: String
     public private(set) var kernel: Tensor
@@ -52,29 +52,36 @@ public struct Conv2DTranspose: Layer {
                         oh: x.shape[1] * stride, ow: x.shape[2] * stride)
     }
 
-    /// Adds each input pixel's kh×kw×cout contribution row of `cols` onto the output image.
-    private static func scatter(_ g: Geometry, cols: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    /// Builds output rows `rows` of one image from the per-input-pixel contributions in `cols`
+    /// (output-stationary, so disjoint row ranges can run in parallel): each row is zeroed, then
+    /// receives every (input row, ky) with s·i + ky − pad = oy.
+    static func accumulateRows(_ g: Geometry, cols: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, rows: Range<Int>) {
         let cout = g.cout
-        var src = cols
-        for i in 0..<g.h {
-            for j in 0..<g.w {
-                for ky in 0..<g.kh {
-                    let oy = g.s * i + ky - g.padTop
-                    if oy < 0 || oy >= g.oh { src += g.kw * cout; continue }
+        for oy in rows {
+            let orow = out + oy * g.ow * cout
+            orow.initialize(repeating: 0, count: g.ow * cout)
+            for ky in 0..<g.kh {
+                let t = oy + g.padTop - ky
+                if t < 0 || t % g.s != 0 { continue }
+                let i = t / g.s
+                if i >= g.h { continue }
+                var src = cols + (i * g.w * g.kh + ky) * g.kw * cout  // row (i, j=0), tap (ky, kx=0)
+                for j in 0..<g.w {
                     for kx in 0..<g.kw {
                         let ox = g.s * j + kx - g.padLeft
                         if ox >= 0 && ox < g.ow {
-                            let d = out + (oy * g.ow + ox) * cout
+                            let d = orow + ox * cout
                             for o in 0..<cout { d[o] += src[o] }
                         }
                         src += cout
                     }
+                    src += (g.kh - 1) * g.kw * cout  // to the same tap row of the next input pixel
                 }
             }
         }
     }
 
-    /// The adjoint of `scatter`: gathers, per input pixel, the output-gradient values it touched.
+    /// The adjoint of `accumulateRows`: gathers, per input pixel, the output-gradient values it touched.
     private static func gather(_ g: Geometry, dOut: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>) {
         let cout = g.cout
         var dst = cols
@@ -99,18 +106,32 @@ public struct Conv2DTranspose: Layer {
         }
     }
 
-    public func forward(_ x: Tensor) -> Tensor {
+    public func forward(_ x: Tensor) -> Tensor { inference(x) }
+
+    /// Floats of GEMM output per chunk: a few images' contributions, small enough to stay in cache
+    /// for the row accumulation that follows.
+    static let chunkBudget = 1 << 20
+
+    /// Inference with a following inference-mode BatchNorm (`affine`) optionally folded into the
+    /// epilogue. Each chunk of images is one SGEMM; accumulation and epilogue run per output row on all cores.
+    public func inference(_ x: Tensor, affine: (scale: [Float], shift: [Float])? = nil) -> Tensor {
         let g = geometry(x)
         let n = x.shape[0]
         let inPixels = g.h * g.w, outSize = g.oh * g.ow * g.cout
-        let perChunk = max(1, ConvKernels.workspaceBudget / max(1, inPixels * g.taps))
+        let perChunk = max(1, Self.chunkBudget / max(1, inPixels * g.taps))
         var cols = [Float](repeating: 0, count: min(n, perChunk) * inPixels * g.taps)
-        var out = Tensor(shape: [n, g.oh, g.ow, g.cout])
+        var out = Tensor(shape: [n, g.oh, g.ow, g.cout]) { _ in }  // every row is written by accumulateRows
+        let scale = affine?.scale ?? [], shift = affine?.shift ?? []
+        let act = activation
         x.storage.withUnsafeBufferPointer { xp in
         kernel.storage.withUnsafeBufferPointer { kp in
         bias.storage.withUnsafeBufferPointer { bp in
+        scale.withUnsafeBufferPointer { sp in
+        shift.withUnsafeBufferPointer { tp in
         out.storage.withUnsafeMutableBufferPointer { op in
         cols.withUnsafeMutableBufferPointer { cp in
+            let ptrs = UnsafeSendableBox((b: bp.baseAddress!, s: affine == nil ? nil : sp.baseAddress,
+                                          t: affine == nil ? nil : tp.baseAddress, out: op.baseAddress!, cols: cp.baseAddress!))
             var start = 0
             while start < n {
                 let nb = min(perChunk, n - start)
@@ -118,15 +139,24 @@ public struct Conv2DTranspose: Layer {
                 BLAS.sgemm(transposeB: true, m: nb * inPixels, n: g.taps, k: g.cin,
                            a: xp.baseAddress! + start * inPixels * g.cin, lda: g.cin,
                            b: kp.baseAddress!, ldb: g.cin, c: cp.baseAddress!, ldc: g.taps)
-                for i in 0..<nb {
-                    let o = op.baseAddress! + (start + i) * outSize
-                    Self.scatter(g, cols: cp.baseAddress! + i * inPixels * g.taps, out: o)
-                    ConvKernels.biasActivation(o, rows: g.oh * g.ow, cols: g.cout, bias: bp.baseAddress!,
-                                               activation: activation)
+                let first = start
+                Parallel.ranges(nb * g.oh) { units in
+                    // unit = (image in chunk, output row); split ranges never share a row.
+                    var u = units.lowerBound
+                    while u < units.upperBound {
+                        let i = u / g.oh, r0 = u % g.oh
+                        let r1 = min(g.oh, r0 + (units.upperBound - u))
+                        let o = ptrs.value.out + (first + i) * outSize
+                        Self.accumulateRows(g, cols: ptrs.value.cols + i * inPixels * g.taps, out: o, rows: r0..<r1)
+                        ConvKernels.convEpilogue(z: o, zRows: r0..<r1, width: g.ow, cout: g.cout, bias: ptrs.value.b,
+                                                 activation: act, scale: ptrs.value.s, shift: ptrs.value.t,
+                                                 pool: false, out: o + r0 * g.ow * g.cout)
+                        u += r1 - r0
+                    }
                 }
                 start += nb
             }
-        }}}}}
+        }}}}}}}
         return out
     }
 

@@ -42,10 +42,36 @@ public struct Sequential: Sendable {
 
     public init(_ layers: [any Layer]) { self.layers = layers }
 
-    /// Inference pass through every layer.
+    /// Inference pass through every layer. Conv → BatchNorm → MaxPool runs (and ConvTranspose →
+    /// BatchNorm) are fused into one pass over the activation; inference-mode Dropout is skipped.
     public func forward(_ x: Tensor) -> Tensor {
         var y = x
-        for layer in layers { y = layer.forward(y) }
+        var i = 0
+        func skipTo(_ j: Int) -> Int {
+            var k = j
+            while k < layers.count, layers[k] is Dropout { k += 1 }
+            return k
+        }
+        while i < layers.count {
+            if let conv = layers[i] as? Conv2D {
+                var j = skipTo(i + 1)
+                var affine: (scale: [Float], shift: [Float])?
+                if j < layers.count, let bn = layers[j] as? BatchNorm { affine = bn.inferenceAffine; j = skipTo(j + 1) }
+                let pool = j < layers.count && layers[j] is MaxPool2D
+                if pool { j += 1 }
+                y = conv.inference(y, affine: affine, pool: pool)
+                i = j
+            } else if let deconv = layers[i] as? Conv2DTranspose {
+                var j = skipTo(i + 1)
+                var affine: (scale: [Float], shift: [Float])?
+                if j < layers.count, let bn = layers[j] as? BatchNorm { affine = bn.inferenceAffine; j += 1 }
+                y = deconv.inference(y, affine: affine)
+                i = j
+            } else {
+                y = layers[i].forward(y)
+                i += 1
+            }
+        }
         return y
     }
 
