@@ -41,12 +41,18 @@ public enum SeedStages {
             bins.withUnsafeMutableBufferPointer { h in
                 guard let s = src.baseAddress, let b = h.baseAddress else { return }
                 var i = 0
-                while i + 4 <= total {
-                    b[Int(s[i])] &+= 1
-                    b[256 + Int(s[i + 1])] &+= 1
-                    b[512 + Int(s[i + 2])] &+= 1
-                    b[768 + Int(s[i + 3])] &+= 1
-                    i += 4
+                let raw = UnsafeRawPointer(s)
+                while i &+ 8 <= total {
+                    let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    b[Int(word & 0xFF)] &+= 1
+                    b[256 &+ Int((word &>> 8) & 0xFF)] &+= 1
+                    b[512 &+ Int((word &>> 16) & 0xFF)] &+= 1
+                    b[768 &+ Int((word &>> 24) & 0xFF)] &+= 1
+                    b[Int((word &>> 32) & 0xFF)] &+= 1
+                    b[256 &+ Int((word &>> 40) & 0xFF)] &+= 1
+                    b[512 &+ Int((word &>> 48) & 0xFF)] &+= 1
+                    b[768 &+ Int(word &>> 56)] &+= 1
+                    i &+= 8
                 }
                 while i < total { b[Int(s[i])] &+= 1; i += 1 }
                 for v in 0..<256 { b[v] = b[v] &+ b[256 + v] &+ b[512 + v] &+ b[768 + v] }
@@ -58,7 +64,7 @@ public enum SeedStages {
     /// Maps every pixel through a 256-entry table.
     public static func applyLookupTable(_ lut: [UInt8], to image: GrayImage) -> GrayImage {
         precondition(lut.count == 256, "a lookup table has 256 entries")
-        var out = [UInt8](repeating: 0, count: image.pixelCount)
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
         image.pixels.withUnsafeBufferPointer { src in
             lut.withUnsafeBufferPointer { table in
                 out.withUnsafeMutableBufferPointer { dst in
@@ -77,7 +83,7 @@ public enum SeedStages {
     public static func gaussianBlur3x3(_ image: GrayImage) -> GrayImage {
         let w = image.width, h = image.height
         guard w > 0, h > 0 else { return image }
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
         var column = [UInt16](repeating: 0, count: w + 2)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
@@ -132,7 +138,7 @@ public enum SeedStages {
     /// `BORDER_REPLICATE`, rounded half-to-even. Exposed as a debug aid (the fixtures carry it
     /// as `adaptive_mean`) so a threshold mismatch can be told apart from a mean mismatch.
     public static func adaptiveMean(_ image: GrayImage, blockSize: Int = 11) -> GrayImage {
-        var out = [UInt8](repeating: 0, count: image.pixelCount)
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
         out.withUnsafeMutableBufferPointer { dstBuf in
             gaussianMeanRows(image, blockSize: blockSize) { y, mean in
                 (dstBuf.baseAddress! + y * image.width).update(from: mean, count: image.width)
@@ -146,7 +152,7 @@ public enum SeedStages {
     public static func adaptiveThreshold(_ image: GrayImage, blockSize: Int = 11, c: Double = 2) -> GrayImage {
         let w = image.width
         let delta = Int32(c.rounded(.down))
-        var out = [UInt8](repeating: 0, count: image.pixelCount)
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
                 gaussianMeanRows(image, blockSize: blockSize) { y, mean in
@@ -177,12 +183,14 @@ public enum SeedStages {
         var line = [Float](repeating: 0, count: padded)
         var ring = [Float](repeating: 0, count: blockSize * w)
         var meanRow = [UInt8](repeating: 0, count: w)
-        var rowPointers = [UnsafePointer<Float>?](repeating: nil, count: blockSize)
+        var sums = [Float](repeating: 0, count: w)
+        var rowPointers = [UnsafePointer<Float>](repeating: UnsafePointer(bitPattern: 16)!, count: blockSize)
         image.pixels.withUnsafeBufferPointer { srcBuf in
         kernel.withUnsafeBufferPointer { kBuf in
         line.withUnsafeMutableBufferPointer { lineBuf in
         ring.withUnsafeMutableBufferPointer { ringBuf in
         meanRow.withUnsafeMutableBufferPointer { meanBuf in
+        sums.withUnsafeMutableBufferPointer { sumBuf in
         rowPointers.withUnsafeMutableBufferPointer { rows in
             let src = srcBuf.baseAddress!, k = kBuf.baseAddress!
             let pad = lineBuf.baseAddress!, ringBase = ringBuf.baseAddress!
@@ -191,10 +199,14 @@ public enum SeedStages {
 
             func rowFilter(_ y: Int) {
                 let s = src + y * w
-                for x in 0..<w { pad[radius + x] = Float(s[x]) }
+                let body = pad + radius
+                for x in 0..<w { body[x] = Float(s[x]) }
                 let left = Float(s[0]), right = Float(s[w - 1])
                 for i in 0..<radius { pad[i] = left; pad[radius + w + i] = right }
-                convolveRow(pad, kernel: k, taps: blockSize, into: ringBase + (y % blockSize) * w, width: w)
+                let out = ringBase + (y % blockSize) * w
+                // A literal tap count lets the compiler unroll the default 11-tap kernel fully.
+                if blockSize == 11 { convolveRow(pad, kernel: k, taps: 11, into: out, width: w) }
+                else { convolveRow(pad, kernel: k, taps: blockSize, into: out, width: w) }
             }
 
             for y in 0..<h {
@@ -204,10 +216,14 @@ public enum SeedStages {
                     let r = min(max(y + j - radius, 0), h - 1)
                     rows[j] = UnsafePointer(ringBase + (r % blockSize) * w)
                 }
-                convolveColumns(rows.baseAddress!, kernel: k, radius: radius, width: w, into: mean)
+                if radius == 5 {
+                    convolveColumns(rows.baseAddress!, kernel: k, radius: 5, width: w, sums: sumBuf.baseAddress!, into: mean)
+                } else {
+                    convolveColumns(rows.baseAddress!, kernel: k, radius: radius, width: w, sums: sumBuf.baseAddress!, into: mean)
+                }
                 body(y, UnsafePointer(mean))
             }
-        }}}}}}
+        }}}}}}}
     }
 
     /// Row pass: `out[x] = Σ_k pad[x + k]·kernel[k]` accumulated with FMA for k ascending,
@@ -217,18 +233,18 @@ public enum SeedStages {
                             into out: UnsafeMutablePointer<Float>, width w: Int) {
         let raw = UnsafeRawPointer(pad)
         var x = 0
-        while x + 16 <= w {
+        while x &+ 16 <= w {
             var s0 = SIMD8<Float>(repeating: 0), s1 = SIMD8<Float>(repeating: 0)
             for t in 0..<taps {
                 let kt = SIMD8<Float>(repeating: k[t])
-                let a = raw.loadUnaligned(fromByteOffset: (x + t) * 4, as: SIMD8<Float>.self)
-                let b = raw.loadUnaligned(fromByteOffset: (x + t + 8) * 4, as: SIMD8<Float>.self)
+                let a = raw.loadUnaligned(fromByteOffset: (x &+ t) &* 4, as: SIMD8<Float>.self)
+                let b = raw.loadUnaligned(fromByteOffset: (x &+ t &+ 8) &* 4, as: SIMD8<Float>.self)
                 s0 = s0.addingProduct(a, kt)
                 s1 = s1.addingProduct(b, kt)
             }
-            UnsafeMutableRawPointer(out).storeBytes(of: s0, toByteOffset: x * 4, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(out).storeBytes(of: s1, toByteOffset: (x + 8) * 4, as: SIMD8<Float>.self)
-            x += 16
+            UnsafeMutableRawPointer(out).storeBytes(of: s0, toByteOffset: x &* 4, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out).storeBytes(of: s1, toByteOffset: (x &+ 8) &* 4, as: SIMD8<Float>.self)
+            x &+= 16
         }
         while x < w {
             var s: Float = 0
@@ -238,33 +254,39 @@ public enum SeedStages {
         }
     }
 
-    /// Column pass over `2·radius + 1` row pointers, rounding to 8 bits (half-to-even, saturated).
+    /// Column pass over `2·radius + 1` row pointers into Float sums (`sums`, `w` floats of
+    /// scratch), then rounding to 8 bits half-to-even with saturation.
     @inline(__always)
-    static func convolveColumns(_ rows: UnsafePointer<UnsafePointer<Float>?>, kernel k: UnsafePointer<Float>,
-                                radius: Int, width w: Int, into mean: UnsafeMutablePointer<UInt8>) {
-        let centre = rows[radius]!
+    static func convolveColumns(_ rows: UnsafePointer<UnsafePointer<Float>>, kernel k: UnsafePointer<Float>,
+                                radius: Int, width w: Int, sums: UnsafeMutablePointer<Float>,
+                                into mean: UnsafeMutablePointer<UInt8>) {
+        let centre = UnsafeRawPointer(rows[radius])
+        let out = UnsafeMutableRawPointer(sums)
+        let kc = SIMD8<Float>(repeating: k[radius])
         var x = 0
-        let lo = SIMD8<Float>(repeating: 0), hi = SIMD8<Float>(repeating: 255)
-        while x + 8 <= w {
-            var s = UnsafeRawPointer(centre).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
-                * SIMD8<Float>(repeating: k[radius])
+        while x &+ 8 <= w {
+            let offset = x &* 4
+            var s = centre.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * kc
             for j in 1...radius {
-                let a = UnsafeRawPointer(rows[radius + j]!).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
-                let b = UnsafeRawPointer(rows[radius - j]!).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
-                s = s.addingProduct(a + b, SIMD8<Float>(repeating: k[radius + j]))
+                let a = UnsafeRawPointer(rows[radius &+ j]).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                let b = UnsafeRawPointer(rows[radius &- j]).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                s = s.addingProduct(a + b, SIMD8<Float>(repeating: k[radius &+ j]))
             }
-            let r = s.rounded(.toNearestOrEven).clamped(lowerBound: lo, upperBound: hi)
-            let bytes = SIMD8<UInt8>(truncatingIfNeeded: SIMD8<Int32>(r))
-            UnsafeMutableRawPointer(mean).storeBytes(of: bytes, toByteOffset: x, as: SIMD8<UInt8>.self)
-            x += 8
+            out.storeBytes(of: s, toByteOffset: offset, as: SIMD8<Float>.self)
+            x &+= 8
         }
         while x < w {
-            var s = centre[x] * k[radius]
+            var s = rows[radius][x] * k[radius]
             for j in 1...radius {
-                s = s.addingProduct(rows[radius + j]![x] + rows[radius - j]![x], k[radius + j])
+                s = s.addingProduct(rows[radius + j][x] + rows[radius - j][x], k[radius + j])
             }
-            mean[x] = saturatedByte(s.rounded(.toNearestOrEven))
+            sums[x] = s
             x += 1
+        }
+        // Adding 1.5·2²³ to a value in [0, 255] rounds it half-to-even into the low mantissa bits.
+        for x in 0..<w {
+            let clamped = min(max(sums[x], 0), 255) + 12_582_912
+            mean[x] = UInt8(truncatingIfNeeded: clamped.bitPattern)
         }
     }
 
@@ -284,7 +306,7 @@ public enum SeedStages {
     static func window2x2(_ image: GrayImage, combine: (UInt8, UInt8) -> UInt8) -> GrayImage {
         let w = image.width, h = image.height
         guard w > 0, h > 0 else { return image }
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
         var pairs = [UInt8](repeating: 0, count: 2 * w)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
@@ -327,7 +349,7 @@ public enum SeedStages {
 
         let xs = linearTaps(source: sw, target: width, scale: scaleX, clampPosition: true)
         let ys = linearTaps(source: sh, target: height, scale: scaleY, clampPosition: false)
-        var out = [UInt8](repeating: 0, count: width * height)
+        var out = uninitializedBuffer(UInt8.self, count: width * height)
         var buffers = [Int32](repeating: 0, count: 2 * width)
         image.pixels.withUnsafeBufferPointer { srcBuf in
         out.withUnsafeMutableBufferPointer { dstBuf in
@@ -390,7 +412,7 @@ public enum SeedStages {
     /// OpenCV's `INTER_AREA` fast path for an exact 2× reduction: `(a + b + c + d + 2) >> 2`.
     static func halveByAreaAverage(_ image: GrayImage) -> GrayImage {
         let w = image.width / 2, h = image.height / 2, sw = image.width
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
                 let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
@@ -410,7 +432,7 @@ public enum SeedStages {
 
     /// `Float32(v) / 255` for every pixel, row-major: the H×W×1 (NHWC) network input.
     public static func normalizedFloats(_ image: GrayImage) -> [Float] {
-        var out = [Float](repeating: 0, count: image.pixelCount)
+        var out = uninitializedBuffer(Float.self, count: image.pixelCount)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<src.count { dst[i] = Float(src[i]) / 255 }
@@ -420,6 +442,13 @@ public enum SeedStages {
     }
 
     // MARK: Helpers
+
+    /// An array for a kernel that writes every element: skips zero-filling megabytes that are
+    /// overwritten at once (only for trivial element types).
+    @inline(__always)
+    static func uninitializedBuffer<T: BitwiseCopyable>(_: T.Type, count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
 
     /// OpenCV's `BORDER_REFLECT_101` index (`…c b | a b c d | c b…`); a one-pixel line reflects onto itself.
     @inline(__always)

@@ -3,13 +3,12 @@ import Foundation
 import NeuralNet
 import Verifier
 
-/// `sigverify benchmark-nn`: release-build forward throughput of the full verifier (encoder, decoder,
+/// `sigverify benchmark nn`: release-build forward throughput of the full verifier (encoder, decoder,
 /// forest, classifier) at batch 1 and batch 32, as images/s and GFLOP/s against this machine's SGEMM peak
 /// measured in the same run (a 2048³ `cblas_sgemm`).
 struct BenchmarkNNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        // Registered at the top level until the `benchmark` parent command exists; then it becomes `benchmark nn`.
-        commandName: "benchmark-nn",
+        commandName: "nn",
         abstract: "Measure verifier throughput and the fraction of the SGEMM peak it reaches.")
 
     @Option(name: .long, help: "Model bundle to run (default: Glorot-initialised networks of --size).")
