@@ -154,8 +154,8 @@ private struct ResultPrinter {
         guard !json else { return }
         let p = bundle.parameters
         print("model \(bundle.folder.path)  version \(bundle.version)  preprocessing \(profileName)")
-        print(pad("FILE", fileColumn) + "  VERDICT  " + pad("MSE (≤\(format(p.reconstructionThreshold)))", 22)
-            + pad("IFOREST (≥\(format(p.anomalyScoreMin)))", 22) + "CLASSIFIER (≥\(format(p.classifierConfidenceMin)))")
+        print(pad("FILE", fileColumn) + "  VERDICT  " + pad("MSE (≤\(format(p.reconstructionThreshold)))", 21) + " "
+            + pad("IFOREST (≥\(format(p.anomalyScoreMin)))", 21) + " " + "CLASSIFIER (≥\(format(p.classifierConfidenceMin)))")
     }
 
     func result(file: String, _ v: Verification) {
@@ -171,7 +171,7 @@ private struct ResultPrinter {
             ])
             return
         }
-        func cell(_ value: Double, _ passed: Bool) -> String { pad("\(format(value)) \(passed ? "pass" : "FAIL")", 22) }
+        func cell(_ value: Double, _ passed: Bool) -> String { pad("\(format(value)) \(passed ? "pass" : "FAIL")", 21) + " " }
         print(pad(file, fileColumn) + "  " + pad(v.verdict.rawValue, 7) + "  "
             + cell(v.reconstructionError, v.reconstructionPassed) + cell(v.anomalyScore, v.anomalyPassed)
             + "\(format(v.classifierConfidence)) \(v.classifierPassed ? "pass" : "FAIL")")
@@ -200,6 +200,6 @@ private struct ResultPrinter {
     private func format(_ x: Double) -> String { String(format: "%.6g", x) }
 
     private func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
     }
 }
