@@ -45,7 +45,7 @@ public struct ModelBundle: Sendable {
         } catch let error as BundleError {
             throw error
         } catch {
-            throw .invalidParameters("\(parametersURL.path): not a parameters document (\(error))")
+            throw .invalidParameters("\(parametersURL.path): not a parameters document (\(describeDecodingError(error)))")
         }
         try validate(parameters, file: parametersURL.path)
         let autoencoder = try Autoencoder(

@@ -53,7 +53,7 @@ extension IsolationForest {
         do {
             json = try JSONDecoder().decode(ForestJSON.self, from: data)
         } catch {
-            throw .malformedModel("not a forest JSON document (\(Self.describe(error)))")
+            throw .malformedModel("not a forest JSON document (\(describeDecodingError(error)))")
         }
         guard json.trees.count == json.n_estimators else {
             throw .malformedModel("n_estimators is \(json.n_estimators) but \(json.trees.count) trees are stored")
@@ -112,18 +112,23 @@ extension IsolationForest {
         do {
             return try encoder.encode(json)
         } catch {
-            throw .malformedModel("cannot encode as JSON (\(Self.describe(error)))")
+            throw .malformedModel("cannot encode as JSON (\(describeDecodingError(error)))")
         }
     }
+}
 
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx),
-             DecodingError.dataCorrupted(let ctx):
-            let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? ctx.debugDescription : "\(path): \(ctx.debugDescription)"
-        default: return "\(error)"
-        }
+/// A one-line reason for a JSON decoding failure (the missing field or the path of the bad value),
+/// instead of the decoder's nested debug dump.
+func describeDecodingError(_ error: Error) -> String {
+    switch error {
+    case DecodingError.keyNotFound(let key, let ctx):
+        let path = (ctx.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+        return "missing field '\(path)'"
+    case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx),
+         DecodingError.dataCorrupted(let ctx):
+        let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+        return path.isEmpty ? ctx.debugDescription : "\(path): \(ctx.debugDescription)"
+    default:
+        return "\(error)"
     }
 }
