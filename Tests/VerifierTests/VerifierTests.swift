@@ -106,6 +106,19 @@ final class VerifierDecisionTests: XCTestCase {
         }
     }
 
+    /// The verifier's scores are the bundle's parts composed on one latent per image: forest and decoder
+    /// see exactly the encoder's output, the classifier sees the input.
+    func testScoresComposeTheBundlesParts() throws {
+        let x = try referenceInputs()
+        let bundle = try ModelBundle.load(from: FixturePaths.local("model_tiny"))
+        let results = try Verifier(bundle: bundle).verify(x)
+        let latent = bundle.autoencoder.encode(x)
+        XCTAssertEqual(results.map(\.anomalyScore), try bundle.forest.scoreSamples(latent))
+        XCTAssertEqual(results.map(\.reconstructionError),
+                       meanSquaredErrorPerImage(x, bundle.autoencoder.decode(latent)).map(Double.init))
+        XCTAssertEqual(results.map(\.classifierConfidence), bundle.classifier.predict(x).map(Double.init))
+    }
+
     func testRejectsWrongInputShape() throws {
         let verifier = try Verifier(bundle: ModelBundle.load(from: FixturePaths.local("model_tiny")))
         XCTAssertThrowsError(try verifier.verify(Tensor(shape: [2, 64, 64, 1]))) {
