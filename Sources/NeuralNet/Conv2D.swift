@@ -135,7 +135,13 @@ public struct Conv2D: Layer {
         return y
     }
 
-    public mutating func backward(_ dy: Tensor) -> Tensor {
+    public mutating func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
+
+    public mutating func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
+
+    /// Parameter gradients, and dLoss/dInput if asked. Per chunk of images: gather patches (all cores),
+    /// dK += patchesᵀ·dz (SGEMM), then dpatches = dz·Kᵀ (SGEMM) scattered back per image (all cores).
+    private mutating func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
         guard let x = cachedInput, let y = cachedOutput else { preconditionFailure("\(name): backward before trainingForward") }
         precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) ≠ output \(y.shape)")
         let g = geometry(x)
@@ -151,31 +157,39 @@ public struct Conv2D: Layer {
         let perChunk = max(1, ConvKernels.workspaceBudget / max(1, outPixels * g.patch))
         var cols = [Float](repeating: 0, count: min(n, perChunk) * outPixels * g.patch)
         var kgrad = [Float](repeating: 0, count: kernel.count)
-        var dx = [Float](repeating: 0, count: x.count)
+        var dx = [Float](repeating: 0, count: inputGradient ? x.count : 0)
         x.storage.withUnsafeBufferPointer { xp in
         dz.storage.withUnsafeBufferPointer { dp in
         kernel.storage.withUnsafeBufferPointer { kp in
         kgrad.withUnsafeMutableBufferPointer { gp in
         dx.withUnsafeMutableBufferPointer { dxp in
         cols.withUnsafeMutableBufferPointer { cp in
+            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, cols: cp.baseAddress!, dx: dxp.baseAddress))
             var start = 0
             while start < n {
                 let nb = min(perChunk, n - start)
-                for i in 0..<nb {
-                    ConvKernels.im2col(g, input: xp.baseAddress! + (start + i) * inSize,
-                                       cols: cp.baseAddress! + i * outPixels * g.patch)
+                let first = start
+                Parallel.ranges(nb) { images in
+                    for i in images {
+                        ConvKernels.im2col(g, input: ptrs.value.x + (first + i) * inSize,
+                                           cols: ptrs.value.cols + i * outPixels * g.patch)
+                    }
                 }
                 let d = dp.baseAddress! + start * outPixels * cout
                 // dK[patch, cout] += colsᵀ · dz
                 BLAS.sgemm(transposeA: true, m: g.patch, n: cout, k: nb * outPixels,
                            a: cp.baseAddress!, lda: g.patch, b: d, ldb: cout,
                            beta: start == 0 ? 0 : 1, c: gp.baseAddress!, ldc: cout)
-                // dcols = dz · Kᵀ, then scatter back onto the input gradient.
-                BLAS.sgemm(transposeB: true, m: nb * outPixels, n: g.patch, k: cout,
-                           a: d, lda: cout, b: kp.baseAddress!, ldb: cout, c: cp.baseAddress!, ldc: g.patch)
-                for i in 0..<nb {
-                    ConvKernels.col2im(g, cols: cp.baseAddress! + i * outPixels * g.patch,
-                                       output: dxp.baseAddress! + (start + i) * inSize)
+                if inputGradient {
+                    // dcols = dz · Kᵀ, then scatter back onto the input gradient (images are disjoint).
+                    BLAS.sgemm(transposeB: true, m: nb * outPixels, n: g.patch, k: cout,
+                               a: d, lda: cout, b: kp.baseAddress!, ldb: cout, c: cp.baseAddress!, ldc: g.patch)
+                    Parallel.ranges(nb) { images in
+                        for i in images {
+                            ConvKernels.col2im(g, cols: ptrs.value.cols + i * outPixels * g.patch,
+                                               output: ptrs.value.dx! + (first + i) * inSize)
+                        }
+                    }
                 }
                 start += nb
             }
@@ -187,7 +201,7 @@ public struct Conv2D: Layer {
             }
         }
         kernelGradient = Tensor(shape: kernel.shape, storage: kgrad)
-        return Tensor(shape: x.shape, storage: dx)
+        return inputGradient ? Tensor(shape: x.shape, storage: dx) : nil
     }
 
     public var variables: [String: Tensor] { ["kernel": kernel, "bias": bias] }

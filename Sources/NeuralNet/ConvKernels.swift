@@ -86,7 +86,27 @@ enum ConvKernels {
             out.withMemoryRebound(to: V.self, capacity: rows.count * g.ow * blocks) { ov in
                 var o = ov
                 for oy in rows {
+                    let rowInside = oy - g.padTop >= 0 && oy - g.padTop + g.kh <= g.h
                     for ox in 0..<g.ow {
+                        let x0 = ox - g.padLeft
+                        if blocks == 2 && rowInside && x0 >= 0 && x0 + g.kw <= g.w {
+                            // Interior pixel, 32 channels: two accumulators share each broadcast tap.
+                            var a0 = V(repeating: 0), a1 = V(repeating: 0)
+                            var t = 0
+                            for ky in 0..<g.kh {
+                                let src = input + (oy - g.padTop + ky) * g.w + x0
+                                for kx in 0..<g.kw {
+                                    let v = V(repeating: src[kx])
+                                    a0 += v * kv[2 * t]
+                                    a1 += v * kv[2 * t + 1]
+                                    t += 1
+                                }
+                            }
+                            o[0] = a0
+                            o[1] = a1
+                            o += 2
+                            continue
+                        }
                         for blk in 0..<blocks {
                             var acc = V(repeating: 0)
                             for ky in 0..<g.kh {

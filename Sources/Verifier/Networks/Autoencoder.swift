@@ -127,7 +127,7 @@ public struct Autoencoder: Sendable {
                 for i in d.indices { d[i] = Self.bceWeight * d[i] - Self.ssimWeight * s[i] }
             }
         }
-        _ = encoder.backward(decoder.backward(dRecon))
+        encoder.backwardParametersOnly(decoder.backward(dRecon))
         let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
         return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
     }

@@ -71,7 +71,7 @@ public struct Classifier: Sendable {
         precondition(labels.count == x.shape[0], "Classifier: \(labels.count) labels for \(x.shape[0]) images")
         let p = network.trainingForward(x)
         let (loss, dp) = Losses.binaryCrossEntropy(prediction: p, target: Tensor(shape: p.shape, storage: labels))
-        _ = network.backward(dp)
+        network.backwardParametersOnly(dp)
         let total = loss + network.regularizationLoss
         return TrainingLoss(dataLoss: loss, totalLoss: total)
     }
