@@ -40,8 +40,8 @@ public struct Dense: Layer {
             bias.storage.withUnsafeBufferPointer { bp in
                 BLAS.sgemm(m: n, n: fout, k: fin, a: xp.baseAddress!, lda: fin, b: kp.baseAddress!, ldb: fout,
                            c: out.baseAddress!, ldc: fout)
-                ConvKernels.biasActivation(out.baseAddress!, rows: n, cols: fout, bias: bp.baseAddress!,
-                                           activation: activation)
+                ConvKernels.transform(out.baseAddress!, pixels: n, cout: fout, bias: bp.baseAddress!,
+                                      activation: activation, scale: nil, shift: nil)
             }}}
         }
     }
