@@ -214,27 +214,6 @@ enum ConvKernels {
         }
     }
 
-    /// out[r, j] = act(out[r, j] + bias[j]) over `rows` rows of `cols` channels.
-    static func biasActivation(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
-                               bias: UnsafePointer<Float>, activation: Activation) {
-        var p = out
-        switch activation {
-        case .relu:
-            for _ in 0..<rows {
-                for j in 0..<cols { p[j] = max(p[j] + bias[j], 0) }
-                p += cols
-            }
-        case .linear, .sigmoid:
-            for _ in 0..<rows {
-                for j in 0..<cols { p[j] += bias[j] }
-                p += cols
-            }
-            if activation == .sigmoid {
-                activation.apply(UnsafeMutableBufferPointer(start: out, count: rows * cols))
-            }
-        }
-    }
-
     /// Column sums of a rows×cols matrix (the bias gradient), accumulated in Double.
     static func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int) -> [Float] {
         var acc = [Double](repeating: 0, count: cols)

@@ -61,7 +61,7 @@ public enum Losses {
         b.storage.withUnsafeBufferPointer { bp in
         perImage.withUnsafeMutableBufferPointer { pp in
         grad.withUnsafeMutableBufferPointer { gp in
-            let ptrs = UnsafeSendableBox((a: ap.baseAddress!, b: bp.baseAddress!, per: pp.baseAddress!, grad: gp.baseAddress))
+            let ptrs = UnsafeSendableBox((a: ap.baseAddress!, b: bp.baseAddress!, per: pp.baseAddress!, grad: wantGradient ? gp.baseAddress : nil))  // an empty array may still have a base address
             // Images are independent: one worker per range of images, each with its own planes.
             Parallel.ranges(n) { images in
                 var plane = SSIMPlanes(h: h, w: w, k: k)
