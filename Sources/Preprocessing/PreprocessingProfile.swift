@@ -157,11 +157,13 @@ struct SeedParameters: Sendable, Equatable {
 
     init() {}
 
+    /// Missing names mean the fixed values; a different value or an unknown name is an error.
     init(_ values: [String: Double], profileName: String) throws(PreprocessingError) {
         let expected = SeedParameters().dictionary
-        guard values == expected else {
+        for (key, value) in values where expected[key] != value {
             throw .unsupportedProfile(name: profileName, version: Self.version,
-                                      reason: "seed parameters are fixed at \(expected.sorted { $0.key < $1.key }), got \(values.sorted { $0.key < $1.key })")
+                                      reason: expected[key] == nil ? "unknown parameter '\(key)'"
+                                          : "seed parameter '\(key)' is fixed at \(expected[key]!), got \(value)")
         }
     }
 

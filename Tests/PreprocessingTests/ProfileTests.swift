@@ -24,6 +24,9 @@ final class ProfileTests: XCTestCase {
         let json = #"{"name":"seed","version":1,"parameters":{"adaptive_block_size":11,"adaptive_c":2}}"#
         let seed = try JSONDecoder().decode(PreprocessingProfileDescription.self, from: Data(json.utf8))
         XCTAssertEqual(try PreprocessingProfile(seed), .seed)
+        // Parameters left out mean the profile's own values.
+        XCTAssertEqual(try PreprocessingProfile(.init(name: "seed", version: 1, parameters: [:])), .seed)
+        XCTAssertEqual(try PreprocessingProfile(.init(name: "clean", version: 1, parameters: [:])), .clean)
     }
 
     func testBundlesWithoutAProfileMeanSeed() throws {
