@@ -334,7 +334,7 @@ public final class JobQueue {
                 SELECT w.label AS window,
                        count(*) FILTER (WHERE j.status = 'succeeded') AS succeeded,
                        count(*) FILTER (WHERE j.status = 'failed') AS failed,
-                       round(count(*) / w.minutes, 1) AS per_minute
+                       round(count(j.id) / w.minutes, 1) AS per_minute
                 FROM (VALUES ('last 1 min', 1.0), ('last 5 min', 5.0), ('last 15 min', 15.0)) AS w(label, minutes)
                 LEFT JOIN sigverify.jobs j ON j.status IN ('succeeded', 'failed')
                      AND j.finished_at >= now() - make_interval(mins => w.minutes::int)

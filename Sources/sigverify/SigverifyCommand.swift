@@ -6,6 +6,7 @@ struct SigverifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sigverify",
         abstract: "Verify scanned handwritten signatures from a PostgreSQL job queue.",
-        subcommands: [InfoCommand.self, MigrateCommand.self]
+        subcommands: [InfoCommand.self, MigrateCommand.self, EnqueueCommand.self, StatusCommand.self, ReportCommand.self,
+                      PruneCommand.self]
     )
 }
