@@ -7,6 +7,11 @@ import Logging
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "PostgreSQL URL (default: $DATABASE_URL).")
     var databaseURL: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default: $SIGVERIFY_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    /// Sets up structured logging on stderr; call first in `run()`.
+    func bootstrapLogging() { LogSetup.bootstrap(level: logLevel) }
 
     func resolvedURL() throws -> String {
         if let url = databaseURL, !url.isEmpty { return url }

@@ -15,6 +15,7 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "JSON object stored as each job's metadata.") var metadata: String?
 
     func run() throws {
+        database.bootstrapLogging()
         let files = try FileEnqueuer.collect(paths)
         guard !files.isEmpty else { throw ValidationError("no scan files found in \(paths.joined(separator: " "))") }
         let queue = try database.connect()

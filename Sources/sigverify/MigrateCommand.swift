@@ -12,6 +12,7 @@ struct MigrateCommand: ParsableCommand {
     var migrations: String?
 
     func run() throws {
+        database.bootstrapLogging()
         let migrator = try migrations.map { try Migrator(directory: URL(fileURLWithPath: $0)) } ?? Migrator.bundled()
         let queue = try database.connect()
         let applied = try migrator.migrate(queue.db)

@@ -12,6 +12,7 @@ struct PruneCommand: ParsableCommand {
     var olderThan: Double
 
     func run() throws {
+        database.bootstrapLogging()
         let pruned = try database.connect().prune(olderThanSeconds: olderThan)
         print("pruned the scans of \(pruned) finished job\(pruned == 1 ? "" : "s")")
     }

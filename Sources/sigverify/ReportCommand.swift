@@ -9,6 +9,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
+        database.bootstrapLogging()
         for (title, table) in try database.connect().reportTables() {
             print("\(title)\n\(table.renderTable())\n")
         }

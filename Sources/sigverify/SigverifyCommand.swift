@@ -7,6 +7,6 @@ struct SigverifyCommand: ParsableCommand {
         commandName: "sigverify",
         abstract: "Verify scanned handwritten signatures from a PostgreSQL job queue.",
         subcommands: [InfoCommand.self, MigrateCommand.self, EnqueueCommand.self, StatusCommand.self, ReportCommand.self,
-                      PruneCommand.self]
+                      PruneCommand.self, BenchmarkQueueCommand.self]
     )
 }

@@ -9,6 +9,7 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() throws {
+        database.bootstrapLogging()
         for (title, table) in try database.connect().statusTables() {
             print("\(title)\n\(table.renderTable())\n")
         }
