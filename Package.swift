@@ -23,7 +23,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // MARK: The data path
-        .target(name: "Imaging", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
+        // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
+        .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
+        .target(name: "Imaging", dependencies: ["CImageShims"]),
         .target(name: "Preprocessing", dependencies: ["Imaging"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
         .target(name: "Verifier", dependencies: ["NeuralNet"]),
