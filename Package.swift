@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Preprocessing must fuse multiply-adds exactly as OpenCV's AVX2/FMA kernels do (SPEC.md §2.3); on
+/// x86-64 that takes the FMA instruction set (x86-64-v3, Haswell and later), otherwise every `fma` is a libm call.
+#if arch(x86_64)
+let preprocessingSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+#else
+let preprocessingSwiftSettings: [SwiftSetting] = []
+#endif
+
 /// sigverify: a PostgreSQL-backed batch worker that verifies scanned signatures.
 /// Targets follow the data path: C wrappers → Imaging → Preprocessing → NeuralNet → Verifier → Training,
 /// and JobQueue → Worker; the `sigverify` executable only parses and prints.
@@ -26,7 +34,7 @@ let package = Package(
         // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
         .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
         .target(name: "Imaging", dependencies: ["CImageShims"]),
-        .target(name: "Preprocessing", dependencies: ["Imaging"]),
+        .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: preprocessingSwiftSettings),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
         .target(name: "Verifier", dependencies: ["NeuralNet"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),

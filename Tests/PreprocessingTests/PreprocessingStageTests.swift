@@ -2,8 +2,8 @@ import XCTest
 import Preprocessing
 
 final class PreprocessingStageTests: XCTestCase {
-    func testStagesAreInPipelineOrder() {
-        XCTAssertEqual(PreprocessingStage.allCases.map(\.rawValue),
+    func testSeedStagesAreInPipelineOrder() {
+        XCTAssertEqual(PreprocessingProfile.seed.stageNames.map(\.rawValue),
                        ["gray", "equalized", "blurred", "thresholded", "opened", "resized"])
     }
 }

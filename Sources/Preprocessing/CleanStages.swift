@@ -1,0 +1,415 @@
+import Imaging
+
+/// The numbers of the `clean` profile. Sizes are fractions of the scan's shorter side so the
+/// same profile behaves alike at 300 and 600 dpi.
+struct CleanParameters: Sendable, Equatable {
+    static let version = 1
+    /// Background window (max filter, then box mean) as a fraction of the shorter side.
+    var backgroundWindowFraction = 0.05
+    /// Smallest background window in pixels: wider than any pen stroke.
+    var backgroundWindowMin = 15.0
+    /// Otsu's threshold on the normalised page is clamped to at most this level, so a blank
+    /// page (all paper grain, normalised to ≈ 255) yields no ink at all.
+    var thresholdMax = 200.0
+    /// …and at least this one, so a page that is mostly ink still separates strokes.
+    var thresholdMin = 64.0
+    /// Connected ink components smaller than this fraction of (shorter side)² are speckle.
+    var minComponentAreaFraction = 0.0001
+    /// Smallest speckle limit in pixels.
+    var minComponentAreaMin = 6.0
+    /// Margin around the ink's bounding box, as a fraction of the box's longer side.
+    var marginFraction = 0.05
+    /// 1: crop to the ink and centre it with the aspect ratio kept; 0: keep the whole page.
+    var cropToInk = 1.0
+    /// Strokes thinner than this many output pixels are thickened before the resize, so a
+    /// 300–600 dpi pen line does not fade to grey at 224² (the synthetic training signatures
+    /// are drawn ~2 px wide at the output resolution, SPEC.md §4). 0 disables.
+    var targetStrokeWidth = 2.0
+
+    init() {}
+
+    init(_ values: [String: Double], profileName: String) throws(PreprocessingError) {
+        var p = CleanParameters()
+        let known = Set(p.dictionary.keys)
+        if let unknown = values.keys.first(where: { !known.contains($0) }) {
+            throw .unsupportedProfile(name: profileName, version: Self.version, reason: "unknown parameter '\(unknown)'")
+        }
+        func value(_ key: String, _ current: Double, _ range: ClosedRange<Double>) throws(PreprocessingError) -> Double {
+            let v = values[key] ?? current
+            guard range.contains(v) else {
+                throw .unsupportedProfile(name: profileName, version: Self.version,
+                                          reason: "parameter '\(key)' = \(v) is outside \(range)")
+            }
+            return v
+        }
+        p.backgroundWindowFraction = try value("background_window_fraction", p.backgroundWindowFraction, 0...1)
+        p.backgroundWindowMin = try value("background_window_min", p.backgroundWindowMin, 3...255)
+        p.thresholdMax = try value("threshold_max", p.thresholdMax, 0...255)
+        p.thresholdMin = try value("threshold_min", p.thresholdMin, 0...255)
+        p.minComponentAreaFraction = try value("min_component_area_fraction", p.minComponentAreaFraction, 0...1)
+        p.minComponentAreaMin = try value("min_component_area_min", p.minComponentAreaMin, 0...1_000_000)
+        p.marginFraction = try value("margin_fraction", p.marginFraction, 0...1)
+        p.cropToInk = try value("crop_to_ink", p.cropToInk, 0...1)
+        p.targetStrokeWidth = try value("target_stroke_width", p.targetStrokeWidth, 0...32)
+        guard p.cropToInk == 0 || p.cropToInk == 1 else {
+            throw .unsupportedProfile(name: profileName, version: Self.version, reason: "crop_to_ink must be 0 or 1")
+        }
+        self = p
+    }
+
+    var dictionary: [String: Double] {
+        ["background_window_fraction": backgroundWindowFraction,
+         "background_window_min": backgroundWindowMin,
+         "threshold_max": thresholdMax,
+         "threshold_min": thresholdMin,
+         "min_component_area_fraction": minComponentAreaFraction,
+         "min_component_area_min": minComponentAreaMin,
+         "margin_fraction": marginFraction,
+         "crop_to_ink": cropToInk,
+         "target_stroke_width": targetStrokeWidth]
+    }
+}
+
+/// The stages of the `clean` profile: paper is estimated and divided out, one global threshold
+/// separates ink, specks too small to be ink are dropped, and the ink is cropped and centred so
+/// the network sees the signature, not the page. Output polarity matches `seed`: ink is white.
+public enum CleanStages {
+
+    static func run(_ gray: GrayImage, parameters p: CleanParameters, width: Int, height: Int) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
+        guard (1...PreprocessingLimits.maxTargetSide).contains(width),
+              (1...PreprocessingLimits.maxTargetSide).contains(height) else {
+            throw .invalidTargetSize(width: width, height: height)
+        }
+        guard gray.pixelCount > 0 else { throw .emptyImage }
+        let shorter = Double(min(gray.width, gray.height))
+        var window = Int(max(p.backgroundWindowMin, (shorter * p.backgroundWindowFraction).rounded()))
+        window |= 1
+        let normalized = normalizeBackground(gray, window: window)
+        let smoothed = SeedStages.gaussianBlur3x3(normalized)
+        let otsu = Double(otsuThreshold(SeedStages.histogram(smoothed)))
+        let level = UInt8(min(max(otsu, p.thresholdMin), p.thresholdMax))
+        let binarized = threshold(smoothed, atMost: level)
+        let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
+        let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
+        let cropped = p.cropToInk == 1
+            ? cropToInk(despeckled, marginFraction: p.marginFraction, aspect: Double(width) / Double(height))
+            : despeckled
+        let scale = max(Double(cropped.width) / Double(width), Double(cropped.height) / Double(height))
+        let thickened = thickenStrokes(cropped, toWidth: p.targetStrokeWidth * scale)
+        let resized = try resizeArea(thickened, width: width, height: height)
+        return [(.gray, gray), (.normalized, normalized), (.binarized, binarized),
+                (.despeckled, despeckled), (.cropped, cropped), (.thickened, thickened), (.resized, resized)]
+    }
+
+    /// Divides out the paper: the background is the brightest value within `window` (a
+    /// separable max filter, wider than a stroke so ink disappears from it), smoothed by a box
+    /// mean of the same size; `out = min(255, 255·gray / background)`. Paper becomes ≈ 255
+    /// whatever its tone or shading; ink keeps its contrast relative to the paper around it.
+    public static func normalizeBackground(_ gray: GrayImage, window: Int) -> GrayImage {
+        let background = boxMean(maxFilter(gray, window: window), window: window)
+        var out = [UInt8](repeating: 0, count: gray.pixelCount)
+        gray.pixels.withUnsafeBufferPointer { src in
+            background.pixels.withUnsafeBufferPointer { bg in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<src.count {
+                        let b = UInt32(max(bg[i], 1))
+                        let v = (UInt32(src[i]) &* 255 &+ b / 2) / b
+                        dst[i] = UInt8(truncatingIfNeeded: min(v, 255))
+                    }
+                }
+            }
+        }
+        return GrayImage(width: gray.width, height: gray.height, pixels: out)
+    }
+
+    /// Separable max filter with a `window`-wide square, clamped at the borders. An even window
+    /// reaches one pixel further before the centre than after it.
+    public static func maxFilter(_ image: GrayImage, window: Int) -> GrayImage {
+        verticalMax(slidingWindow(image, window: window), window: window)
+    }
+
+    /// Vertical running max over `window` rows (whole rows at a time, so the inner loop runs
+    /// over contiguous bytes).
+    static func verticalMax(_ image: GrayImage, window: Int) -> GrayImage {
+        let w = image.width, h = image.height, r = window / 2
+        var out = image.pixels
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                let src = srcBuf.baseAddress!
+                for y in 0..<h {
+                    let d = dstBuf.baseAddress! + y * w
+                    for row in max(0, y - r)..<min(h, y - r + window) where row != y {
+                        let s = src + row * w
+                        for x in 0..<w { d[x] = max(d[x], s[x]) }
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// Horizontal running max over `window` pixels around each pixel (border pixels see
+    /// only the part of the window inside the image).
+    static func slidingWindow(_ image: GrayImage, window: Int) -> GrayImage {
+        let w = image.width, h = image.height, r = window / 2
+        let taps = window
+        var out = [UInt8](repeating: 0, count: w * h)
+        var padded = [UInt8](repeating: 0, count: w + 2 * r)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                padded.withUnsafeMutableBufferPointer { padBuf in
+                    let pad = padBuf.baseAddress!
+                    for y in 0..<h {
+                        let s = srcBuf.baseAddress! + y * w, d = dstBuf.baseAddress! + y * w
+                        // Zero padding is neutral for a max of unsigned values.
+                        (pad + r).update(from: s, count: w)
+                        d.update(from: pad, count: w)
+                        for k in 1..<taps {
+                            let p = pad + k
+                            for x in 0..<w { d[x] = max(d[x], p[x]) }
+                        }
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// Box mean over a `window`² square with clamped (replicated) borders, rounded to nearest.
+    static func boxMean(_ image: GrayImage, window: Int) -> GrayImage {
+        let w = image.width, h = image.height, r = window / 2
+        var rowSums = [UInt32](repeating: 0, count: w * h)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            rowSums.withUnsafeMutableBufferPointer { dstBuf in
+                for y in 0..<h {
+                    let s = srcBuf.baseAddress! + y * w, d = dstBuf.baseAddress! + y * w
+                    var acc: UInt32 = 0
+                    for k in -r...r { acc &+= UInt32(s[min(max(k, 0), w - 1)]) }
+                    for x in 0..<w {
+                        d[x] = acc
+                        acc = acc &+ UInt32(s[min(x + r + 1, w - 1)]) &- UInt32(s[max(x - r, 0)])
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: w * h)
+        var acc = [UInt32](repeating: 0, count: w)
+        let area = UInt32(window * window)
+        rowSums.withUnsafeBufferPointer { sumBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                acc.withUnsafeMutableBufferPointer { accBuf in
+                    let s = sumBuf.baseAddress!, a = accBuf.baseAddress!
+                    for k in -r...r {
+                        let row = s + min(max(k, 0), h - 1) * w
+                        for x in 0..<w { a[x] &+= row[x] }
+                    }
+                    for y in 0..<h {
+                        let d = dstBuf.baseAddress! + y * w
+                        for x in 0..<w { d[x] = UInt8(truncatingIfNeeded: (a[x] &+ area / 2) / area) }
+                        let add = s + min(y + r + 1, h - 1) * w, sub = s + max(y - r, 0) * w
+                        for x in 0..<w { a[x] = a[x] &+ add[x] &- sub[x] }
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// Otsu's threshold: the level `t` maximising the between-class variance of
+    /// {≤ t} and {> t}. Returns 0 for an empty histogram.
+    public static func otsuThreshold(_ histogram: [Int]) -> Int {
+        let total = histogram.reduce(0, +)
+        guard total > 0 else { return 0 }
+        var sumAll = 0.0
+        for (level, count) in histogram.enumerated() { sumAll += Double(level * count) }
+        var weightBelow = 0, sumBelow = 0.0, best = 0.0, bestLevel = 0
+        for level in 0..<256 {
+            weightBelow += histogram[level]
+            if weightBelow == 0 { continue }
+            let weightAbove = total - weightBelow
+            if weightAbove == 0 { break }
+            sumBelow += Double(level * histogram[level])
+            let meanBelow = sumBelow / Double(weightBelow)
+            let meanAbove = (sumAll - sumBelow) / Double(weightAbove)
+            let between = Double(weightBelow) * Double(weightAbove) * (meanBelow - meanAbove) * (meanBelow - meanAbove)
+            if between > best { best = between; bestLevel = level }
+        }
+        return bestLevel
+    }
+
+    /// 255 (ink) where the pixel is ≤ `level`, else 0.
+    public static func threshold(_ image: GrayImage, atMost level: UInt8) -> GrayImage {
+        var lut = [UInt8](repeating: 0, count: 256)
+        for v in 0...Int(level) { lut[v] = 255 }
+        return SeedStages.applyLookupTable(lut, to: image)
+    }
+
+    /// Drops 8-connected ink components (non-zero pixels) with fewer than `minimumArea` pixels.
+    public static func removeSmallComponents(_ image: GrayImage, minimumArea: Int) -> GrayImage {
+        let w = image.width, h = image.height
+        guard minimumArea > 1, w > 0, h > 0 else { return image }
+        var out = image.pixels
+        var visited = [Bool](repeating: false, count: w * h)
+        var stack = [Int32]()
+        var component = [Int32]()
+        out.withUnsafeMutableBufferPointer { pix in
+            visited.withUnsafeMutableBufferPointer { seen in
+                for start in 0..<(w * h) where pix[start] != 0 && !seen[start] {
+                    stack.removeAll(keepingCapacity: true)
+                    component.removeAll(keepingCapacity: true)
+                    stack.append(Int32(start))
+                    seen[start] = true
+                    while let top = stack.popLast() {
+                        let i = Int(top)
+                        component.append(top)
+                        let x = i % w, y = i / w
+                        for dy in -1...1 {
+                            let ny = y + dy
+                            if ny < 0 || ny >= h { continue }
+                            for dx in -1...1 {
+                                let nx = x + dx
+                                if nx < 0 || nx >= w { continue }
+                                let j = ny * w + nx
+                                if pix[j] != 0 && !seen[j] { seen[j] = true; stack.append(Int32(j)) }
+                            }
+                        }
+                    }
+                    if component.count < minimumArea {
+                        for i in component { pix[Int(i)] = 0 }
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// Mean stroke width of binary ink, estimated as 2·area / boundary length (exact for long
+    /// straight strokes; boundary pixels are ink pixels with a 4-neighbour that is not ink).
+    public static func strokeWidth(_ image: GrayImage) -> Double {
+        let w = image.width, h = image.height
+        var area = 0, boundary = 0
+        image.pixels.withUnsafeBufferPointer { p in
+            for y in 0..<h {
+                for x in 0..<w where p[y * w + x] != 0 {
+                    area += 1
+                    let edge = x == 0 || x == w - 1 || y == 0 || y == h - 1
+                        || p[y * w + x - 1] == 0 || p[y * w + x + 1] == 0
+                        || p[(y - 1) * w + x] == 0 || p[(y + 1) * w + x] == 0
+                    if edge { boundary += 1 }
+                }
+            }
+        }
+        return boundary == 0 ? 0 : 2 * Double(area) / Double(boundary)
+    }
+
+    /// Dilates binary ink with a square so strokes reach about `targetWidth` pixels; never thins.
+    public static func thickenStrokes(_ image: GrayImage, toWidth targetWidth: Double) -> GrayImage {
+        let current = strokeWidth(image)
+        guard current > 0, targetWidth > current else { return image }
+        let grow = Int((targetWidth - current).rounded())
+        guard grow >= 1 else { return image }
+        return maxFilter(image, window: grow + 1)
+    }
+
+    /// Crops to the bounding box of the ink plus a margin and centres it on a black canvas of
+    /// the target's aspect ratio, so the signature fills the frame with its proportions kept.
+    /// A page without ink gives a 1×1 black canvas (the resize makes it all black).
+    public static func cropToInk(_ image: GrayImage, marginFraction: Double, aspect: Double) -> GrayImage {
+        let w = image.width, h = image.height
+        var minX = w, minY = h, maxX = -1, maxY = -1
+        image.pixels.withUnsafeBufferPointer { pix in
+            for y in 0..<h {
+                let row = y * w
+                for x in 0..<w where pix[row + x] != 0 {
+                    if x < minX { minX = x }
+                    if x > maxX { maxX = x }
+                    if y < minY { minY = y }
+                    if y > maxY { maxY = y }
+                }
+            }
+        }
+        guard maxX >= 0 else { return GrayImage(width: 1, height: 1) }
+        let boxW = maxX - minX + 1, boxH = maxY - minY + 1
+        let margin = Int((Double(max(boxW, boxH)) * marginFraction).rounded())
+        var canvasW = boxW + 2 * margin, canvasH = boxH + 2 * margin
+        if Double(canvasW) / Double(canvasH) < aspect {
+            canvasW = Int((Double(canvasH) * aspect).rounded(.up))
+        } else {
+            canvasH = Int((Double(canvasW) / aspect).rounded(.up))
+        }
+        var out = [UInt8](repeating: 0, count: canvasW * canvasH)
+        let offX = (canvasW - boxW) / 2, offY = (canvasH - boxH) / 2
+        image.pixels.withUnsafeBufferPointer { pix in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<boxH {
+                    let s = pix.baseAddress! + (minY + y) * w + minX
+                    (dst.baseAddress! + (offY + y) * canvasW + offX).update(from: s, count: boxW)
+                }
+            }
+        }
+        return GrayImage(width: canvasW, height: canvasH, pixels: out)
+    }
+
+    /// Area-averaging resize: every target pixel is the mean of the source area it covers
+    /// (fractional coverage at the edges), so thin strokes fade instead of vanishing when a
+    /// large scan shrinks; enlargements use the seed's bilinear resize.
+    public static func resizeArea(_ image: GrayImage, width: Int, height: Int) throws(PreprocessingError) -> GrayImage {
+        guard image.pixelCount > 0 else { throw .emptyImage }
+        if image.width < width || image.height < height {
+            return try SeedStages.resizeBilinear(image, width: width, height: height)
+        }
+        let xTaps = areaTaps(source: image.width, target: width)
+        let yTaps = areaTaps(source: image.height, target: height)
+        let sw = image.width
+        // Vertical pass first (whole contiguous rows, vectorised) down to `height` rows, then
+        // the horizontal pass on those few rows only.
+        var rows = [Float](repeating: 0, count: sw * height)
+        var row = [Float](repeating: 0, count: sw)
+        image.pixels.withUnsafeBufferPointer { src in
+            rows.withUnsafeMutableBufferPointer { dst in
+                row.withUnsafeMutableBufferPointer { rowBuf in
+                    let r = rowBuf.baseAddress!
+                    var converted = -1
+                    for tap in yTaps {
+                        if tap.source != converted {
+                            let s = src.baseAddress! + tap.source * sw
+                            for x in 0..<sw { r[x] = Float(s[x]) }
+                            converted = tap.source
+                        }
+                        let d = dst.baseAddress! + tap.target * sw
+                        let weight = tap.weight
+                        for x in 0..<sw { d[x] += r[x] * weight }
+                    }
+                }
+            }
+        }
+        var acc = [Float](repeating: 0, count: width * height)
+        rows.withUnsafeBufferPointer { src in
+            acc.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let s = src.baseAddress! + y * sw, d = dst.baseAddress! + y * width
+                    for tap in xTaps { d[tap.target] += s[tap.source] * tap.weight }
+                }
+            }
+        }
+        let pixels = acc.map { UInt8(min(max($0.rounded(), 0), 255)) }
+        return GrayImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// (source, target, weight) triples of an area resize along one axis; weights per target sum to 1.
+    static func areaTaps(source: Int, target: Int) -> [(source: Int, target: Int, weight: Float)] {
+        let scale = Double(source) / Double(target)
+        var taps: [(source: Int, target: Int, weight: Float)] = []
+        taps.reserveCapacity(source + target)
+        for t in 0..<target {
+            let start = Double(t) * scale, end = Double(t + 1) * scale
+            var s = Int(start)
+            while Double(s) < end && s < source {
+                let overlap = min(end, Double(s + 1)) - max(start, Double(s))
+                if overlap > 1e-9 { taps.append((s, t, Float(overlap / scale))) }
+                s += 1
+            }
+        }
+        return taps
+    }
+}

@@ -1,0 +1,164 @@
+import Imaging
+
+/// What a profile hands to the verifier: the final 8-bit image (for people and `--stages`) and
+/// the same pixels as Float32 in [0, 1], row-major H×W×1 (the network input).
+public struct PreprocessedScan: Sendable, Equatable {
+    public let image: GrayImage
+    public let input: [Float]
+}
+
+/// The serialisable identity of a profile: what a model bundle's `parameters.json` records so
+/// that verification preprocesses exactly as training did. A bundle without it means `seed`.
+public struct PreprocessingProfileDescription: Codable, Equatable, Sendable {
+    public var name: String
+    public var version: Int
+    /// Every tunable number of the pipeline, by name, so two bundles with the same profile
+    /// name but different settings can never be confused.
+    public var parameters: [String: Double]
+
+    public init(name: String, version: Int, parameters: [String: Double]) {
+        self.name = name
+        self.version = version
+        self.parameters = parameters
+    }
+}
+
+/// A named, versioned preprocessing pipeline from a decoded gray scan to the network input.
+///
+/// - `seed`: the reference's OpenCV pipeline (SPEC.md §2), bit-exact with the golden fixtures.
+/// - `clean`: keeps strokes and drops paper (background normalisation, global threshold,
+///   speckle removal, crop to the ink and centre with the aspect ratio kept).
+public struct PreprocessingProfile: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
+        case seed(SeedParameters)
+        case clean(CleanParameters)
+    }
+
+    let kind: Kind
+
+    /// The profile of the reference notebook; `seed` stays exactly as SPEC.md §2.
+    public static let seed = PreprocessingProfile(kind: .seed(SeedParameters()))
+    /// The paper-robust profile (issue 7).
+    public static let clean = PreprocessingProfile(kind: .clean(CleanParameters()))
+    /// Every built-in profile, by name.
+    public static let all: [PreprocessingProfile] = [.seed, .clean]
+    /// The profile that bundles without a profile field were trained with.
+    public static let `default` = seed
+
+    /// The built-in profile called `name` (`seed`, `clean`).
+    public static func named(_ name: String) throws(PreprocessingError) -> PreprocessingProfile {
+        guard let profile = all.first(where: { $0.name == name }) else { throw .unknownProfile(name) }
+        return profile
+    }
+
+    /// Rebuilds the profile a model bundle names. Unknown names, other versions and unknown
+    /// parameter names are errors rather than silent fallbacks: a model must see its own inputs.
+    public init(_ description: PreprocessingProfileDescription) throws(PreprocessingError) {
+        switch description.name {
+        case "seed":
+            guard description.version == SeedParameters.version else {
+                throw .unsupportedProfile(name: description.name, version: description.version,
+                                          reason: "this build knows version \(SeedParameters.version)")
+            }
+            self.init(kind: .seed(try SeedParameters(description.parameters, profileName: description.name)))
+        case "clean":
+            guard description.version == CleanParameters.version else {
+                throw .unsupportedProfile(name: description.name, version: description.version,
+                                          reason: "this build knows version \(CleanParameters.version)")
+            }
+            self.init(kind: .clean(try CleanParameters(description.parameters, profileName: description.name)))
+        default:
+            throw .unknownProfile(description.name)
+        }
+    }
+
+    init(kind: Kind) { self.kind = kind }
+
+    /// This profile with some parameters replaced (for experiments and tuning; the result's
+    /// description records them, so a bundle trained with it reproduces them exactly).
+    public func with(parameters changes: [String: Double]) throws(PreprocessingError) -> PreprocessingProfile {
+        var description = profileDescription
+        description.parameters.merge(changes) { _, new in new }
+        return try PreprocessingProfile(description)
+    }
+
+    public var name: String {
+        switch kind {
+        case .seed: return "seed"
+        case .clean: return "clean"
+        }
+    }
+
+    public var version: Int {
+        switch kind {
+        case .seed: return SeedParameters.version
+        case .clean: return CleanParameters.version
+        }
+    }
+
+    /// The Codable description for a model bundle's `parameters.json`.
+    public var profileDescription: PreprocessingProfileDescription {
+        switch kind {
+        case .seed(let p): return PreprocessingProfileDescription(name: name, version: version, parameters: p.dictionary)
+        case .clean(let p): return PreprocessingProfileDescription(name: name, version: version, parameters: p.dictionary)
+        }
+    }
+
+    /// The stages `stages(_:width:height:)` returns, in order.
+    public var stageNames: [PreprocessingStage] {
+        switch kind {
+        case .seed: return [.gray, .equalized, .blurred, .thresholded, .opened, .resized]
+        case .clean: return [.gray, .normalized, .binarized, .despeckled, .cropped, .thickened, .resized]
+        }
+    }
+
+    /// Preprocesses a decoded gray scan into the `width`×`height` network input.
+    public func run(_ gray: GrayImage, width: Int = 224, height: Int = 224) throws(PreprocessingError) -> PreprocessedScan {
+        let final: GrayImage
+        switch kind {
+        case .seed(let p):
+            let opened = SeedStages.open2x2(SeedStages.adaptiveThreshold(
+                SeedStages.gaussianBlur3x3(SeedStages.equalizeHistogram(gray)), blockSize: p.blockSize, c: p.c))
+            final = try SeedStages.resizeBilinear(opened, width: width, height: height)
+        case .clean(let p):
+            final = try CleanStages.run(gray, parameters: p, width: width, height: height).last!.image
+        }
+        return PreprocessedScan(image: final, input: SeedStages.normalizedFloats(final))
+    }
+
+    /// Every intermediate image, named, in pipeline order (for `sigverify preprocess --stages`
+    /// and for looking at what the verifier sees).
+    public func stages(_ gray: GrayImage, width: Int = 224, height: Int = 224) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
+        switch kind {
+        case .seed(let p):
+            let equalized = SeedStages.equalizeHistogram(gray)
+            let blurred = SeedStages.gaussianBlur3x3(equalized)
+            let thresholded = SeedStages.adaptiveThreshold(blurred, blockSize: p.blockSize, c: p.c)
+            let opened = SeedStages.open2x2(thresholded)
+            let resized = try SeedStages.resizeBilinear(opened, width: width, height: height)
+            return [(.gray, gray), (.equalized, equalized), (.blurred, blurred),
+                    (.thresholded, thresholded), (.opened, opened), (.resized, resized)]
+        case .clean(let p):
+            return try CleanStages.run(gray, parameters: p, width: width, height: height)
+        }
+    }
+}
+
+/// The seed profile's numbers (fixed by the reference; recorded so bundles are explicit).
+struct SeedParameters: Sendable, Equatable {
+    static let version = 1
+    var blockSize = 11
+    var c = 2.0
+
+    init() {}
+
+    init(_ values: [String: Double], profileName: String) throws(PreprocessingError) {
+        let expected = SeedParameters().dictionary
+        guard values == expected else {
+            throw .unsupportedProfile(name: profileName, version: Self.version,
+                                      reason: "seed parameters are fixed at \(expected.sorted { $0.key < $1.key }), got \(values.sorted { $0.key < $1.key })")
+        }
+    }
+
+    var dictionary: [String: Double] { ["adaptive_block_size": Double(blockSize), "adaptive_c": c] }
+}

@@ -1,0 +1,471 @@
+import Foundation
+import Imaging
+
+/// The stages of the `seed` preprocessing profile, each bit-exact with the OpenCV call the
+/// reference notebook made (SPEC.md §2). They are separate functions so tests can check every
+/// stage against OpenCV's golden output on its own, and so other profiles can reuse them.
+///
+/// All kernels work row by row over contiguous buffers with small reusable row scratch space;
+/// none allocates per pixel.
+public enum SeedStages {
+
+    // MARK: 1. equalizeHist
+
+    /// `cv2.equalizeHist`: spreads the histogram over 0…255 with OpenCV's Float32 scale and
+    /// round-half-even, so a nearly uniform page and OpenCV agree on every grey level.
+    public static func equalizeHistogram(_ image: GrayImage) -> GrayImage {
+        let total = image.pixelCount
+        guard total > 0 else { return image }
+        let hist = histogram(image)
+        var first = 0
+        while hist[first] == 0 { first += 1 }
+        if hist[first] == total {
+            return GrayImage(width: image.width, height: image.height, filledWith: UInt8(first))
+        }
+        let scale = Float(255) / Float(total - hist[first])
+        var lut = [UInt8](repeating: 0, count: 256)
+        var sum = 0
+        for level in (first + 1)..<256 {
+            sum += hist[level]
+            lut[level] = saturatedByte((Float(sum) * scale).rounded(.toNearestOrEven))
+        }
+        return applyLookupTable(lut, to: image)
+    }
+
+    /// The 256-bin histogram of `image`. Four interleaved sub-histograms avoid the
+    /// store-to-load stall of incrementing the same bin on consecutive pixels (flat paper).
+    public static func histogram(_ image: GrayImage) -> [Int] {
+        var bins = [Int](repeating: 0, count: 1024)
+        let total = image.pixelCount
+        image.pixels.withUnsafeBufferPointer { src in
+            bins.withUnsafeMutableBufferPointer { h in
+                guard let s = src.baseAddress, let b = h.baseAddress else { return }
+                var i = 0
+                let raw = UnsafeRawPointer(s)
+                while i &+ 8 <= total {
+                    let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    b[Int(word & 0xFF)] &+= 1
+                    b[256 &+ Int((word &>> 8) & 0xFF)] &+= 1
+                    b[512 &+ Int((word &>> 16) & 0xFF)] &+= 1
+                    b[768 &+ Int((word &>> 24) & 0xFF)] &+= 1
+                    b[Int((word &>> 32) & 0xFF)] &+= 1
+                    b[256 &+ Int((word &>> 40) & 0xFF)] &+= 1
+                    b[512 &+ Int((word &>> 48) & 0xFF)] &+= 1
+                    b[768 &+ Int(word &>> 56)] &+= 1
+                    i &+= 8
+                }
+                while i < total { b[Int(s[i])] &+= 1; i += 1 }
+                for v in 0..<256 { b[v] = b[v] &+ b[256 + v] &+ b[512 + v] &+ b[768 + v] }
+            }
+        }
+        return Array(bins[0..<256])
+    }
+
+    /// Maps every pixel through a 256-entry table.
+    public static func applyLookupTable(_ lut: [UInt8], to image: GrayImage) -> GrayImage {
+        precondition(lut.count == 256, "a lookup table has 256 entries")
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
+        image.pixels.withUnsafeBufferPointer { src in
+            lut.withUnsafeBufferPointer { table in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<src.count { dst[i] = table[Int(src[i])] }
+                }
+            }
+        }
+        return GrayImage(width: image.width, height: image.height, pixels: out)
+    }
+
+    // MARK: 2. GaussianBlur 3×3
+
+    /// `cv2.GaussianBlur(img, (3, 3), 0)` on 8 bits: kernel [1 2 1]/4 both ways,
+    /// `BORDER_REFLECT_101`, `(Σ w·p + 8) >> 4` — exact integer arithmetic, so computing the
+    /// vertical pass first gives the same bytes as OpenCV's row-first order.
+    public static func gaussianBlur3x3(_ image: GrayImage) -> GrayImage {
+        let w = image.width, h = image.height
+        guard w > 0, h > 0 else { return image }
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
+        var column = [UInt16](repeating: 0, count: w + 2)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                column.withUnsafeMutableBufferPointer { colBuf in
+                    let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
+                    // v[x + 1] holds the vertical sum of column x; v[0] and v[w + 1] are the reflected borders.
+                    let v = colBuf.baseAddress!
+                    for y in 0..<h {
+                        let up = src + reflect101(y - 1, h) * w
+                        let mid = src + y * w
+                        let down = src + reflect101(y + 1, h) * w
+                        for x in 0..<w {
+                            v[x + 1] = UInt16(up[x]) &+ (UInt16(mid[x]) &<< 1) &+ UInt16(down[x])
+                        }
+                        v[0] = v[reflect101(-1, w) + 1]
+                        v[w + 1] = v[reflect101(w, w) + 1]
+                        let row = dst + y * w
+                        for x in 0..<w {
+                            let s = UInt32(v[x]) &+ (UInt32(v[x + 1]) &<< 1) &+ UInt32(v[x + 2]) &+ 8
+                            row[x] = UInt8(truncatingIfNeeded: s &>> 4)
+                        }
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    // MARK: 3. adaptiveThreshold (Gaussian, 11, C = 2, BINARY_INV)
+
+    /// The normalised Float32 Gaussian kernel OpenCV's `getGaussianKernel(size, 0, CV_32F)`
+    /// returns for an odd `size` > 7: `exp(−(i−c)²/(2σ²))` in Double with
+    /// σ = 0.3·((size−1)/2 − 1) + 0.8, cast to Float, normalised in Double and cast again.
+    public static func gaussianKernel(size: Int) -> [Float] {
+        precondition(size > 7 && size % 2 == 1, "the computed Gaussian kernel needs an odd size > 7")
+        let sigma = 0.3 * (Double(size - 1) * 0.5 - 1) + 0.8
+        let scale2 = -0.5 / (sigma * sigma)
+        let centre = Double(size - 1) * 0.5
+        var raw = [Float](repeating: 0, count: size)
+        var sum = 0.0
+        for i in 0..<size {
+            let x = Double(i) - centre
+            raw[i] = Float(exp(scale2 * x * x))
+            sum += Double(raw[i])
+        }
+        let inverse = 1 / sum
+        return raw.map { Float(Double($0) * inverse) }
+    }
+
+    /// The 8-bit local mean `adaptiveThreshold(…, ADAPTIVE_THRESH_GAUSSIAN_C, …, blockSize, …)`
+    /// compares each pixel with: a separable `blockSize`² Gaussian on a Float32 copy,
+    /// `BORDER_REPLICATE`, rounded half-to-even. Exposed as a debug aid (the fixtures carry it
+    /// as `adaptive_mean`) so a threshold mismatch can be told apart from a mean mismatch.
+    public static func adaptiveMean(_ image: GrayImage, blockSize: Int = 11) -> GrayImage {
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
+        out.withUnsafeMutableBufferPointer { dstBuf in
+            gaussianMeanRows(image, blockSize: blockSize) { y, mean in
+                (dstBuf.baseAddress! + y * image.width).update(from: mean, count: image.width)
+            }
+        }
+        return GrayImage(width: image.width, height: image.height, pixels: out)
+    }
+
+    /// `cv2.adaptiveThreshold(img, 255, ADAPTIVE_THRESH_GAUSSIAN_C, THRESH_BINARY_INV, blockSize, c)`:
+    /// 255 where `pixel − mean ≤ −⌊c⌋`, else 0 — dark ink becomes white on black.
+    public static func adaptiveThreshold(_ image: GrayImage, blockSize: Int = 11, c: Double = 2) -> GrayImage {
+        let w = image.width
+        let delta = Int32(c.rounded(.down))
+        var out = uninitializedBuffer(UInt8.self, count: image.pixelCount)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                gaussianMeanRows(image, blockSize: blockSize) { y, mean in
+                    let src = srcBuf.baseAddress! + y * w, dst = dstBuf.baseAddress! + y * w
+                    for x in 0..<w {
+                        dst[x] = Int32(src[x]) &- Int32(mean[x]) <= -delta ? 255 : 0
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: image.height, pixels: out)
+    }
+
+    /// Computes the 8-bit Gaussian mean row by row and hands each finished row to `body`.
+    /// The row pass keeps a ring of `blockSize` Float32 rows (a few tens of KB, cache resident)
+    /// instead of a whole Float32 image. Summation order follows OpenCV's AVX2/FMA kernels:
+    /// row pass `s = fma(x[k], k[k], s)` for k ascending; column pass starts at the centre row
+    /// and adds symmetric pairs (pair sum rounded to Float32 first) from the inside out.
+    @inline(__always)
+    static func gaussianMeanRows(_ image: GrayImage, blockSize: Int,
+                                 _ body: (Int, UnsafePointer<UInt8>) -> Void) {
+        precondition(blockSize > 7 && blockSize % 2 == 1, "adaptive block size must be odd and > 7")
+        let w = image.width, h = image.height
+        guard w > 0, h > 0 else { return }
+        let kernel = gaussianKernel(size: blockSize)
+        let radius = blockSize / 2
+        let padded = w + 2 * radius
+        var line = [Float](repeating: 0, count: padded)
+        var ring = [Float](repeating: 0, count: blockSize * w)
+        var meanRow = [UInt8](repeating: 0, count: w)
+        var sums = [Float](repeating: 0, count: w)
+        var rowPointers = [UnsafePointer<Float>](repeating: UnsafePointer(bitPattern: 16)!, count: blockSize)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+        kernel.withUnsafeBufferPointer { kBuf in
+        line.withUnsafeMutableBufferPointer { lineBuf in
+        ring.withUnsafeMutableBufferPointer { ringBuf in
+        meanRow.withUnsafeMutableBufferPointer { meanBuf in
+        sums.withUnsafeMutableBufferPointer { sumBuf in
+        rowPointers.withUnsafeMutableBufferPointer { rows in
+            let src = srcBuf.baseAddress!, k = kBuf.baseAddress!
+            let pad = lineBuf.baseAddress!, ringBase = ringBuf.baseAddress!
+            let mean = meanBuf.baseAddress!
+            var computedRows = 0  // rows 0..<computedRows have been row-filtered into the ring
+
+            func rowFilter(_ y: Int) {
+                let s = src + y * w
+                let body = pad + radius
+                for x in 0..<w { body[x] = Float(s[x]) }
+                let left = Float(s[0]), right = Float(s[w - 1])
+                for i in 0..<radius { pad[i] = left; pad[radius + w + i] = right }
+                let out = ringBase + (y % blockSize) * w
+                // A literal tap count lets the compiler unroll the default 11-tap kernel fully.
+                if blockSize == 11 { convolveRow(pad, kernel: k, taps: 11, into: out, width: w) }
+                else { convolveRow(pad, kernel: k, taps: blockSize, into: out, width: w) }
+            }
+
+            for y in 0..<h {
+                let needed = min(h, y + radius + 1)
+                while computedRows < needed { rowFilter(computedRows); computedRows += 1 }
+                for j in 0..<blockSize {
+                    let r = min(max(y + j - radius, 0), h - 1)
+                    rows[j] = UnsafePointer(ringBase + (r % blockSize) * w)
+                }
+                if radius == 5 {
+                    convolveColumns(rows.baseAddress!, kernel: k, radius: 5, width: w, sums: sumBuf.baseAddress!, into: mean)
+                } else {
+                    convolveColumns(rows.baseAddress!, kernel: k, radius: radius, width: w, sums: sumBuf.baseAddress!, into: mean)
+                }
+                body(y, UnsafePointer(mean))
+            }
+        }}}}}}}
+    }
+
+    /// Row pass: `out[x] = Σ_k pad[x + k]·kernel[k]` accumulated with FMA for k ascending,
+    /// eight columns at a time (each lane keeps the scalar order, so results are identical).
+    @inline(__always)
+    static func convolveRow(_ pad: UnsafePointer<Float>, kernel k: UnsafePointer<Float>, taps: Int,
+                            into out: UnsafeMutablePointer<Float>, width w: Int) {
+        let raw = UnsafeRawPointer(pad)
+        var x = 0
+        while x &+ 16 <= w {
+            var s0 = SIMD8<Float>(repeating: 0), s1 = SIMD8<Float>(repeating: 0)
+            for t in 0..<taps {
+                let kt = SIMD8<Float>(repeating: k[t])
+                let a = raw.loadUnaligned(fromByteOffset: (x &+ t) &* 4, as: SIMD8<Float>.self)
+                let b = raw.loadUnaligned(fromByteOffset: (x &+ t &+ 8) &* 4, as: SIMD8<Float>.self)
+                s0 = s0.addingProduct(a, kt)
+                s1 = s1.addingProduct(b, kt)
+            }
+            UnsafeMutableRawPointer(out).storeBytes(of: s0, toByteOffset: x &* 4, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out).storeBytes(of: s1, toByteOffset: (x &+ 8) &* 4, as: SIMD8<Float>.self)
+            x &+= 16
+        }
+        while x < w {
+            var s: Float = 0
+            for t in 0..<taps { s = s.addingProduct(pad[x + t], k[t]) }
+            out[x] = s
+            x += 1
+        }
+    }
+
+    /// Column pass over `2·radius + 1` row pointers into Float sums (`sums`, `w` floats of
+    /// scratch), then rounding to 8 bits half-to-even with saturation.
+    @inline(__always)
+    static func convolveColumns(_ rows: UnsafePointer<UnsafePointer<Float>>, kernel k: UnsafePointer<Float>,
+                                radius: Int, width w: Int, sums: UnsafeMutablePointer<Float>,
+                                into mean: UnsafeMutablePointer<UInt8>) {
+        let centre = UnsafeRawPointer(rows[radius])
+        let out = UnsafeMutableRawPointer(sums)
+        let kc = SIMD8<Float>(repeating: k[radius])
+        var x = 0
+        while x &+ 8 <= w {
+            let offset = x &* 4
+            var s = centre.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * kc
+            for j in 1...radius {
+                let a = UnsafeRawPointer(rows[radius &+ j]).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                let b = UnsafeRawPointer(rows[radius &- j]).loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+                s = s.addingProduct(a + b, SIMD8<Float>(repeating: k[radius &+ j]))
+            }
+            out.storeBytes(of: s, toByteOffset: offset, as: SIMD8<Float>.self)
+            x &+= 8
+        }
+        while x < w {
+            var s = rows[radius][x] * k[radius]
+            for j in 1...radius {
+                s = s.addingProduct(rows[radius + j][x] + rows[radius - j][x], k[radius + j])
+            }
+            sums[x] = s
+            x += 1
+        }
+        // Adding 1.5·2²³ to a value in [0, 255] rounds it half-to-even into the low mantissa bits.
+        for x in 0..<w {
+            let clamped = min(max(sums[x], 0), 255) + 12_582_912
+            mean[x] = UInt8(truncatingIfNeeded: clamped.bitPattern)
+        }
+    }
+
+    // MARK: 4. morphologyEx(MORPH_OPEN, ones(2, 2))
+
+    /// `cv2.morphologyEx(img, MORPH_OPEN, np.ones((2, 2)))`: erosion then dilation, both with
+    /// OpenCV's default anchor (1, 1), i.e. both over rows y−1…y and columns x−1…x; pixels
+    /// outside the image are ignored. Removes specks one pixel wide and shifts by one pixel,
+    /// exactly as the reference did.
+    public static func open2x2(_ image: GrayImage) -> GrayImage {
+        let eroded = window2x2(image, combine: min)
+        return window2x2(eroded, combine: max)
+    }
+
+    /// `out(x, y) = combine` over the pixels (x−1…x, y−1…y) that lie inside the image.
+    @inline(__always)
+    static func window2x2(_ image: GrayImage, combine: (UInt8, UInt8) -> UInt8) -> GrayImage {
+        let w = image.width, h = image.height
+        guard w > 0, h > 0 else { return image }
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
+        var pairs = [UInt8](repeating: 0, count: 2 * w)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                pairs.withUnsafeMutableBufferPointer { pairBuf in
+                    let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
+                    var previous = pairBuf.baseAddress!, current = previous + w
+                    for y in 0..<h {
+                        let row = src + y * w
+                        current[0] = row[0]
+                        if w > 1 { for x in 1..<w { current[x] = combine(row[x - 1], row[x]) } }
+                        let d = dst + y * w
+                        if y == 0 {
+                            d.update(from: current, count: w)
+                        } else {
+                            for x in 0..<w { d[x] = combine(previous[x], current[x]) }
+                        }
+                        swap(&previous, &current)
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    // MARK: 5. resize, INTER_LINEAR
+
+    /// `cv2.resize(img, (width, height), interpolation=INTER_LINEAR)` on 8 bits: OpenCV's
+    /// 11-bit fixed-point bilinear (no anti-aliasing, aspect ratio not kept), including its
+    /// switch to 2×2 area averaging when the source is exactly twice the target both ways.
+    public static func resizeBilinear(_ image: GrayImage, width: Int, height: Int) throws(PreprocessingError) -> GrayImage {
+        guard (1...PreprocessingLimits.maxTargetSide).contains(width),
+              (1...PreprocessingLimits.maxTargetSide).contains(height) else {
+            throw .invalidTargetSize(width: width, height: height)
+        }
+        guard image.pixelCount > 0 else { throw .emptyImage }
+        let sw = image.width, sh = image.height
+        if sw == width && sh == height { return image }
+        let scaleX = 1 / (Double(width) / Double(sw)), scaleY = 1 / (Double(height) / Double(sh))
+        if scaleX == 2 && scaleY == 2 { return halveByAreaAverage(image) }
+
+        let xs = linearTaps(source: sw, target: width, scale: scaleX, clampPosition: true)
+        let ys = linearTaps(source: sh, target: height, scale: scaleY, clampPosition: false)
+        var out = uninitializedBuffer(UInt8.self, count: width * height)
+        var buffers = [Int32](repeating: 0, count: 2 * width)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+        out.withUnsafeMutableBufferPointer { dstBuf in
+        buffers.withUnsafeMutableBufferPointer { rowBuf in
+        xs.index.withUnsafeBufferPointer { xIndex in
+        xs.weights.withUnsafeBufferPointer { xWeights in
+            let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
+            var rowA = rowBuf.baseAddress!, rowB = rowA + width
+            var rowAIndex = -1, rowBIndex = -1
+            func horizontal(_ sy: Int, into d: UnsafeMutablePointer<Int32>) {
+                let s = src + sy * sw
+                for x in 0..<width {
+                    let i = Int(xIndex[x])
+                    let a0 = Int32(xWeights[2 * x]), a1 = Int32(xWeights[2 * x + 1])
+                    let i1 = min(i + 1, sw - 1)
+                    d[x] = Int32(s[i]) &* a0 &+ Int32(s[i1]) &* a1
+                }
+            }
+            for y in 0..<height {
+                let sy = Int(ys.index[y])
+                let r0 = min(max(sy, 0), sh - 1), r1 = min(max(sy + 1, 0), sh - 1)
+                // Reuse horizontally filtered rows from the previous output row when possible.
+                if rowAIndex != r0 {
+                    if rowBIndex == r0 { swap(&rowA, &rowB); swap(&rowAIndex, &rowBIndex) }
+                    else { horizontal(r0, into: rowA); rowAIndex = r0 }
+                }
+                if rowBIndex != r1 { horizontal(r1, into: rowB); rowBIndex = r1 }
+                let b0 = Int32(ys.weights[2 * y]), b1 = Int32(ys.weights[2 * y + 1])
+                let d = dst + y * width
+                for x in 0..<width {
+                    let v = (((rowA[x] &>> 4) &* b0) &>> 16) &+ (((rowB[x] &>> 4) &* b1) &>> 16) &+ 2
+                    d[x] = saturatedByte(v &>> 2)
+                }
+            }
+        }}}}}
+        return GrayImage(width: width, height: height, pixels: out)
+    }
+
+    /// Source index and the two 11-bit weights of every target coordinate, as OpenCV computes
+    /// them: `f = Float((d + 0.5)·scale − 0.5)`, weights `round(2048·(1 − f))`, `round(2048·f)`.
+    /// Along x the position is clamped into the image; along y OpenCV clamps the rows only.
+    static func linearTaps(source: Int, target: Int, scale: Double, clampPosition: Bool) -> (index: [Int32], weights: [Int16]) {
+        var index = [Int32](repeating: 0, count: target)
+        var weights = [Int16](repeating: 0, count: 2 * target)
+        for d in 0..<target {
+            var f = Float((Double(d) + 0.5) * scale - 0.5)
+            var s = Int(f.rounded(.down))
+            f -= Float(s)
+            if clampPosition {
+                if s < 0 { s = 0; f = 0 }
+                if s >= source - 1 { s = source - 1; f = 0 }
+            }
+            index[d] = Int32(s)
+            weights[2 * d] = Int16((((1 as Float) - f) * 2048).rounded(.toNearestOrEven))
+            weights[2 * d + 1] = Int16((f * 2048).rounded(.toNearestOrEven))
+        }
+        return (index, weights)
+    }
+
+    /// OpenCV's `INTER_AREA` fast path for an exact 2× reduction: `(a + b + c + d + 2) >> 2`.
+    static func halveByAreaAverage(_ image: GrayImage) -> GrayImage {
+        let w = image.width / 2, h = image.height / 2, sw = image.width
+        var out = uninitializedBuffer(UInt8.self, count: w * h)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
+                for y in 0..<h {
+                    let top = src + 2 * y * sw, bottom = top + sw, d = dst + y * w
+                    for x in 0..<w {
+                        let s = UInt16(top[2 * x]) &+ UInt16(top[2 * x + 1]) &+ UInt16(bottom[2 * x]) &+ UInt16(bottom[2 * x + 1]) &+ 2
+                        d[x] = UInt8(truncatingIfNeeded: s &>> 2)
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    // MARK: 6. Float32 network input
+
+    /// `Float32(v) / 255` for every pixel, row-major: the H×W×1 (NHWC) network input.
+    public static func normalizedFloats(_ image: GrayImage) -> [Float] {
+        var out = uninitializedBuffer(Float.self, count: image.pixelCount)
+        image.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count { dst[i] = Float(src[i]) / 255 }
+            }
+        }
+        return out
+    }
+
+    // MARK: Helpers
+
+    /// An array for a kernel that writes every element: skips zero-filling megabytes that are
+    /// overwritten at once (only for trivial element types).
+    @inline(__always)
+    static func uninitializedBuffer<T: BitwiseCopyable>(_: T.Type, count: Int) -> [T] {
+        [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
+    /// OpenCV's `BORDER_REFLECT_101` index (`…c b | a b c d | c b…`); a one-pixel line reflects onto itself.
+    @inline(__always)
+    static func reflect101(_ i: Int, _ n: Int) -> Int {
+        if n == 1 { return 0 }
+        if i < 0 { return -i }
+        if i >= n { return 2 * n - 2 - i }
+        return i
+    }
+
+    @inline(__always)
+    static func saturatedByte(_ v: Float) -> UInt8 {
+        v <= 0 ? 0 : (v >= 255 ? 255 : UInt8(v))
+    }
+
+    @inline(__always)
+    static func saturatedByte(_ v: Int32) -> UInt8 {
+        v <= 0 ? 0 : (v >= 255 ? 255 : UInt8(truncatingIfNeeded: v))
+    }
+}
