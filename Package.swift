@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Verifier", dependencies: ["NeuralNet"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
-            "JobQueue", "Imaging", "Preprocessing", "Verifier", .product(name: "Logging", package: "swift-log"),
+            "JobQueue", "Imaging", "Preprocessing", "Verifier", "NeuralNet", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sigverify", dependencies: [
             "Imaging", "Preprocessing", "NeuralNet", "Verifier", "JobQueue", "Worker",

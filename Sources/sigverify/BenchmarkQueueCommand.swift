@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import Worker
 
-/// `sigverify benchmark-queue`: claim + finish throughput of the queue alone (no-op jobs), for
+/// `sigverify benchmark queue`: claim + finish throughput of the queue alone (no-op jobs), for
 /// 1 and 4 worker processes at batch sizes 1 and 32, in a throwaway database on the server.
 struct BenchmarkQueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "benchmark-queue",
+        commandName: "queue",
         abstract: "Measure queue throughput (claim + finish of no-op jobs) in a temporary database.")
 
     @OptionGroup var database: DatabaseOptions
@@ -30,7 +30,7 @@ struct BenchmarkQueueCommand: ParsableCommand {
         print("workers  batch  seconds  jobs/s")
         for w in workerCounts {
             for b in batches {
-                let r = try QueueBenchmark.measure(serverURL: url, executable: exe, childArguments: ["benchmark-queue", "--child"],
+                let r = try QueueBenchmark.measure(serverURL: url, executable: exe, childArguments: ["benchmark", "queue", "--child"],
                                                    jobs: jobs, workers: w, batchSize: b)
                 print(String(format: "%7d  %5d  %7.2f  %6.0f", w, b, r.seconds, r.jobsPerSecond))
             }
