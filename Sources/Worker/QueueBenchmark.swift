@@ -52,7 +52,7 @@ public enum QueueBenchmark {
     /// (3 KB each, like a verdict's PNG), drained by `workers` processes of `executable`
     /// (invoked as `executable childArguments… --database-url URL --batch-size B`).
     public static func measure(serverURL: String, executable: String, childArguments: [String],
-                               jobs: Int, workers: Int, batchSize: Int) throws(Failure) -> Result {
+                               jobs: Int, workers: Int, batchSize: Int, payloads: [[UInt8]]? = nil) throws(Failure) -> Result {
         let name = "sigverify_bench_\(UInt32.random(in: 0...UInt32.max))"
         guard var components = URLComponents(string: serverURL) else { throw .worker("not a URL: \(serverURL)") }
         components.path = "/" + name
@@ -76,8 +76,8 @@ public enum QueueBenchmark {
             throw .worker("\(error)")
         }
         var rng = SystemRandomNumberGenerator()
-        let payload = (0..<3000).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        do { try queue.enqueue([NewJob](repeating: NewJob(image: payload), count: jobs)) } catch { throw .database(error) }
+        let scans = payloads ?? [(0..<3000).map { _ in UInt8.random(in: 0...255, using: &rng) }]
+        do { try queue.enqueue((0..<jobs).map { NewJob(image: scans[$0 % scans.count]) }) } catch { throw .database(error) }
 
         var processes: [Process] = []
         for _ in 0..<workers {
@@ -108,6 +108,23 @@ public enum QueueBenchmark {
         } catch {
             throw .worker("\(error)")
         }
+    }
+
+    /// The same processor without the queue: batches of `batchSize` scans straight through
+    /// `processor.process`, on this thread — the baseline the queue's overhead is judged against.
+    /// Returns scans per second.
+    public static func measureBare(processor: any ScanProcessor, payloads: [[UInt8]], jobs: Int, batchSize: Int) -> Double {
+        let all = (0..<jobs).map { ClaimedJob(id: Int64($0), attempt: 1, maxAttempts: 1, image: payloads[$0 % payloads.count]) }
+        _ = processor.process(Array(all.prefix(batchSize)))  // warm-up: thread pools, buffers
+        let start = DispatchTime.now().uptimeNanoseconds
+        var index = 0
+        while index < all.count {
+            let batch = Array(all[index..<min(all.count, index + batchSize)])
+            _ = processor.process(batch)
+            index += batch.count
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return seconds > 0 ? Double(jobs) / seconds : 0
     }
 
     /// The child side of `measure`: one worker process draining the benchmark database.
