@@ -259,6 +259,10 @@ public final class JobQueue {
             guard let id = try result.int(r, "id").map(Int64.init) else { continue }
             if try result.string(r, "status") == "failed" { failed.append(id) } else { requeued.append(id) }
         }
+        if !requeued.isEmpty {
+            // Idle workers would find these at their next poll; wake them now.
+            try db.execute("SELECT pg_notify($1, 'requeued')", [.text(JobQueue.channel)])
+        }
         if !requeued.isEmpty || !failed.isEmpty {
             logger.warning("reaped expired leases", metadata: ["requeued": "\(requeued.sorted())", "failed": "\(failed.sorted())"])
         }

@@ -281,7 +281,10 @@ public final class PostgresConnection {
             break
         default:
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let message = String(cString: PQresultErrorMessage(result))
+            // The primary message (and detail) rather than libpq's multi-line "ERROR:  …\nLINE 1: …" text.
+            let field = { (code: Character) in PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) } }
+            var message = field("M") ?? String(cString: PQresultErrorMessage(result))
+            if let detail = field("D") { message += " (\(detail))" }
             let lost = !isHealthy
             throw PostgresError(kind: lost ? .connectionLost : .query, sqlState: state, message: message)
         }

@@ -47,7 +47,9 @@ public enum WorkerError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidConfiguration(let message): return "invalid worker configuration: \(message)"
-        case .database(let error): return "worker stopped on a database error: \(error)"
+        case .database(let error):
+            let hint = error.sqlState == "42P01" || error.sqlState == "3F000" ? " (run `sigverify migrate` first)" : ""
+            return "worker stopped on a database error: \(error)\(hint)"
         }
     }
 }
