@@ -47,26 +47,26 @@ public final class JobQueue {
     }
 
     private func insert(_ jobs: ArraySlice<NewJob>, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
-        let columns = 7
         var values: [String] = []
         var params: [PostgresValue?] = []
-        params.reserveCapacity(jobs.count * columns)
-        for (row, job) in jobs.enumerated() {
-            let b = row * columns
-            values.append("(\(row)::int, $\(b + 1)::bytea, $\(b + 2)::text, $\(b + 3)::text, $\(b + 4)::text, $\(b + 5)::jsonb, $\(b + 6)::int, $\(b + 7)::int)")
+        params.reserveCapacity(jobs.count * 7)
+        for job in jobs {
+            let b = params.count
+            // max_attempts: the table's DEFAULT unless the job sets it.
+            let maxAttempts = job.maxAttempts.map { _ in "$\(b + 7)::int" } ?? "DEFAULT"
+            values.append("($\(b + 1)::bytea, $\(b + 2)::text, $\(b + 3)::text, $\(b + 4)::text, $\(b + 5)::jsonb, $\(b + 6)::int, \(maxAttempts))")
             params += [.bytea(job.image), job.filename.map(PostgresValue.text), job.contentType.map(PostgresValue.text),
-                       job.externalRef.map(PostgresValue.text), .text(job.metadataJSON ?? "{}"),
-                       .int(job.priority), job.maxAttempts.map { .int($0) }]
+                       job.externalRef.map(PostgresValue.text), .text(job.metadataJSON ?? "{}"), .int(job.priority)]
+            if let m = job.maxAttempts { params.append(.int(m)) }
         }
+        // Plain VALUES (no sort that would materialise megabytes of scans): rows are inserted,
+        // and identities drawn, in the order given.
         let sql = """
             INSERT INTO sigverify.jobs (image, filename, content_type, external_ref, metadata, priority, max_attempts)
-            SELECT image, filename, content_type, external_ref, metadata, priority, coalesce(max_attempts, 5)
-            FROM (VALUES \(values.joined(separator: ", "))) AS v(ord, image, filename, content_type, external_ref, metadata, priority, max_attempts)
-            ORDER BY ord
+            VALUES \(values.joined(separator: ", "))
             RETURNING id
             """
         let result = try tx.execute(sql, params)
-        // Identity values are assigned in insertion order, which follows ORDER BY ord.
         var ids: [Int64] = []
         for r in 0..<result.count {
             guard let id = try result.int(r, "id") else { throw PostgresError(kind: .unexpectedResult, message: "NULL id") }
