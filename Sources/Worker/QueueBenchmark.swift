@@ -31,7 +31,12 @@ public enum QueueBenchmark {
         public var jobs: Int
         /// First claim to last verdict, from the database's clock.
         public var seconds: Double
+        /// Time the processors reported (decode + preprocess + verify, summed over verdicts).
+        public var processingSeconds: Double
         public var jobsPerSecond: Double { seconds > 0 ? Double(jobs) / seconds : 0 }
+        /// The share of worker time not spent in the processor (claims, writes, waits), for one
+        /// worker process with one loop.
+        public var queueShare: Double { seconds > 0 ? max(0, 1 - processingSeconds / seconds) : 0 }
     }
 
     public enum Failure: Error, CustomStringConvertible {
@@ -95,12 +100,14 @@ public enum QueueBenchmark {
         do {
             let r = try queue.db.execute("""
                 SELECT count(*) FILTER (WHERE status = 'succeeded') AS done,
-                       extract(epoch FROM max(finished_at) - min(started_at))::float8 AS seconds
+                       extract(epoch FROM max(finished_at) - min(started_at))::float8 AS seconds,
+                       (SELECT coalesce(sum(decode_ms + preprocess_ms + verify_ms), 0) / 1000 FROM sigverify.verdicts)::float8 AS processing
                 FROM sigverify.jobs
                 """)
             let done = try r.int(0, "done") ?? 0
             guard done == jobs else { throw Failure.worker("only \(done) of \(jobs) jobs succeeded") }
-            return Result(workers: workers, batchSize: batchSize, jobs: jobs, seconds: try r.double(0, "seconds") ?? 0)
+            return Result(workers: workers, batchSize: batchSize, jobs: jobs, seconds: try r.double(0, "seconds") ?? 0,
+                          processingSeconds: try r.double(0, "processing") ?? 0)
         } catch let error as PostgresError {
             throw .database(error)
         } catch let error as Failure {

@@ -53,16 +53,17 @@ struct BenchmarkQueueCommand: ParsableCommand {
         let processor = VerifyingScanProcessor(verifier: Verifier(bundle: bundle, maxBatch: b),
                                                profile: try PreprocessingProfile.forBundle(bundle.parameters))
         print("\nend to end: \(endToEndJobs) scans (\(scans.joined(separator: ", "))), model \(bundle.version), batch \(b), 1 worker process")
-        var bare = 0.0, queued = 0.0
+        var bare = 0.0, queued = 0.0, share = 1.0
         for _ in 0..<max(1, repeats) {
             bare = max(bare, QueueBenchmark.measureBare(processor: processor, payloads: payloads, jobs: endToEndJobs, batchSize: b))
             let r = try QueueBenchmark.measure(serverURL: url, executable: exe,
                                                childArguments: ["work", "--model", folder.path, "--until-empty"] + quiet,
                                                jobs: endToEndJobs, workers: 1, batchSize: b, payloads: payloads)
             queued = max(queued, r.jobsPerSecond)
+            share = min(share, r.queueShare)
         }
-        print(String(format: "bare processor (decode+preprocess+verify+PNG, no database): %7.1f scans/s", bare))
-        print(String(format: "through the queue (sigverify work):                         %7.1f scans/s", queued))
-        print(String(format: "queue overhead: %.1f %%", (1 - queued / bare) * 100))
+        print(String(format: "bare processor in this process (no database):  %7.1f scans/s", bare))
+        print(String(format: "through the queue (a `sigverify work` process): %7.1f scans/s", queued))
+        print(String(format: "worker time outside the processor (claim, write verdicts, waits): %.1f %%", share * 100))
     }
 }
