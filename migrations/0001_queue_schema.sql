@@ -29,7 +29,10 @@ CREATE TABLE sigverify.jobs (
     started_at       timestamptz,                 -- first claim
     finished_at      timestamptz,                 -- succeeded, failed or cancelled
     image_pruned_at  timestamptz,
-    CHECK ((status = 'running') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL))
+    -- A lease exists exactly while a job runs (so a running job cannot be cancelled behind its
+    -- worker's back: use sigverify.cancel_job, which only cancels queued jobs).
+    CONSTRAINT jobs_lease_only_while_running
+        CHECK ((status = 'running') = (lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL))
 );
 
 -- Scans arrive compressed (PNG/JPEG/TIFF): store them out of line without pglz, which would
@@ -133,7 +136,8 @@ CREATE TABLE sigverify.verdicts (
     verify_ms                 double precision NOT NULL,  -- this scan's share of the batched network run
     preprocessed_png          bytea NOT NULL,
     created_at                timestamptz NOT NULL DEFAULT now(),
-    CHECK ((verdict = 'valid') = (reconstruction_passed AND anomaly_passed AND classifier_passed))
+    CONSTRAINT verdicts_valid_iff_all_passed
+        CHECK ((verdict = 'valid') = (reconstruction_passed AND anomaly_passed AND classifier_passed))
 );
 ALTER TABLE sigverify.verdicts ALTER COLUMN preprocessed_png SET STORAGE EXTERNAL;  -- already deflated
 CREATE INDEX verdicts_created_idx ON sigverify.verdicts (created_at);

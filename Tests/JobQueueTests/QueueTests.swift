@@ -228,6 +228,10 @@ final class QueueTests: XCTestCase {
         let claimed = try queue.claim(batchSize: 10, leaseSeconds: 30, workerId: "w")
         XCTAssertEqual(claimed.map(\.id), [ids[2]], "cancelled jobs are never claimed")
         XCTAssertFalse(try queue.cancel(jobId: ids[2]), "a running job is not cancelled")
+        XCTAssertThrowsError(try db.connect().execute("UPDATE sigverify.jobs SET status = 'cancelled' WHERE id = $1", [.int(ids[2])])) { error in
+            XCTAssertEqual((error as? PostgresError)?.sqlState, "23514", "\(error)")
+            XCTAssertTrue("\(error)".contains("jobs_lease_only_while_running"), "\(error)")
+        }
         let events = try db.connect().execute("""
             SELECT job_id, reason FROM sigverify.job_events WHERE to_status = 'cancelled' ORDER BY job_id
             """)
