@@ -190,12 +190,15 @@ public struct Conv2DTranspose: Layer {
         kgrad.withUnsafeMutableBufferPointer { gp in
         dx.withUnsafeMutableBufferPointer { dxp in
         cols.withUnsafeMutableBufferPointer { cp in
+            let ptrs = UnsafeSendableBox((d: dp.baseAddress!, cols: cp.baseAddress!))
             var start = 0
             while start < n {
                 let nb = min(perChunk, n - start)
-                for i in 0..<nb {
-                    Self.gather(g, dOut: dp.baseAddress! + (start + i) * outSize,
-                                cols: cp.baseAddress! + i * inPixels * g.taps)
+                let first = start
+                Parallel.ranges(nb) { images in
+                    for i in images {
+                        Self.gather(g, dOut: ptrs.value.d + (first + i) * outSize, cols: ptrs.value.cols + i * inPixels * g.taps)
+                    }
                 }
                 let xs = xp.baseAddress! + start * inPixels * g.cin
                 // dK[(ky,kx,o), c] += dcolsᵀ · X

@@ -86,7 +86,27 @@ enum ConvKernels {
             out.withMemoryRebound(to: V.self, capacity: rows.count * g.ow * blocks) { ov in
                 var o = ov
                 for oy in rows {
+                    let rowInside = oy - g.padTop >= 0 && oy - g.padTop + g.kh <= g.h
                     for ox in 0..<g.ow {
+                        let x0 = ox - g.padLeft
+                        if blocks == 2 && rowInside && x0 >= 0 && x0 + g.kw <= g.w {
+                            // Interior pixel, 32 channels: two accumulators share each broadcast tap.
+                            var a0 = V(repeating: 0), a1 = V(repeating: 0)
+                            var t = 0
+                            for ky in 0..<g.kh {
+                                let src = input + (oy - g.padTop + ky) * g.w + x0
+                                for kx in 0..<g.kw {
+                                    let v = V(repeating: src[kx])
+                                    a0 += v * kv[2 * t]
+                                    a1 += v * kv[2 * t + 1]
+                                    t += 1
+                                }
+                            }
+                            o[0] = a0
+                            o[1] = a1
+                            o += 2
+                            continue
+                        }
                         for blk in 0..<blocks {
                             var acc = V(repeating: 0)
                             for ky in 0..<g.kh {
@@ -190,27 +210,6 @@ enum ConvKernels {
                 let a = top + 2 * px * cout, b = a + cout, c = bottom + 2 * px * cout, d = c + cout
                 for j in 0..<cout { o[j] = max(max(a[j], b[j]), max(c[j], d[j])) }
                 o += cout
-            }
-        }
-    }
-
-    /// out[r, j] = act(out[r, j] + bias[j]) over `rows` rows of `cols` channels.
-    static func biasActivation(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
-                               bias: UnsafePointer<Float>, activation: Activation) {
-        var p = out
-        switch activation {
-        case .relu:
-            for _ in 0..<rows {
-                for j in 0..<cols { p[j] = max(p[j] + bias[j], 0) }
-                p += cols
-            }
-        case .linear, .sigmoid:
-            for _ in 0..<rows {
-                for j in 0..<cols { p[j] += bias[j] }
-                p += cols
-            }
-            if activation == .sigmoid {
-                activation.apply(UnsafeMutableBufferPointer(start: out, count: rows * cols))
             }
         }
     }

@@ -33,7 +33,7 @@ final class TrainingSmokeTests: XCTestCase {
         let p = VerifierParameters(inputShape: [32, 32, 1], latentDim: 8, reconstructionThreshold: 0.1)
         let (x, labels) = Self.images(count: 6, seed: 3)
         var ae = try Autoencoder(parameters: p, seed: 42)
-        var aeOpt = Adam(learningRate: 1e-3)
+        var aeOpt = Adam(learningRate: 1e-3)  // 10× the reference's rate: few steps
         var aeLosses: [Float] = []
         for _ in 0..<8 {
             aeLosses.append(ae.computeGradients(batch: x).dataLoss)
@@ -46,6 +46,11 @@ final class TrainingSmokeTests: XCTestCase {
             clsLosses.append(cls.computeGradients(batch: x, labels: labels).dataLoss)
             cls.applyGradients(&clsOpt)
         }
+        // Inference-mode validation loss also falls after training.
+        let before = try Autoencoder(parameters: p, seed: 42).evaluate(batch: x).dataLoss
+        XCTAssertLessThan(ae.evaluate(batch: x).dataLoss, before)
+        let clsBefore = try Classifier(parameters: p, seed: 7).evaluate(batch: x, labels: labels).dataLoss
+        XCTAssertLessThan(cls.evaluate(batch: x, labels: labels).dataLoss, clsBefore)
         print("autoencoder loss \(aeLosses), classifier loss \(clsLosses)")
         XCTAssertTrue(aeLosses.allSatisfy(\.isFinite) && clsLosses.allSatisfy(\.isFinite))
         XCTAssertLessThan(aeLosses.last!, aeLosses.first!)

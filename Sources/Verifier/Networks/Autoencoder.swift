@@ -15,6 +15,8 @@ public struct Autoencoder: Sendable {
 
     /// L2 factor on the conv, transposed-conv and latent kernels (not `dec_dense`, not `dec_out`).
     public static let weightDecay: Float = 1e-4
+    /// Adam learning rate of the reference (SPEC §3).
+    public static let learningRate: Float = 1e-4
     /// Loss weights: `0.7·BCE + 0.3·(1 − SSIM)`.
     public static let bceWeight: Float = 0.7
     public static let ssimWeight: Float = 0.3
@@ -117,19 +119,35 @@ public struct Autoencoder: Sendable {
     public mutating func computeGradients(batch x: Tensor) -> TrainingLoss {
         checkInput(x)
         let recon = decoder.trainingForward(encoder.trainingForward(x))
-        let (bce, dBCE) = Losses.binaryCrossEntropy(prediction: recon, target: x)
-        let (ssims, dSSIM) = Losses.ssim(recon, x, wantGradient: true)
-        let meanSSIM = ssims.reduce(0, +) / Double(max(ssims.count, 1))
-        let data = Double(Self.bceWeight) * Double(bce) + Double(Self.ssimWeight) * (1 - meanSSIM)
-        var dRecon = dBCE
-        dRecon.storage.withUnsafeMutableBufferPointer { d in
-            dSSIM!.storage.withUnsafeBufferPointer { s in
-                for i in d.indices { d[i] = Self.bceWeight * d[i] - Self.ssimWeight * s[i] }
-            }
-        }
-        _ = encoder.backward(decoder.backward(dRecon))
+        let (data, dRecon) = Self.dataLoss(reconstruction: recon, target: x, wantGradient: true)
+        encoder.backwardParametersOnly(decoder.backward(dRecon!))
         let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
         return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
+    }
+
+    /// The data loss `0.7·BCE + 0.3·(1 − SSIM)` of reconstructing `x` in inference mode (validation),
+    /// plus the L2 penalties in `totalLoss`; no gradients, nothing changes.
+    public func evaluate(batch x: Tensor) -> TrainingLoss {
+        let recon = decode(encode(x))
+        let data = Self.dataLoss(reconstruction: recon, target: x, wantGradient: false).loss
+        let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
+        return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
+    }
+
+    /// `0.7·mean BCE + 0.3·(1 − mean SSIM)` and, if asked, its gradient with respect to the reconstruction.
+    private static func dataLoss(reconstruction recon: Tensor, target x: Tensor, wantGradient: Bool) -> (loss: Double, gradient: Tensor?) {
+        let (bce, dBCE) = Losses.binaryCrossEntropy(prediction: recon, target: x)
+        let (ssims, dSSIM) = Losses.ssim(recon, x, wantGradient: wantGradient)
+        let meanSSIM = ssims.reduce(0, +) / Double(max(ssims.count, 1))
+        let loss = Double(bceWeight) * Double(bce) + Double(ssimWeight) * (1 - meanSSIM)
+        guard wantGradient, let dSSIM else { return (loss, nil) }
+        var dRecon = dBCE
+        dRecon.storage.withUnsafeMutableBufferPointer { d in
+            dSSIM.storage.withUnsafeBufferPointer { s in
+                for i in d.indices { d[i] = bceWeight * d[i] - ssimWeight * s[i] }
+            }
+        }
+        return (loss, dRecon)
     }
 
     /// Applies one Adam step with the gradients of the last `computeGradients`.
