@@ -26,6 +26,21 @@ final class ProfileTests: XCTestCase {
         XCTAssertEqual(try PreprocessingProfile(seed), .seed)
     }
 
+    func testBundlesWithoutAProfileMeanSeed() throws {
+        XCTAssertEqual(try PreprocessingProfile.forBundle(nil), .seed)
+        XCTAssertEqual(try PreprocessingProfile.forBundle(PreprocessingProfile.clean.profileDescription), .clean)
+        XCTAssertThrowsError(try PreprocessingProfile.forBundle(.init(name: "nope", version: 1, parameters: [:])))
+    }
+
+    func testParametersCanBeOverriddenAndAreRecorded() throws {
+        let loose = try PreprocessingProfile.clean.with(parameters: ["threshold_max": 230])
+        XCTAssertNotEqual(loose, .clean)
+        XCTAssertEqual(loose.profileDescription.parameters["threshold_max"], 230)
+        XCTAssertEqual(try PreprocessingProfile(loose.profileDescription), loose)
+        XCTAssertThrowsError(try PreprocessingProfile.clean.with(parameters: ["threshold_max": 999]))
+        XCTAssertThrowsError(try PreprocessingProfile.seed.with(parameters: ["adaptive_block_size": 15]))
+    }
+
     func testDescriptionsThisBuildCannotHonourAreErrors() {
         var future = PreprocessingProfile.clean.profileDescription
         future.version = 99
