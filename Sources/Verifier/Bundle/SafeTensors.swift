@@ -71,9 +71,13 @@ public enum SafeTensors {
             if dtype == .f32 {
                 return [Float](unsafeUninitializedCapacity: count) { buf, initialized in
                     bytes.withUnsafeBytes { raw in
+                        #if _endian(little)
+                        if count > 0 { UnsafeMutableRawPointer(buf.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: 4 * count) }
+                        #else
                         for i in 0..<count {
                             buf[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
                         }
+                        #endif
                     }
                     initialized = count
                 }
