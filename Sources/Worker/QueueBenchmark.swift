@@ -134,6 +134,24 @@ public enum QueueBenchmark {
         return seconds > 0 ? Double(jobs) / seconds : 0
     }
 
+    /// Runs `executable arguments…` (a bare-processor child that prints one number, scans/s)
+    /// and returns that number: the baseline measured in a fresh process like the worker's.
+    public static func runNumberChild(executable: String, arguments: [String]) throws(Failure) -> Double {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        do { try p.run() } catch { throw .worker("cannot start \(executable): \(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        while p.isRunning { Thread.sleep(forTimeInterval: 0.02) }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard p.terminationStatus == 0, let value = Double(text) else {
+            throw .worker("bare measurement failed (status \(p.terminationStatus)): \(text)")
+        }
+        return value
+    }
+
     /// The child side of `measure`: one worker process draining the benchmark database.
     public static func runChild(databaseURL: String, batchSize: Int) throws(WorkerError) -> WorkerSummary {
         let config = WorkerConfiguration(databaseURL: databaseURL, concurrency: 1, batchSize: batchSize,

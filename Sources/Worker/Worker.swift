@@ -163,9 +163,6 @@ public final class Worker: @unchecked Sendable {
             lock.unlock()
         }
         guard let queue = connect(log: log, listen: true) else { return }
-        var queueLogger = log
-        queueLogger.logLevel = log.logLevel
-        queue.logger = queueLogger
 
         while !stopSignal.isStopped {
             guard let jobs = withDatabase(queue, log: log, &local, { () throws(PostgresError) in

@@ -23,10 +23,19 @@ struct BenchmarkQueueCommand: ParsableCommand {
     @Option(help: "Jobs per end-to-end measurement.") var endToEndJobs = 128
     @Option(help: "Repetitions of each end-to-end measurement, interleaved (best kept).") var repeats = 3
     @Flag(help: .hidden) var child = false
+    @Flag(help: .hidden) var childBare = false
     @Option(help: .hidden) var batchSize = 32
 
     func run() throws {
         database.bootstrapLogging()
+        if childBare {
+            let bundle = try ModelBundle.load(from: try ModelLocation.resolve(model))
+            let processor = VerifyingScanProcessor(verifier: Verifier(bundle: bundle, maxBatch: batchSize),
+                                                   profile: try PreprocessingProfile.forBundle(bundle.parameters))
+            let payloads = try scans.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
+            print(QueueBenchmark.measureBare(processor: processor, payloads: payloads, jobs: endToEndJobs, batchSize: batchSize))
+            return
+        }
         let url = try database.resolvedURL()
         if child {
             _ = try QueueBenchmark.runChild(databaseURL: url, batchSize: batchSize)
@@ -50,19 +59,19 @@ struct BenchmarkQueueCommand: ParsableCommand {
         let bundle = try ModelBundle.load(from: folder)
         let payloads = try scans.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
         let b = batches.max() ?? 32
-        let processor = VerifyingScanProcessor(verifier: Verifier(bundle: bundle, maxBatch: b),
-                                               profile: try PreprocessingProfile.forBundle(bundle.parameters))
+        let bareArguments = ["benchmark", "queue", "--child-bare", "--model", folder.path, "--batch-size", "\(b)",
+                             "--end-to-end-jobs", "\(endToEndJobs)"] + scans.flatMap { ["--scans", $0] } + quiet
         print("\nend to end: \(endToEndJobs) scans (\(scans.joined(separator: ", "))), model \(bundle.version), batch \(b), 1 worker process")
         var bare = 0.0, queued = 0.0, share = 1.0
         for _ in 0..<max(1, repeats) {
-            bare = max(bare, QueueBenchmark.measureBare(processor: processor, payloads: payloads, jobs: endToEndJobs, batchSize: b))
+            bare = max(bare, try QueueBenchmark.runNumberChild(executable: exe, arguments: bareArguments))
             let r = try QueueBenchmark.measure(serverURL: url, executable: exe,
                                                childArguments: ["work", "--model", folder.path, "--until-empty"] + quiet,
                                                jobs: endToEndJobs, workers: 1, batchSize: b, payloads: payloads)
             queued = max(queued, r.jobsPerSecond)
             share = min(share, r.queueShare)
         }
-        print(String(format: "bare processor in this process (no database):  %7.1f scans/s", bare))
+        print(String(format: "bare processor (same code, no database):        %7.1f scans/s", bare))
         print(String(format: "through the queue (a `sigverify work` process): %7.1f scans/s", queued))
         print(String(format: "worker time outside the processor (claim, write verdicts, waits): %.1f %%", share * 100))
     }
