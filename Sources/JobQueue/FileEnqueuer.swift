@@ -63,7 +63,8 @@ public struct FileEnqueuer {
     /// Reads and submits the files in batches of `batchSize` (one multi-row INSERT transaction
     /// each, so progress survives an interruption). `external_ref` is the path as given.
     public static func enqueue(files: [String], into queue: JobQueue, batchSize: Int = 500, priority: Int = 0,
-                               metadataJSON: String? = nil, progress: (Int) -> Void = { _ in }) throws(EnqueueError) -> Summary {
+                               maxAttempts: Int? = nil, metadataJSON: String? = nil,
+                               progress: (Int) -> Void = { _ in }) throws(EnqueueError) -> Summary {
         var summary = Summary()
         let start = Date()
         var index = 0
@@ -76,7 +77,7 @@ public struct FileEnqueuer {
                 summary.bytes += data.count
                 jobs.append(NewJob(image: [UInt8](data), filename: (path as NSString).lastPathComponent,
                                    contentType: contentTypeHint(path), externalRef: path,
-                                   metadataJSON: metadataJSON, priority: priority))
+                                   metadataJSON: metadataJSON, priority: priority, maxAttempts: maxAttempts))
             }
             do { summary.jobIds += try queue.enqueue(jobs) } catch { throw .database(error) }
             index += chunk.count
