@@ -11,5 +11,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 COPY --from=build /usr/local/bin/sigverify /usr/local/bin/sigverify
 COPY --from=build /usr/lib/swift/linux/*.so /usr/lib/swift/linux/
 COPY --from=build /src/models /opt/sigverify/models
+COPY --from=build /src/migrations /opt/sigverify/migrations
 ENV LD_LIBRARY_PATH=/usr/lib/swift/linux
 ENTRYPOINT []

@@ -38,8 +38,11 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
         .target(name: "Verifier", dependencies: ["NeuralNet"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Worker", dependencies: [
+            "JobQueue", "Imaging", "Preprocessing", "Verifier", "NeuralNet", .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "sigverify", dependencies: [
-            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "JobQueue",
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "JobQueue", "Worker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,7 +53,11 @@ let package = Package(
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
-        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
+        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Worker", "TestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "TestSupport"]),
+        // Test-only worker binary (a scripted processor: sleeps, transient/permanent failures) that
+        // JobQueueTests spawn as separate processes to kill, signal and race.
+        .executableTarget(name: "QueueTestWorker", dependencies: ["JobQueue", "Worker"], path: "Tests/QueueTestWorker"),
     ],
     swiftLanguageModes: [.v6]
 )

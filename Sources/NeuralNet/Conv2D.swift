@@ -171,7 +171,7 @@ public struct Conv2D: Layer {
     public mutating func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
 
     /// Parameter gradients, and dLoss/dInput if asked. Per chunk of images: gather patches (all cores),
-    /// dK += patchesᵀ·dz (SGEMM), then dpatches = dz·Kᵀ (SGEMM) scattered back per image (all cores).
+    /// dK += patchesᵀ·dz (SGEMM), then dpatches = dz·Kᵀ (SGEMM) summed back per input row (all cores).
     private mutating func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
         guard let x = cachedInput, let y = cachedOutput else { preconditionFailure("\(name): backward before trainingForward") }
         precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) ≠ output \(y.shape)")
@@ -188,7 +188,9 @@ public struct Conv2D: Layer {
         let perChunk = max(1, ConvKernels.workspaceBudget / max(1, outPixels * g.patch))
         var cols = [Float](repeating: 0, count: min(n, perChunk) * outPixels * g.patch)
         var kgrad = [Float](repeating: 0, count: kernel.count)
-        var dx = [Float](repeating: 0, count: inputGradient ? x.count : 0)
+        var dx = [Float](unsafeUninitializedCapacity: inputGradient ? x.count : 0) { _, count in
+            count = inputGradient ? x.count : 0  // every row is overwritten by col2im
+        }
         x.storage.withUnsafeBufferPointer { xp in
         dz.storage.withUnsafeBufferPointer { dp in
         kernel.storage.withUnsafeBufferPointer { kp in
@@ -200,10 +202,12 @@ public struct Conv2D: Layer {
             while start < n {
                 let nb = min(perChunk, n - start)
                 let first = start
-                Parallel.ranges(nb) { images in
-                    for i in images {
+                // (image, output row) units: parallel even when a chunk holds one image.
+                Parallel.ranges(nb * g.oh) { units in
+                    for u in units {
+                        let (i, r) = (u / g.oh, u % g.oh)
                         ConvKernels.im2col(g, input: ptrs.value.x + (first + i) * inSize,
-                                           cols: ptrs.value.cols + i * outPixels * g.patch)
+                                           cols: ptrs.value.cols + (i * outPixels + r * g.ow) * g.patch, rows: r..<(r + 1))
                     }
                 }
                 let d = dp.baseAddress! + start * outPixels * cout
@@ -215,10 +219,11 @@ public struct Conv2D: Layer {
                     // dcols = dz · Kᵀ, then scatter back onto the input gradient (images are disjoint).
                     BLAS.sgemm(transposeB: true, m: nb * outPixels, n: g.patch, k: cout,
                                a: d, lda: cout, b: kp.baseAddress!, ldb: cout, c: cp.baseAddress!, ldc: g.patch)
-                    Parallel.ranges(nb) { images in
-                        for i in images {
+                    Parallel.ranges(nb * g.h) { units in
+                        for u in units {
+                            let (i, r) = (u / g.h, u % g.h)
                             ConvKernels.col2im(g, cols: ptrs.value.cols + i * outPixels * g.patch,
-                                               output: ptrs.value.dx! + (first + i) * inSize)
+                                               output: ptrs.value.dx! + (first + i) * inSize, inputRows: r..<(r + 1))
                         }
                     }
                 }

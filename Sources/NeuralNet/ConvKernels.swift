@@ -47,24 +47,23 @@ enum ConvKernels {
         }
     }
 
-    /// The adjoint of `im2col`: adds every patch row of `cols` back onto the image `output`
-    /// (which the caller has zeroed or holds a partial sum).
-    static func col2im(_ g: Geometry, cols: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    /// The adjoint of `im2col`, output-stationary: input rows `inputRows` of one image are overwritten
+    /// with the sum of every patch entry that gathered them, so disjoint row ranges can run in parallel.
+    static func col2im(_ g: Geometry, cols: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, inputRows: Range<Int>) {
         let c = g.c
-        var src = cols
-        for oy in 0..<g.oh {
-            for ox in 0..<g.ow {
-                for ky in 0..<g.kh {
-                    let iy = oy + ky - g.padTop
-                    if iy < 0 || iy >= g.h { src += g.kw * c; continue }
-                    let rowBase = output + iy * g.w * c
+        for iy in inputRows {
+            let row = output + iy * g.w * c
+            row.initialize(repeating: 0, count: g.w * c)
+            for ky in 0..<g.kh {
+                let oy = iy - ky + g.padTop
+                if oy < 0 || oy >= g.oh { continue }
+                for ix in 0..<g.w {
+                    let d = row + ix * c
                     for kx in 0..<g.kw {
-                        let ix = ox + kx - g.padLeft
-                        if ix >= 0 && ix < g.w {
-                            let d = rowBase + ix * c
-                            for ci in 0..<c { d[ci] += src[ci] }
-                        }
-                        src += c
+                        let ox = ix - kx + g.padLeft
+                        if ox < 0 || ox >= g.ow { continue }
+                        let src = cols + (oy * g.ow + ox) * g.patch + (ky * g.kw + kx) * c
+                        for ci in 0..<c { d[ci] += src[ci] }
                     }
                 }
             }

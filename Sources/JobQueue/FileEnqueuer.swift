@@ -1,0 +1,89 @@
+import Foundation
+
+public enum EnqueueError: Error, CustomStringConvertible {
+    case notFound(String)
+    case unreadable(String, String)
+    case database(PostgresError)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): return "no such file or folder: \(path)"
+        case .unreadable(let path, let reason): return "cannot read \(path): \(reason)"
+        case .database(let error): return "enqueue failed: \(error)"
+        }
+    }
+}
+
+/// `sigverify enqueue PATH...`: files are submitted as they are (the worker judges content);
+/// folders are walked recursively for scan files by extension, so a README beside the scans does
+/// not become a job.
+public struct FileEnqueuer {
+    public static let scanExtensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff"]
+
+    /// The files to submit, in a stable order: explicit files as given, folder contents sorted.
+    public static func collect(_ paths: [String]) throws(EnqueueError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path) }
+            if !isDirectory.boolValue {
+                files.append(path)
+                continue
+            }
+            guard let walker = FileManager.default.enumerator(atPath: path) else { throw .unreadable(path, "cannot list folder") }
+            var found: [String] = []
+            while let relative = walker.nextObject() as? String {
+                let name = (relative as NSString).lastPathComponent
+                guard !name.hasPrefix("."), scanExtensions.contains((name as NSString).pathExtension.lowercased()) else { continue }
+                let full = (path as NSString).appendingPathComponent(relative)
+                var dir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue { found.append(full) }
+            }
+            files += found.sorted()
+        }
+        return files
+    }
+
+    /// A content-type hint from the extension (informational; workers sniff the bytes).
+    public static func contentTypeHint(_ path: String) -> String? {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "tif", "tiff": return "image/tiff"
+        default: return nil
+        }
+    }
+
+    public struct Summary: Sendable {
+        public var jobIds: [Int64] = []
+        public var bytes = 0
+        public var seconds = 0.0
+    }
+
+    /// Reads and submits the files in batches of `batchSize` (one multi-row INSERT transaction
+    /// each, so progress survives an interruption). `external_ref` is the path as given.
+    public static func enqueue(files: [String], into queue: JobQueue, batchSize: Int = 500, priority: Int = 0,
+                               maxAttempts: Int? = nil, metadataJSON: String? = nil,
+                               progress: (Int) -> Void = { _ in }) throws(EnqueueError) -> Summary {
+        var summary = Summary()
+        let start = Date()
+        var index = 0
+        while index < files.count {
+            let chunk = files[index..<min(files.count, index + max(1, batchSize))]
+            var jobs: [NewJob] = []
+            jobs.reserveCapacity(chunk.count)
+            for path in chunk {
+                guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path, "not readable") }
+                summary.bytes += data.count
+                jobs.append(NewJob(image: [UInt8](data), filename: (path as NSString).lastPathComponent,
+                                   contentType: contentTypeHint(path), externalRef: path,
+                                   metadataJSON: metadataJSON, priority: priority, maxAttempts: maxAttempts))
+            }
+            do { summary.jobIds += try queue.enqueue(jobs) } catch { throw .database(error) }
+            index += chunk.count
+            progress(index)
+        }
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+}

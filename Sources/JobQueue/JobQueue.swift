@@ -1,0 +1,393 @@
+import Foundation
+import Logging
+
+/// The queue's operations on `sigverify.jobs`, each one statement or one transaction. One
+/// instance owns one connection and is used by one thread at a time; a worker process makes one
+/// per claim loop plus one for its heartbeat.
+public final class JobQueue {
+    /// The channel `sigverify.jobs` inserts notify.
+    public static let channel = "sigverify_jobs"
+
+    public let db: PostgresConnection
+    public var logger: Logger
+    private var generator = SystemRandomNumberGenerator()
+
+    public init(connection: PostgresConnection, logger: Logger = Logger(label: "sigverify.queue")) {
+        self.db = connection
+        self.logger = logger
+    }
+
+    public convenience init(url: String, logger: Logger = Logger(label: "sigverify.queue")) throws(PostgresError) {
+        self.init(connection: try PostgresConnection(url: url), logger: logger)
+    }
+
+    // MARK: Enqueue
+
+    /// Inserts the jobs with multi-row INSERTs (bytes sent in binary) inside one transaction;
+    /// returns their ids in input order.
+    @discardableResult
+    public func enqueue(_ jobs: [NewJob]) throws(PostgresError) -> [Int64] {
+        guard !jobs.isEmpty else { return [] }
+        return try db.transaction { (tx: PostgresConnection) throws(PostgresError) -> [Int64] in
+            var ids: [Int64] = []
+            ids.reserveCapacity(jobs.count)
+            var start = 0
+            while start < jobs.count {
+                // Up to 1000 rows or ~64 MB of scans per statement.
+                var end = start, bytes = 0
+                while end < jobs.count, end - start < 1000, bytes < 64 << 20 {
+                    bytes += jobs[end].image.count
+                    end += 1
+                }
+                ids += try insert(jobs[start..<end], tx)
+                start = end
+            }
+            return ids
+        }
+    }
+
+    private func insert(_ jobs: ArraySlice<NewJob>, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
+        var values: [String] = []
+        var params: [PostgresValue?] = []
+        params.reserveCapacity(jobs.count * 7)
+        for job in jobs {
+            let b = params.count
+            // max_attempts: the table's DEFAULT unless the job sets it.
+            let maxAttempts = job.maxAttempts.map { _ in "$\(b + 7)::int" } ?? "DEFAULT"
+            values.append("($\(b + 1)::bytea, $\(b + 2)::text, $\(b + 3)::text, $\(b + 4)::text, $\(b + 5)::jsonb, $\(b + 6)::int, \(maxAttempts))")
+            params += [.bytea(job.image), job.filename.map(PostgresValue.text), job.contentType.map(PostgresValue.text),
+                       job.externalRef.map(PostgresValue.text), .text(job.metadataJSON ?? "{}"), .int(job.priority)]
+            if let m = job.maxAttempts { params.append(.int(m)) }
+        }
+        // Plain VALUES (no sort that would materialise megabytes of scans): rows are inserted,
+        // and identities drawn, in the order given.
+        let sql = """
+            INSERT INTO sigverify.jobs (image, filename, content_type, external_ref, metadata, priority, max_attempts)
+            VALUES \(values.joined(separator: ", "))
+            RETURNING id
+            """
+        let result = try tx.execute(sql, params)
+        var ids: [Int64] = []
+        for r in 0..<result.count {
+            guard let id = try result.int(r, "id") else { throw PostgresError(kind: .unexpectedResult, message: "NULL id") }
+            ids.append(Int64(id))
+        }
+        ids.sort()
+        return ids
+    }
+
+    /// Submits one scan through the documented SQL function `sigverify.enqueue_scan`.
+    public func enqueueScan(_ image: [UInt8], externalRef: String? = nil, metadataJSON: String? = nil,
+                            priority: Int = 0) throws(PostgresError) -> Int64 {
+        let result = try db.execute("SELECT sigverify.enqueue_scan($1, $2, $3::jsonb, $4) AS id",
+                                    [.bytea(image), externalRef.map(PostgresValue.text),
+                                     .text(metadataJSON ?? "{}"), .int(priority)])
+        guard let id = try result.int(0, "id") else { throw PostgresError(kind: .unexpectedResult, message: "NULL id") }
+        return Int64(id)
+    }
+
+    // MARK: Claim, lease, finish
+
+    /// Claims up to `batchSize` runnable jobs in one round trip, leasing them to `workerId` for
+    /// `leaseSeconds` and counting the attempt.
+    public func claim(batchSize: Int, leaseSeconds: Double, workerId: String) throws(PostgresError) -> [ClaimedJob] {
+        let result = try db.execute("""
+            UPDATE sigverify.jobs j
+            SET status = 'running', attempts = j.attempts + 1, lease_owner = $1,
+                lease_expires_at = now() + make_interval(secs => $2::float8),
+                started_at = coalesce(j.started_at, now())
+            WHERE j.id IN (
+                SELECT id FROM sigverify.jobs
+                WHERE status = 'queued' AND run_after <= now()
+                ORDER BY priority, id
+                LIMIT $3
+                FOR UPDATE SKIP LOCKED)
+            RETURNING j.id, j.attempts, j.max_attempts, j.image, j.filename, j.content_type, j.external_ref
+            """, [.text(workerId), .double(leaseSeconds), .int(batchSize)])
+        var jobs: [ClaimedJob] = []
+        jobs.reserveCapacity(result.count)
+        for r in 0..<result.count {
+            guard let id = try result.int(r, "id"), let attempt = try result.int(r, "attempts"),
+                  let maxAttempts = try result.int(r, "max_attempts") else {
+                throw PostgresError(kind: .unexpectedResult, message: "claim returned NULL id/attempts")
+            }
+            jobs.append(ClaimedJob(id: Int64(id), attempt: attempt, maxAttempts: maxAttempts,
+                                   image: try result.bytes(r, "image"), filename: try result.string(r, "filename"),
+                                   contentType: try result.string(r, "content_type"),
+                                   externalRef: try result.string(r, "external_ref")))
+        }
+        jobs.sort { $0.id < $1.id }
+        if !jobs.isEmpty {
+            logger.debug("claimed", metadata: ["worker": "\(workerId)", "jobs": "\(jobs.map(\.id))"])
+        }
+        return jobs
+    }
+
+    /// Writes the batch's outcomes in one transaction: verdict rows and `succeeded` for successes,
+    /// `failed` for permanent failures and exhausted retries, `queued` with a backed-off
+    /// `run_after` for transient ones. A row is written only if the job is still `running` under
+    /// this worker's lease for the same attempt, so a verdict can never be written twice, and
+    /// running `finish` again after a lost connection is harmless.
+    public func finish(_ results: [JobResult], workerId: String, retryPolicy: RetryPolicy = RetryPolicy()) throws(PostgresError) -> FinishSummary {
+        var summary = FinishSummary()
+        guard !results.isEmpty else { return summary }
+        let successes = results.compactMap { r -> (ClaimedJob, VerdictRecord)? in
+            if case .success(let v) = r.outcome { return (r.job, v) }
+            return nil
+        }
+        let failures = results.compactMap { r -> (ClaimedJob, ScanFailure)? in
+            if case .failure(let f) = r.outcome { return (r.job, f) }
+            return nil
+        }
+        try db.transaction { (tx: PostgresConnection) throws(PostgresError) in
+            if !successes.isEmpty { summary.succeeded = try writeVerdicts(successes, workerId: workerId, tx) }
+            if !failures.isEmpty {
+                let (retried, failed) = try writeFailures(failures, workerId: workerId, retryPolicy: retryPolicy, tx)
+                summary.retried = retried
+                summary.failed = failed
+            }
+        }
+        let written = Set(summary.succeeded + summary.retried + summary.failed)
+        summary.lostLease = results.map(\.job.id).filter { !written.contains($0) }.sorted()
+        for id in summary.lostLease {
+            logger.warning("lease lost before finishing; result discarded", metadata: ["job": "\(id)", "worker": "\(workerId)"])
+        }
+        return summary
+    }
+
+    private func writeVerdicts(_ items: [(ClaimedJob, VerdictRecord)], workerId: String, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
+        let columns = 18
+        var params: [PostgresValue?] = [.text(workerId)]
+        var values: [String] = []
+        for (row, (job, v)) in items.enumerated() {
+            let b = 1 + row * columns
+            let types = ["bigint", "int", "text", "text", "float8", "float8", "float8", "float8", "float8", "float8",
+                         "bool", "bool", "bool", "text", "float8", "float8", "float8", "bytea"]
+            values.append("(" + types.enumerated().map { "$\(b + $0.offset + 1)::\($0.element)" }.joined(separator: ", ") + ")")
+            params += [.int(job.id), .int(job.attempt), .text(v.modelVersion), .text(v.preprocessingProfile),
+                       .double(v.reconstructionError), .double(v.anomalyScore), .double(v.classifierConfidence),
+                       .double(v.reconstructionThreshold), .double(v.anomalyScoreMin), .double(v.classifierConfidenceMin),
+                       .bool(v.reconstructionPassed), .bool(v.anomalyPassed), .bool(v.classifierPassed), .text(v.verdict),
+                       .double(v.timings.decodeMs), .double(v.timings.preprocessMs), .double(v.timings.verifyMs),
+                       .bytea(v.preprocessedPNG)]
+        }
+        let result = try tx.execute("""
+            WITH v (job_id, attempt, model_version, preprocessing_profile, reconstruction_error, anomaly_score,
+                    classifier_confidence, reconstruction_threshold, anomaly_score_min, classifier_confidence_min,
+                    reconstruction_passed, anomaly_passed, classifier_passed, verdict, decode_ms, preprocess_ms,
+                    verify_ms, preprocessed_png) AS (VALUES \(values.joined(separator: ", "))),
+            done AS (
+                UPDATE sigverify.jobs j
+                SET status = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
+                FROM v
+                WHERE j.id = v.job_id AND j.status = 'running' AND j.lease_owner = $1 AND j.attempts = v.attempt
+                RETURNING j.id)
+            INSERT INTO sigverify.verdicts (job_id, model_version, preprocessing_profile, reconstruction_error,
+                anomaly_score, classifier_confidence, reconstruction_threshold, anomaly_score_min,
+                classifier_confidence_min, reconstruction_passed, anomaly_passed, classifier_passed, verdict,
+                worker_id, decode_ms, preprocess_ms, verify_ms, preprocessed_png)
+            SELECT v.job_id, v.model_version, v.preprocessing_profile, v.reconstruction_error, v.anomaly_score,
+                v.classifier_confidence, v.reconstruction_threshold, v.anomaly_score_min, v.classifier_confidence_min,
+                v.reconstruction_passed, v.anomaly_passed, v.classifier_passed, v.verdict, $1, v.decode_ms,
+                v.preprocess_ms, v.verify_ms, v.preprocessed_png
+            FROM v JOIN done ON done.id = v.job_id
+            RETURNING job_id
+            """, params)
+        var ids: [Int64] = []
+        for r in 0..<result.count { if let id = try result.int(r, "job_id") { ids.append(Int64(id)) } }
+        for id in ids { logger.info("verdict recorded", metadata: ["job": "\(id)", "worker": "\(workerId)"]) }
+        return ids.sorted()
+    }
+
+    private func writeFailures(_ items: [(ClaimedJob, ScanFailure)], workerId: String, retryPolicy: RetryPolicy,
+                               _ tx: PostgresConnection) throws(PostgresError) -> (retried: [Int64], failed: [Int64]) {
+        var params: [PostgresValue?] = [.text(workerId)]
+        var values: [String] = []
+        for (row, (job, failure)) in items.enumerated() {
+            let b = 1 + row * 5
+            values.append("($\(b + 1)::bigint, $\(b + 2)::int, $\(b + 3)::bool, $\(b + 4)::text, $\(b + 5)::float8)")
+            params += [.int(job.id), .int(job.attempt), .bool(failure.isPermanent), .text(failure.reason),
+                       .double(retryPolicy.delay(afterAttempt: job.attempt, using: &generator))]
+        }
+        let result = try tx.execute("""
+            UPDATE sigverify.jobs j
+            SET status = CASE WHEN f.permanent OR j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+                run_after = CASE WHEN f.permanent OR j.attempts >= j.max_attempts THEN j.run_after
+                                 ELSE now() + make_interval(secs => f.delay) END,
+                last_error = CASE WHEN f.permanent THEN f.reason
+                                  WHEN j.attempts >= j.max_attempts THEN 'gave up after ' || j.attempts || ' attempts: ' || f.reason
+                                  ELSE 'attempt ' || j.attempts || ' failed, retrying: ' || f.reason END,
+                lease_owner = NULL, lease_expires_at = NULL
+            FROM (VALUES \(values.joined(separator: ", "))) AS f (id, attempt, permanent, reason, delay)
+            WHERE j.id = f.id AND j.status = 'running' AND j.lease_owner = $1 AND j.attempts = f.attempt
+            RETURNING j.id, j.status, j.last_error
+            """, params)
+        var retried: [Int64] = [], failed: [Int64] = []
+        for r in 0..<result.count {
+            guard let id = try result.int(r, "id").map(Int64.init) else { continue }
+            let status = try result.string(r, "status")
+            let error = try result.string(r, "last_error") ?? ""
+            if status == "failed" {
+                failed.append(id)
+                logger.warning("job failed", metadata: ["job": "\(id)", "worker": "\(workerId)", "error": "\(error)"])
+            } else {
+                retried.append(id)
+                logger.info("job will retry", metadata: ["job": "\(id)", "worker": "\(workerId)", "error": "\(error)"])
+            }
+        }
+        return (retried.sorted(), failed.sorted())
+    }
+
+    /// Returns jobs whose lease expired (their worker died or hung) to the queue, or fails them
+    /// when they have used all attempts — a scan that kills its worker cannot loop forever.
+    @discardableResult
+    public func reapExpiredLeases() throws(PostgresError) -> (requeued: [Int64], failed: [Int64]) {
+        let result = try db.execute("""
+            UPDATE sigverify.jobs j
+            SET status = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
+                last_error = 'lease of ' || j.lease_owner || ' expired during attempt ' || j.attempts
+                             || CASE WHEN j.attempts >= j.max_attempts THEN ' (no attempts left)' ELSE '' END,
+                run_after = now(), lease_owner = NULL, lease_expires_at = NULL
+            WHERE j.id IN (
+                SELECT id FROM sigverify.jobs
+                WHERE status = 'running' AND lease_expires_at < now()
+                FOR UPDATE SKIP LOCKED)
+            RETURNING j.id, j.status
+            """)
+        var requeued: [Int64] = [], failed: [Int64] = []
+        for r in 0..<result.count {
+            guard let id = try result.int(r, "id").map(Int64.init) else { continue }
+            if try result.string(r, "status") == "failed" { failed.append(id) } else { requeued.append(id) }
+        }
+        if !requeued.isEmpty {
+            // Idle workers would find these at their next poll; wake them now.
+            try db.execute("SELECT pg_notify($1, 'requeued')", [.text(JobQueue.channel)])
+        }
+        if !requeued.isEmpty || !failed.isEmpty {
+            logger.warning("reaped expired leases", metadata: ["requeued": "\(requeued.sorted())", "failed": "\(failed.sorted())"])
+        }
+        return (requeued.sorted(), failed.sorted())
+    }
+
+    // MARK: Operations
+
+    /// Cancels a queued job (via `sigverify.cancel_job`); false if it was not queued.
+    @discardableResult
+    public func cancel(jobId: Int64, reason: String = "cancelled") throws(PostgresError) -> Bool {
+        try db.execute("SELECT sigverify.cancel_job($1, $2) AS cancelled", [.int(jobId), .text(reason)]).bool(0, "cancelled") ?? false
+    }
+
+    /// Drops the scan bytes of jobs that finished more than `olderThanSeconds` ago; verdicts
+    /// (with their preprocessed PNG), events, digests and sizes stay. Returns how many were pruned.
+    @discardableResult
+    public func prune(olderThanSeconds: Double) throws(PostgresError) -> Int {
+        try db.execute("""
+            UPDATE sigverify.jobs SET image = NULL, image_pruned_at = now()
+            WHERE status IN ('succeeded', 'failed', 'cancelled') AND image IS NOT NULL
+              AND finished_at < now() - make_interval(secs => $1::float8)
+            """, [.double(olderThanSeconds)]).affectedRows
+    }
+
+    /// Counts of unfinished jobs, and seconds until the earliest deferred retry becomes runnable.
+    public func pendingWork() throws(PostgresError) -> (queued: Int, running: Int, secondsUntilNextRunnable: Double?) {
+        let r = try db.execute("""
+            SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+                   count(*) FILTER (WHERE status = 'running') AS running,
+                   greatest(0, extract(epoch FROM min(run_after) FILTER (WHERE status = 'queued') - now()))::float8 AS wait
+            FROM sigverify.jobs WHERE status IN ('queued', 'running')
+            """)
+        return (try r.int(0, "queued") ?? 0, try r.int(0, "running") ?? 0, try r.double(0, "wait"))
+    }
+
+    // MARK: Workers
+
+    /// Records (or refreshes) this worker process in `sigverify.workers`.
+    public func registerWorker(id: String, hostname: String, pid: Int, concurrency: Int, modelVersion: String?) throws(PostgresError) {
+        try db.execute("""
+            INSERT INTO sigverify.workers (worker_id, hostname, pid, concurrency, model_version)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (worker_id) DO UPDATE SET last_heartbeat_at = now(), stopped_at = NULL
+            """, [.text(id), .text(hostname), .int(pid), .int(concurrency), modelVersion.map(PostgresValue.text)])
+    }
+
+    /// The heartbeat: records that the worker is alive and extends the leases of the jobs it is
+    /// actually working on, in one statement. Only the listed jobs are extended, so a claim whose
+    /// reply was lost (connection broke mid-claim) is never kept alive and gets reaped.
+    /// Returns how many leases were extended.
+    @discardableResult
+    public func heartbeat(workerId: String, jobIds: [Int64], leaseSeconds: Double) throws(PostgresError) -> Int {
+        let ids = "{" + jobIds.map(String.init).joined(separator: ",") + "}"
+        return try db.execute("""
+            WITH w AS (UPDATE sigverify.workers SET last_heartbeat_at = now() WHERE worker_id = $1)
+            UPDATE sigverify.jobs SET lease_expires_at = now() + make_interval(secs => $2::float8)
+            WHERE status = 'running' AND lease_owner = $1 AND id = ANY($3::bigint[])
+            """, [.text(workerId), .double(leaseSeconds), .text(ids)]).affectedRows
+    }
+
+    public func markWorkerStopped(id: String) throws(PostgresError) {
+        try db.execute("UPDATE sigverify.workers SET stopped_at = now(), last_heartbeat_at = now() WHERE worker_id = $1", [.text(id)])
+    }
+
+    // MARK: Reporting
+
+    /// Tables for `sigverify status`: queue depth, recent throughput, workers.
+    public func statusTables() throws(PostgresError) -> [(title: String, table: QueryResult)] {
+        [
+            ("Queue depth", try db.execute("SELECT status, jobs, waiting_for_retry, oldest_created_at FROM sigverify.queue_depth")),
+            ("Throughput (jobs finished)", try db.execute("""
+                SELECT w.label AS window,
+                       count(*) FILTER (WHERE j.status = 'succeeded') AS succeeded,
+                       count(*) FILTER (WHERE j.status = 'failed') AS failed,
+                       round(count(j.id) / w.minutes, 1) AS per_minute
+                FROM (VALUES ('last 1 min', 1.0), ('last 5 min', 5.0), ('last 15 min', 15.0)) AS w(label, minutes)
+                LEFT JOIN sigverify.jobs j ON j.status IN ('succeeded', 'failed')
+                     AND j.finished_at >= now() - make_interval(mins => w.minutes::int)
+                GROUP BY w.label, w.minutes ORDER BY w.minutes
+                """)),
+            ("Workers (seen in the last hour)", try db.execute("""
+                SELECT w.worker_id, w.hostname, w.pid, w.concurrency, w.model_version,
+                       round(extract(epoch FROM now() - w.last_heartbeat_at)::numeric, 1) AS heartbeat_age_s,
+                       CASE WHEN w.stopped_at IS NOT NULL THEN 'stopped' ELSE 'running' END AS state,
+                       (SELECT count(*) FROM sigverify.jobs j WHERE j.status = 'running' AND j.lease_owner = w.worker_id) AS leased_jobs
+                FROM sigverify.workers w
+                WHERE w.last_heartbeat_at >= now() - interval '1 hour'
+                ORDER BY w.last_heartbeat_at DESC
+                """)),
+        ]
+    }
+
+    /// The reporting views as tables for `sigverify report`.
+    public func reportTables() throws(PostgresError) -> [(title: String, table: QueryResult)] {
+        [
+            ("Verdicts per day and model version (sigverify.daily_verdicts)",
+             try db.execute("SELECT * FROM sigverify.daily_verdicts ORDER BY day DESC, model_version")),
+            ("Criterion failures (sigverify.criterion_failures)",
+             try db.execute("SELECT * FROM sigverify.criterion_failures ORDER BY model_version, criterion")),
+            ("Queue depth (sigverify.queue_depth)", try db.execute("SELECT * FROM sigverify.queue_depth")),
+            ("Enqueue → verdict latency (sigverify.latency_percentiles)",
+             try db.execute("SELECT * FROM sigverify.latency_percentiles ORDER BY day DESC, model_version")),
+            ("Recent failures (sigverify.recent_failures)",
+             try db.execute("SELECT job_id, external_ref, filename, attempts, failed_at, last_error FROM sigverify.recent_failures LIMIT 20")),
+        ]
+    }
+}
+
+extension QueryResult {
+    /// The rows as an aligned text table (psql-like), for the CLI.
+    public func renderTable() -> String {
+        let cells = rows.map { $0.map { value -> String in
+            let text = value ?? "∅"
+            return text.count > 80 ? String(text.prefix(77)) + "…" : text
+        } }
+        var widths = columns.map(\.count)
+        for row in cells { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
+        func line(_ values: [String]) -> String {
+            values.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: " │ ").trimmingCharacters(in: .whitespaces)
+        }
+        var out = [line(columns), widths.map { String(repeating: "─", count: $0) }.joined(separator: "─┼─")]
+        out += cells.map(line)
+        out.append("(\(rows.count) row\(rows.count == 1 ? "" : "s"))")
+        return out.joined(separator: "\n")
+    }
+}

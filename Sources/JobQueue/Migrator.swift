@@ -1,0 +1,150 @@
+import Foundation
+
+/// One numbered schema change: `migrations/0001_queue_schema.sql` → version 1, name `queue_schema`.
+public struct Migration: Sendable, Equatable {
+    public var version: Int
+    public var name: String
+    public var sql: String
+
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+public enum MigrationError: Error, CustomStringConvertible {
+    case directoryNotFound([String])
+    case unreadable(path: String, reason: String)
+    case badFileName(String)
+    case duplicateVersion(Int)
+    case changedAfterApplied(version: Int, name: String)
+    case failed(version: Int, name: String, PostgresError)
+    case database(PostgresError)
+
+    public var description: String {
+        switch self {
+        case .directoryNotFound(let tried):
+            return "no migrations directory found (tried \(tried.joined(separator: ", "))); pass --migrations DIR or set SIGVERIFY_MIGRATIONS"
+        case .unreadable(let path, let reason): return "cannot read migration \(path): \(reason)"
+        case .badFileName(let name): return "migration file \(name) is not named NNNN_name.sql"
+        case .duplicateVersion(let v): return "two migration files carry version \(v)"
+        case .changedAfterApplied(let v, let name):
+            return "migration \(v) (\(name)) was edited after it was applied; add a new migration instead"
+        case .failed(let v, let name, let error): return "migration \(v) (\(name)) failed: \(error)"
+        case .database(let error): return error.description
+        }
+    }
+}
+
+/// Applies the `migrations/*.sql` files in version order, each in its own transaction, recording
+/// them in `sigverify.schema_migrations`. A session advisory lock serialises concurrent runs (a
+/// fleet of workers all running `migrate` at start-up), and already-applied versions are skipped,
+/// so running it again is a no-op. Each applied file's md5 is kept, and a later edit is refused.
+public struct Migrator: Sendable {
+    public let migrations: [Migration]
+    /// Arbitrary but fixed key for `pg_advisory_lock`: "sigverify" in ASCII, truncated.
+    static let lockKey: Int64 = 0x7369_6776_6572_6966
+
+    public init(migrations: [Migration]) throws(MigrationError) {
+        var seen = Set<Int>()
+        for m in migrations where !seen.insert(m.version).inserted { throw .duplicateVersion(m.version) }
+        self.migrations = migrations.sorted { $0.version < $1.version }
+    }
+
+    /// Loads every `NNNN_name.sql` in `directory`.
+    public init(directory: URL) throws(MigrationError) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        } catch {
+            throw .unreadable(path: directory.path, reason: "\(error)")
+        }
+        var loaded: [Migration] = []
+        for file in names.sorted() where file.hasSuffix(".sql") {
+            let stem = file.dropLast(4)
+            guard let underscore = stem.firstIndex(of: "_"),
+                  let version = Int(stem[..<underscore]), version > 0 else { throw .badFileName(file) }
+            let path = directory.appendingPathComponent(file).path
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw .unreadable(path: path, reason: "no such file or not readable")
+            }
+            guard let sql = String(data: data, encoding: .utf8) else {
+                throw .unreadable(path: path, reason: "not UTF-8")
+            }
+            loaded.append(Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql))
+        }
+        try self.init(migrations: loaded)
+    }
+
+    /// The shipped migrations: `$SIGVERIFY_MIGRATIONS`, then `share/sigverify/migrations` beside
+    /// the binary's folder, `/opt/sigverify/migrations` (the container), `./migrations`, and the
+    /// source checkout this module was built from.
+    public static func bundled(executablePath: String = CommandLine.arguments.first ?? "") throws(MigrationError) -> Migrator {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["SIGVERIFY_MIGRATIONS"], !env.isEmpty { candidates.append(env) }
+        let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
+        candidates.append(exe.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("share/sigverify/migrations").path)
+        candidates.append("/opt/sigverify/migrations")
+        candidates.append(FileManager.default.currentDirectoryPath + "/migrations")
+        var source = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { source.deleteLastPathComponent() }  // Sources/JobQueue/Migrator.swift
+        candidates.append(source.appendingPathComponent("migrations").path)
+        for path in candidates {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+               FileManager.default.fileExists(atPath: path + "/0001_queue_schema.sql") {
+                return try Migrator(directory: URL(fileURLWithPath: path))
+            }
+        }
+        throw .directoryNotFound(candidates)
+    }
+
+    /// Applies what is missing; returns the versions applied by this call (empty when up to date).
+    @discardableResult
+    public func migrate(_ db: PostgresConnection) throws(MigrationError) -> [Int] {
+        do {
+            try db.execute("SELECT pg_advisory_lock($1)", [.int(Migrator.lockKey)])
+        } catch { throw .database(error) }
+        defer { _ = try? db.execute("SELECT pg_advisory_unlock($1)", [.int(Migrator.lockKey)]) }
+        do {
+            try db.executeScript("""
+                CREATE SCHEMA IF NOT EXISTS sigverify;
+                CREATE TABLE IF NOT EXISTS sigverify.schema_migrations (
+                    version    integer PRIMARY KEY,
+                    name       text NOT NULL,
+                    md5        text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                );
+                """)
+        } catch { throw .database(error) }
+        var applied: [Int: String] = [:]
+        do {
+            let rows = try db.execute("SELECT version, md5 FROM sigverify.schema_migrations")
+            for r in 0..<rows.count {
+                if let v = try rows.int(r, "version"), let md5 = try rows.string(r, "md5") { applied[v] = md5 }
+            }
+        } catch { throw .database(error) }
+        var done: [Int] = []
+        for m in migrations {
+            if let recorded = applied[m.version] {
+                let current: String?
+                do { current = try db.execute("SELECT md5($1::text) AS md5", [.text(m.sql)]).string(0, "md5") } catch {
+                    throw .database(error)
+                }
+                if current != recorded { throw .changedAfterApplied(version: m.version, name: m.name) }
+                continue
+            }
+            do {
+                try db.transaction { (tx: PostgresConnection) throws(PostgresError) in
+                    try tx.executeScript(m.sql)
+                    try tx.execute("INSERT INTO sigverify.schema_migrations (version, name, md5) VALUES ($1, $2, md5($3::text))",
+                                   [.int(m.version), .text(m.name), .text(m.sql)])
+                }
+            } catch { throw .failed(version: m.version, name: m.name, error) }
+            done.append(m.version)
+        }
+        return done
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+import Logging
+
+/// `--database-url`, shared by every command that talks to PostgreSQL.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: "PostgreSQL URL (default: $DATABASE_URL).")
+    var databaseURL: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default: $SIGVERIFY_LOG_LEVEL or info).")
+    var logLevel: String?
+
+    /// Sets up structured logging on stderr; call first in `run()`.
+    func bootstrapLogging() { LogSetup.bootstrap(level: logLevel) }
+
+    func resolvedURL() throws -> String {
+        if let url = databaseURL, !url.isEmpty { return url }
+        if let env = ProcessInfo.processInfo.environment["DATABASE_URL"], !env.isEmpty { return env }
+        throw ValidationError("no database: pass --database-url or set DATABASE_URL")
+    }
+
+    func connect() throws -> JobQueue {
+        try JobQueue(url: try resolvedURL(), logger: Logger(label: "sigverify.queue"))
+    }
+}
+
+/// Structured logs on stderr: `--log-level` or $SIGVERIFY_LOG_LEVEL (default info).
+enum LogSetup {
+    static func bootstrap(level: String?) {
+        let name = level ?? ProcessInfo.processInfo.environment["SIGVERIFY_LOG_LEVEL"] ?? "info"
+        let parsed = Logger.Level(rawValue: name.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = parsed
+            return handler
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+import Preprocessing
+import Verifier
+import Worker
+
+/// `sigverify work`: a worker process — claim batches, verify them, write verdicts; until
+/// SIGTERM/SIGINT (graceful: the batch in flight is finished) or, with --until-empty, until the
+/// queue is drained.
+struct WorkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "work", abstract: "Run a worker: claim queued scans, verify them, record verdicts.")
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Model bundle folder (default: the bundled default model).") var model: String?
+    @Option(help: "Claim/process loops in this process.") var concurrency = 1
+    @Option(help: "Scans claimed and verified per batch.") var batchSize = 32
+    @Option(help: "Lease length in seconds (extended by a heartbeat every third of it).") var leaseSeconds = 30.0
+    @Option(help: "Seconds between polls when no NOTIFY arrives.") var pollInterval = 5.0
+    @Option(help: "First retry delay in seconds for transient failures (doubles per attempt, capped at 5 min).")
+    var retryBase = 2.0
+    @Option(help: "Largest scan accepted, in bytes.") var maxScanBytes = VerifyingScanProcessor.defaultMaxScanBytes
+    @Flag(help: "Exit 0 once nothing is queued or running.") var untilEmpty = false
+
+    func run() throws {
+        database.bootstrapLogging()
+        let folder = try ModelLocation.resolve(model)
+        let bundle: ModelBundle
+        do { bundle = try ModelBundle.load(from: folder) } catch {
+            throw CommandFailure("cannot load model bundle \(folder.path): \(error)")
+        }
+        let processor = VerifyingScanProcessor(verifier: Verifier(bundle: bundle, maxBatch: batchSize),
+                                               profile: try PreprocessingProfile.forBundle(bundle.parameters),
+                                               maxScanBytes: maxScanBytes)
+        let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
+                                         batchSize: batchSize, leaseSeconds: leaseSeconds, pollInterval: pollInterval,
+                                         untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300))
+        let worker = try Worker(configuration: config, processor: processor)
+        let signals = ShutdownSignals { _ in worker.requestStop() }
+        let summary = try worker.run()
+        withExtendedLifetime(signals) {}
+        print("worker \(config.workerId): \(summary.succeeded) verdicts, \(summary.failed) failed, "
+              + "\(summary.retried) retries, \(summary.lostLease) lost leases, \(summary.reconnects) reconnects")
+    }
+}
