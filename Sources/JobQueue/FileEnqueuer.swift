@@ -18,7 +18,7 @@ public enum EnqueueError: Error, CustomStringConvertible {
 /// folders are walked recursively for scan files by extension, so a README beside the scans does
 /// not become a job.
 public struct FileEnqueuer {
-    public static let scanExtensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff"]
+    public static let scanExtensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "dib", "pbm", "pgm", "ppm", "pnm"]
 
     /// The files to submit, in a stable order: explicit files as given, folder contents sorted.
     public static func collect(_ paths: [String]) throws(EnqueueError) -> [String] {
@@ -50,6 +50,8 @@ public struct FileEnqueuer {
         case "png": return "image/png"
         case "jpg", "jpeg": return "image/jpeg"
         case "tif", "tiff": return "image/tiff"
+        case "bmp", "dib": return "image/bmp"
+        case "pbm", "pgm", "ppm", "pnm": return "image/x-portable-anymap"
         default: return nil
         }
     }
@@ -63,7 +65,7 @@ public struct FileEnqueuer {
     /// Reads and submits the files in batches of `batchSize` (one multi-row INSERT transaction
     /// each, so progress survives an interruption). `external_ref` is the path as given.
     public static func enqueue(files: [String], into queue: JobQueue, batchSize: Int = 500, priority: Int = 0,
-                               maxAttempts: Int? = nil, metadataJSON: String? = nil,
+                               maxAttempts: Int? = nil, metadataJSON: String? = nil, page: Int = 0,
                                progress: (Int) -> Void = { _ in }) throws(EnqueueError) -> Summary {
         var summary = Summary()
         let start = Date()
@@ -77,7 +79,7 @@ public struct FileEnqueuer {
                 summary.bytes += data.count
                 jobs.append(NewJob(image: [UInt8](data), filename: (path as NSString).lastPathComponent,
                                    contentType: contentTypeHint(path), externalRef: path,
-                                   metadataJSON: metadataJSON, priority: priority, maxAttempts: maxAttempts))
+                                   metadataJSON: metadataJSON, priority: priority, maxAttempts: maxAttempts, page: page))
             }
             do { summary.jobIds += try queue.enqueue(jobs) } catch { throw .database(error) }
             index += chunk.count

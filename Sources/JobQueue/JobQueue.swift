@@ -49,20 +49,21 @@ public final class JobQueue {
     private func insert(_ jobs: ArraySlice<NewJob>, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
         var values: [String] = []
         var params: [PostgresValue?] = []
-        params.reserveCapacity(jobs.count * 7)
+        params.reserveCapacity(jobs.count * 8)
         for job in jobs {
             let b = params.count
             // max_attempts: the table's DEFAULT unless the job sets it.
-            let maxAttempts = job.maxAttempts.map { _ in "$\(b + 7)::int" } ?? "DEFAULT"
-            values.append("($\(b + 1)::bytea, $\(b + 2)::text, $\(b + 3)::text, $\(b + 4)::text, $\(b + 5)::jsonb, $\(b + 6)::int, \(maxAttempts))")
+            let maxAttempts = job.maxAttempts.map { _ in "$\(b + 8)::int" } ?? "DEFAULT"
+            values.append("($\(b + 1)::bytea, $\(b + 2)::text, $\(b + 3)::text, $\(b + 4)::text, $\(b + 5)::jsonb, $\(b + 6)::int, $\(b + 7)::int, \(maxAttempts))")
             params += [.bytea(job.image), job.filename.map(PostgresValue.text), job.contentType.map(PostgresValue.text),
-                       job.externalRef.map(PostgresValue.text), .text(job.metadataJSON ?? "{}"), .int(job.priority)]
+                       job.externalRef.map(PostgresValue.text), .text(job.metadataJSON ?? "{}"), .int(job.priority),
+                       .int(job.page)]
             if let m = job.maxAttempts { params.append(.int(m)) }
         }
         // Plain VALUES (no sort that would materialise megabytes of scans): rows are inserted,
         // and identities drawn, in the order given.
         let sql = """
-            INSERT INTO sigverify.jobs (image, filename, content_type, external_ref, metadata, priority, max_attempts)
+            INSERT INTO sigverify.jobs (image, filename, content_type, external_ref, metadata, priority, page, max_attempts)
             VALUES \(values.joined(separator: ", "))
             RETURNING id
             """
@@ -102,7 +103,7 @@ public final class JobQueue {
                 ORDER BY priority, id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED)
-            RETURNING j.id, j.attempts, j.max_attempts, j.image, j.filename, j.content_type, j.external_ref
+            RETURNING j.id, j.attempts, j.max_attempts, j.image, j.filename, j.content_type, j.external_ref, j.page
             """, [.text(workerId), .double(leaseSeconds), .int(batchSize)])
         var jobs: [ClaimedJob] = []
         jobs.reserveCapacity(result.count)
@@ -114,7 +115,8 @@ public final class JobQueue {
             jobs.append(ClaimedJob(id: Int64(id), attempt: attempt, maxAttempts: maxAttempts,
                                    image: try result.bytes(r, "image"), filename: try result.string(r, "filename"),
                                    contentType: try result.string(r, "content_type"),
-                                   externalRef: try result.string(r, "external_ref")))
+                                   externalRef: try result.string(r, "external_ref"),
+                                   page: try result.int(r, "page") ?? 0))
         }
         jobs.sort { $0.id < $1.id }
         if !jobs.isEmpty {

@@ -13,9 +13,12 @@ public struct NewJob: Sendable, Equatable {
     public var priority: Int
     /// nil: the table default (5).
     public var maxAttempts: Int?
+    /// Which page of a multi-page scan to verify (0-based).
+    public var page: Int
 
     public init(image: [UInt8], filename: String? = nil, contentType: String? = nil, externalRef: String? = nil,
-                metadataJSON: String? = nil, priority: Int = 0, maxAttempts: Int? = nil) {
+                metadataJSON: String? = nil, priority: Int = 0, maxAttempts: Int? = nil, page: Int = 0) {
+        self.page = page
         self.image = image
         self.filename = filename
         self.contentType = contentType
@@ -37,10 +40,13 @@ public struct ClaimedJob: Sendable, Equatable {
     public var filename: String?
     public var contentType: String?
     public var externalRef: String?
+    /// Which page of a multi-page scan to verify (0-based).
+    public var page: Int
 
     public init(id: Int64, attempt: Int, maxAttempts: Int, image: [UInt8]?, filename: String? = nil,
-                contentType: String? = nil, externalRef: String? = nil) {
+                contentType: String? = nil, externalRef: String? = nil, page: Int = 0) {
         self.id = id
+        self.page = page
         self.attempt = attempt
         self.maxAttempts = maxAttempts
         self.image = image

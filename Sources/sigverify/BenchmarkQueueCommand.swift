@@ -29,9 +29,8 @@ struct BenchmarkQueueCommand: ParsableCommand {
     func run() throws {
         database.bootstrapLogging()
         if childBare {
-            let bundle = try ModelBundle.load(from: try ModelLocation.resolve(model))
-            let processor = VerifyingScanProcessor(verifier: Verifier(bundle: bundle, maxBatch: batchSize),
-                                                   profile: try PreprocessingProfile.forBundle(bundle.parameters))
+            let processor = VerifyingScanProcessor(
+                scanVerifier: try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize))
             let payloads = try scans.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
             print(QueueBenchmark.measureBare(processor: processor, payloads: payloads, jobs: endToEndJobs, batchSize: batchSize))
             return

@@ -14,6 +14,7 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "Priority (lower runs first).") var priority = 0
     @Option(help: "JSON object stored as each job's metadata.") var metadata: String?
     @Option(help: "Attempts before a job fails for good (default: the table default, 5).") var maxAttempts: Int?
+    @Option(help: "Page of multi-page scans (TIFF) to verify, 0-based.") var page = 0
 
     func run() throws {
         database.bootstrapLogging()
@@ -21,7 +22,7 @@ struct EnqueueCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("no scan files found in \(paths.joined(separator: " "))") }
         let queue = try database.connect()
         let summary = try FileEnqueuer.enqueue(files: files, into: queue, batchSize: batchSize, priority: priority,
-                                               maxAttempts: maxAttempts, metadataJSON: metadata)
+                                               maxAttempts: maxAttempts, metadataJSON: metadata, page: page)
         let rate = summary.seconds > 0 ? Double(files.count) / summary.seconds : 0
         let range = summary.jobIds.first.map { "\($0)…\(summary.jobIds.last!)" } ?? "-"
         print("enqueued \(summary.jobIds.count) scans (\(String(format: "%.1f", Double(summary.bytes) / 1_048_576)) MB) in "

@@ -37,6 +37,9 @@ struct PreprocessCommand: ParsableCommand {
     @Option(name: .long, help: "Side of the square output image in pixels.")
     var size = 224
 
+    @Option(name: .long, help: "Page of multi-page scans (TIFF) to read, 0-based.")
+    var page = 0
+
     func run() throws {
         let chosen: PreprocessingProfile
         do {
@@ -61,7 +64,7 @@ struct PreprocessCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot create output folder \(out): \(error.localizedDescription)")
         }
-        let decoder = ImageDecoder()
+        let decoder = ImageDecoder(options: DecodeOptions(page: page))
         var usedStems: [String: String] = [:]
         var failures = 0
         for scan in scans {

@@ -4,6 +4,7 @@ import Imaging
 import NeuralNet
 import Preprocessing
 import Verifier
+import Worker
 
 /// `sigverify verify SCAN...`: decode, preprocess with the bundle's profile, verify in batches, and print
 /// each scan's verdict with its three scores — a table for people, or JSON lines for scripts.
@@ -31,24 +32,22 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "Images per network pass.")
     var batchSize = 32
 
+    @Option(name: .long, help: "Page of multi-page scans (TIFF) to verify, 0-based.")
+    var page = 0
+
     func validate() throws {
         guard !scans.isEmpty else { throw ValidationError("give at least one scan file") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() throws {
-        let folder = try ModelLocation.resolve(model)
-        let bundle: ModelBundle
+        let scanVerifier: ScanVerifier
         do {
-            bundle = try ModelBundle.load(from: folder)
+            scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize)
         } catch {
-            throw CommandFailure("cannot load model bundle \(folder.path): \(error)")
+            throw CommandFailure("\(error)")
         }
-        let profile = try PreprocessingProfile.forBundle(bundle.parameters)
-        let verifier = Verifier(bundle: bundle, maxBatch: batchSize)
-        let (height, width) = (bundle.parameters.inputShape[0], bundle.parameters.inputShape[1])
-        let perImage = bundle.parameters.inputShape.reduce(1, *)
-        let printer = ResultPrinter(json: json, bundle: bundle, profileName: profile.name, scans: scans)
+        let printer = ResultPrinter(json: json, bundle: scanVerifier.bundle, profileName: scanVerifier.profile.name, scans: scans)
         printer.header()
 
         var failures = 0
@@ -57,28 +56,20 @@ struct VerifyCommand: ParsableCommand {
             let group = Array(scans[start..<min(start + batchSize, scans.count)])
             start += group.count
             // Decode and preprocess; a scan that fails is reported and the rest still run.
-            var inputs: [Float] = []
-            var outcomes: [Result<Int, Error>] = []  // index into the batch, or the failure
-            var batchCount = 0
-            for path in group {
-                do {
-                    let gray = try ImageDecoder().decode(contentsOf: path)
-                    let scan = try profile.run(gray, width: width, height: height)
-                    guard scan.input.count == perImage else {
-                        throw CommandFailure("preprocessed input has \(scan.input.count) values, the model expects \(perImage)")
+            let prepared: [Result<PreparedScan, Error>] = group.map { path in
+                Result {
+                    let bytes: [UInt8]
+                    do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+                        throw ImagingError.unreadableFile(path: path, reason: error.localizedDescription)
                     }
-                    inputs += scan.input
-                    outcomes.append(.success(batchCount))
-                    batchCount += 1
-                } catch {
-                    outcomes.append(.failure(error))
+                    return try scanVerifier.prepare(bytes, page: page)
                 }
             }
-            let verifications = try verifier.verify(Tensor(shape: [batchCount] + bundle.parameters.inputShape,
-                                                           storage: inputs))
-            for (path, outcome) in zip(group, outcomes) {
+            let good = prepared.compactMap { try? $0.get() }
+            var verifications = try scanVerifier.verify(good).makeIterator()
+            for (path, outcome) in zip(group, prepared) {
                 switch outcome {
-                case .success(let i): printer.result(file: path, verifications[i])
+                case .success: printer.result(file: path, verifications.next()!)
                 case .failure(let error):
                     failures += 1
                     printer.failure(file: path, error)
@@ -119,24 +110,6 @@ enum ModelLocation {
         }
         throw CommandFailure("no model bundle given and no default model found: pass --model DIR or set "
             + "\(environmentVariable) (looked for \(defaultRelativePath) near the executable and in the current directory)")
-    }
-}
-
-extension PreprocessingProfile {
-    /// The profile a bundle was trained with; bundles that name none used the seed profile.
-    static func forBundle(_ parameters: VerifierParameters) throws -> PreprocessingProfile {
-        guard let description = parameters.preprocessing else { return .default }
-        guard let settings = description.parameters else {
-            // Named without settings: the built-in profile of that name, if the version matches.
-            let profile = try PreprocessingProfile.named(description.name)
-            guard profile.version == description.version else {
-                throw PreprocessingError.unsupportedProfile(name: description.name, version: description.version,
-                                                            reason: "this build knows version \(profile.version)")
-            }
-            return profile
-        }
-        return try PreprocessingProfile(PreprocessingProfileDescription(
-            name: description.name, version: description.version, parameters: settings))
     }
 }
 

@@ -25,14 +25,8 @@ struct WorkCommand: ParsableCommand {
 
     func run() throws {
         database.bootstrapLogging()
-        let folder = try ModelLocation.resolve(model)
-        let bundle: ModelBundle
-        do { bundle = try ModelBundle.load(from: folder) } catch {
-            throw CommandFailure("cannot load model bundle \(folder.path): \(error)")
-        }
-        let processor = VerifyingScanProcessor(verifier: Verifier(bundle: bundle, maxBatch: batchSize),
-                                               profile: try PreprocessingProfile.forBundle(bundle.parameters),
-                                               maxScanBytes: maxScanBytes)
+        let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize)
+        let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
                                          batchSize: batchSize, leaseSeconds: leaseSeconds, pollInterval: pollInterval,
                                          untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300))

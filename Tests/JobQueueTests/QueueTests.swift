@@ -66,6 +66,20 @@ final class QueueTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.25)
     }
 
+    func testThePageToVerifyTravelsFromEnqueueToClaim() throws {
+        let db = try TestDatabase()
+        let queue = try db.queue()
+        let fromBatch = try queue.enqueue([NewJob(image: [1, 2, 3], page: 2), NewJob(image: [4])])
+        let fromSQL = try db.connect().execute(
+            "SELECT sigverify.enqueue_scan(image => '\\x0102'::bytea, external_ref => 'fax-1', page => 1) AS id")
+        let claimed = try queue.claim(batchSize: 10, leaseSeconds: 30, workerId: "w")
+        let pages = Dictionary(uniqueKeysWithValues: claimed.map { ($0.id, $0.page) })
+        XCTAssertEqual(pages[fromBatch[0]], 2)
+        XCTAssertEqual(pages[fromBatch[1]], 0)
+        XCTAssertEqual(pages[Int64(try XCTUnwrap(try fromSQL.int(0, "id")))], 1)
+        XCTAssertThrowsError(try queue.enqueue([NewJob(image: [1], page: -1)]), "a negative page is refused by the table")
+    }
+
     func testClaimOrdersByPriorityAndNeverHandsOutAJobTwice() throws {
         let db = try TestDatabase()
         let queue = try db.queue()

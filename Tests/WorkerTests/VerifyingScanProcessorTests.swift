@@ -12,7 +12,7 @@ import XCTest
 final class VerifyingScanProcessorTests: XCTestCase {
     private func processor(maxScanBytes: Int = VerifyingScanProcessor.defaultMaxScanBytes) throws -> VerifyingScanProcessor {
         let bundle = try ModelBundle.load(from: FixturePaths.local("model_tiny"))
-        return VerifyingScanProcessor(verifier: Verifier(bundle: bundle), profile: .seed, maxScanBytes: maxScanBytes)
+        return VerifyingScanProcessor(scanVerifier: try ScanVerifier(bundle: bundle), maxScanBytes: maxScanBytes)
     }
 
     private func sample(_ name: String) throws -> [UInt8] {
@@ -45,12 +45,12 @@ final class VerifyingScanProcessorTests: XCTestCase {
         XCTAssertTrue(failure(5)?.isPermanent == true && failure(5)!.reason.hasPrefix("image too large"), "\(outcomes[5])")
 
         // The good scans match the verifier run directly on the same preprocessing.
-        let bundle = processor.verifier.bundle
+        let bundle = processor.scanVerifier.verifier.bundle
         let (h, w) = (bundle.parameters.inputShape[0], bundle.parameters.inputShape[1])
         for (i, bytes) in [(0, good), (4, png)] {
             guard case .success(let record) = outcomes[i] else { return XCTFail("scan \(i): \(outcomes[i])") }
             let scan = try PreprocessingProfile.seed.run(try ImageDecoder().decode(bytes), width: w, height: h)
-            let direct = try processor.verifier.verify(Tensor(shape: [1] + bundle.parameters.inputShape, storage: scan.input))[0]
+            let direct = try processor.scanVerifier.verifier.verify(Tensor(shape: [1] + bundle.parameters.inputShape, storage: scan.input))[0]
             XCTAssertEqual(record.reconstructionError, direct.reconstructionError, accuracy: 1e-6)
             XCTAssertEqual(record.anomalyScore, direct.anomalyScore, accuracy: 1e-9)
             XCTAssertEqual(record.classifierConfidence, direct.classifierConfidence, accuracy: 1e-6)
@@ -81,5 +81,23 @@ final class VerifyingScanProcessorTests: XCTestCase {
             guard case .failure(let f) = o else { return XCTFail("\(o)") }
             XCTAssertTrue(f.isPermanent, "\(f)")
         }
+    }
+
+    func testTheJobsPageSelectsThePageOfAMultiPageTIFF() throws {
+        let processor = try processor()
+        let tiff = [UInt8](try Data(contentsOf: FixturePaths.local("decode/tiff/multipage.tif")))
+        let shape = processor.scanVerifier.verifier.inputShape
+        var jobs = (0..<3).map { page in ClaimedJob(id: Int64(page + 1), attempt: 1, maxAttempts: 5, image: tiff, page: page) }
+        jobs.append(ClaimedJob(id: 9, attempt: 1, maxAttempts: 5, image: tiff, page: 7))
+        let outcomes = processor.process(jobs)
+        for page in 0..<3 {
+            guard case .success(let record) = outcomes[page] else { return XCTFail("page \(page): \(outcomes[page])") }
+            // What the networks saw is that page's pixels, preprocessed.
+            let gray = try ImageDecoder().decode(contentsOf: FixturePaths.local("decode/tiff/multipage.tif.page\(page).gray.png").path)
+            let expected = try PreprocessingProfile.seed.run(gray, width: shape[1], height: shape[0]).image
+            XCTAssertEqual(try ImageDecoder().decode(record.preprocessedPNG), expected, "page \(page)")
+        }
+        guard case .failure(let f) = outcomes[3] else { return XCTFail("page 7 of 3: \(outcomes[3])") }
+        XCTAssertTrue(f.isPermanent && f.reason.contains("page"), f.reason)
     }
 }

@@ -1,0 +1,110 @@
+import Dispatch
+import Foundation
+import Imaging
+import NeuralNet
+import Preprocessing
+import Verifier
+
+/// A model bundle made ready to judge scans: the data path from scan bytes to `Verification`
+/// (decode → the bundle's preprocessing profile at its input size → batched verifier). The one
+/// place that path is assembled, so `sigverify verify`, the queue worker and benchmarks cannot
+/// drift apart.
+public struct ScanVerifier: Sendable {
+    public let bundle: ModelBundle
+    public let verifier: Verifier
+    public let profile: PreprocessingProfile
+    public let decodeOptions: DecodeOptions
+
+    public init(bundle: ModelBundle, maxBatch: Int = 32, decodeOptions: DecodeOptions = DecodeOptions()) throws(ScanVerifierError) {
+        self.bundle = bundle
+        self.verifier = Verifier(bundle: bundle, maxBatch: maxBatch)
+        do {
+            self.profile = try PreprocessingProfile.forBundle(bundle.parameters)
+        } catch {
+            throw .unsupportedPreprocessing("\(error)")
+        }
+        self.decodeOptions = decodeOptions
+    }
+
+    /// Loads the bundle folder and prepares it.
+    public init(modelFolder: URL, maxBatch: Int = 32, decodeOptions: DecodeOptions = DecodeOptions()) throws(ScanVerifierError) {
+        let bundle: ModelBundle
+        do { bundle = try ModelBundle.load(from: modelFolder) } catch {
+            throw .unloadableModel(folder: modelFolder.path, reason: "\(error)")
+        }
+        try self.init(bundle: bundle, maxBatch: maxBatch, decodeOptions: decodeOptions)
+    }
+
+    public var modelVersion: String { bundle.version }
+
+    /// Decodes (page `page` of a multi-page scan) and preprocesses one scan. Errors are the
+    /// scan's own (corrupt, unsupported, oversized): typed `ImagingError`/`PreprocessingError`.
+    public func prepare(_ bytes: [UInt8], page: Int = 0) throws -> PreparedScan {
+        let shape = verifier.inputShape
+        var options = decodeOptions
+        options.page = page
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let gray = try ImageDecoder(options: options).decode(bytes)
+        let t1 = DispatchTime.now().uptimeNanoseconds
+        let scan = try profile.run(gray, width: shape[1], height: shape[0])
+        let t2 = DispatchTime.now().uptimeNanoseconds
+        guard scan.input.count == shape.reduce(1, *) else {
+            throw ScanVerifierError.inputSizeMismatch(values: scan.input.count, expectedShape: shape)
+        }
+        return PreparedScan(image: scan.image, input: scan.input,
+                            decodeMs: Double(t1 - t0) / 1e6, preprocessMs: Double(t2 - t1) / 1e6)
+    }
+
+    /// Runs the networks once over all `scans` (split into `maxBatch` chunks by the verifier).
+    public func verify(_ scans: [PreparedScan]) throws(VerifierError) -> [Verification] {
+        guard !scans.isEmpty else { return [] }
+        var inputs: [Float] = []
+        inputs.reserveCapacity(scans.count * scans[0].input.count)
+        for scan in scans { inputs += scan.input }
+        return try verifier.verify(Tensor(shape: [scans.count] + verifier.inputShape, storage: inputs))
+    }
+}
+
+/// One scan ready for the networks, with what it cost to get there.
+public struct PreparedScan: Sendable {
+    /// The network input as 8-bit pixels (what an auditor sees).
+    public let image: GrayImage
+    /// The network input, H×W×1 row-major in [0, 1].
+    public let input: [Float]
+    public let decodeMs: Double
+    public let preprocessMs: Double
+}
+
+public enum ScanVerifierError: Error, CustomStringConvertible, Sendable {
+    case unloadableModel(folder: String, reason: String)
+    case unsupportedPreprocessing(String)
+    case inputSizeMismatch(values: Int, expectedShape: [Int])
+
+    public var description: String {
+        switch self {
+        case .unloadableModel(let folder, let reason): return "cannot load model bundle \(folder): \(reason)"
+        case .unsupportedPreprocessing(let reason): return "the bundle's preprocessing is not available in this build: \(reason)"
+        case .inputSizeMismatch(let values, let shape):
+            return "preprocessed input has \(values) values, the model expects \(shape.map(String.init).joined(separator: "×"))"
+        }
+    }
+}
+
+extension PreprocessingProfile {
+    /// The profile a bundle was trained with; bundles that name none used the seed profile.
+    /// (The bundle records a plain description, since Verifier does not know Preprocessing.)
+    public static func forBundle(_ parameters: VerifierParameters) throws(PreprocessingError) -> PreprocessingProfile {
+        guard let description = parameters.preprocessing else { return .default }
+        guard let settings = description.parameters else {
+            // Named without settings: the built-in profile of that name, if the version matches.
+            let profile = try PreprocessingProfile.named(description.name)
+            guard profile.version == description.version else {
+                throw .unsupportedProfile(name: description.name, version: description.version,
+                                          reason: "this build knows version \(profile.version)")
+            }
+            return profile
+        }
+        return try PreprocessingProfile(PreprocessingProfileDescription(
+            name: description.name, version: description.version, parameters: settings))
+    }
+}
