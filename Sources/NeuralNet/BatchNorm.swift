@@ -65,49 +65,19 @@ public struct BatchNorm: Layer {
         }
     }
 
-    /// Per-channel sums over the rows of a [rows, c] buffer, in parallel: Σ f(x) and Σ g(x, y) for the
-    /// two accumulations the training pass needs. Blocks of rows are summed in Float (vectorised),
-    /// blocks are combined in Double.
-    private static func channelSums(rows: Int, c: Int, _ accumulate: (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> ([Double], [Double]) {
-        let parts = Parallel.partCount(rows, minimumPerWorker: 256)
-        var partial = [Double](repeating: 0, count: parts * 2 * c)
-        partial.withUnsafeMutableBufferPointer { pp in
-            let box = UnsafeSendableBox(pp.baseAddress!)
-            Parallel.parts(rows, minimumPerWorker: 256) { part, range in
-                let s1 = box.value + part * 2 * c, s2 = s1 + c
-                let a1 = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
-                defer { a1.deallocate() }
-                let a2 = a1 + c
-                var r = range.lowerBound
-                while r < range.upperBound {
-                    let r1 = min(range.upperBound, r + 64)
-                    a1.initialize(repeating: 0, count: 2 * c)
-                    accumulate(r..<r1, a1, a2)
-                    for j in 0..<c { s1[j] += Double(a1[j]); s2[j] += Double(a2[j]) }
-                    r = r1
-                }
-            }
-        }
-        var t1 = [Double](repeating: 0, count: c), t2 = t1
-        for p in 0..<parts {
-            for j in 0..<c { t1[j] += partial[p * 2 * c + j]; t2[j] += partial[p * 2 * c + c + j] }
-        }
-        return (t1, t2)
-    }
-
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == channels, "BatchNorm \(name): input \(x.shape) does not have \(channels) channels")
         let c = channels, rows = x.count / c
         let (sum, sq) = x.storage.withUnsafeBufferPointer { xp -> ([Double], [Double]) in
             let xb = UnsafeSendableBox(xp.baseAddress!)
-            let (sum, _) = Self.channelSums(rows: rows, c: c) { rr, a1, _ in
+            let (sum, _) = ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
                 var p = xb.value + rr.lowerBound * c
                 for _ in rr { for j in 0..<c { a1[j] += p[j] }; p += c }
             }
             let meanF = sum.map { Float($0 / Double(rows)) }
             let (sq, _) = meanF.withUnsafeBufferPointer { mp in
                 let m = UnsafeSendableBox(mp.baseAddress!)
-                return Self.channelSums(rows: rows, c: c) { rr, a1, _ in
+                return ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
                     var p = xb.value + rr.lowerBound * c
                     for _ in rr { for j in 0..<c { let d = p[j] - m.value[j]; a1[j] += d * d }; p += c }
                 }
@@ -159,7 +129,7 @@ public struct BatchNorm: Layer {
         dy.storage.withUnsafeBufferPointer { dp in
         xhat.storage.withUnsafeBufferPointer { hp in
             let db = UnsafeSendableBox(dp.baseAddress!), hb = UnsafeSendableBox(hp.baseAddress!)
-            let (dBeta, dGamma) = Self.channelSums(rows: rows, c: c) { rr, a1, a2 in
+            let (dBeta, dGamma) = ConvKernels.channelSums(rows: rows, c: c) { rr, a1, a2 in
                 var d = db.value + rr.lowerBound * c, h = hb.value + rr.lowerBound * c
                 for _ in rr {
                     for j in 0..<c { a1[j] += d[j]; a2[j] += d[j] * h[j] }

@@ -213,17 +213,44 @@ enum ConvKernels {
         }
     }
 
-    /// Column sums of a rows×cols matrix (the bias gradient), accumulated in Double.
-    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int) -> [Float] {
-        var acc = [Double](repeating: 0, count: cols)
-        acc.withUnsafeMutableBufferPointer { a in
-            var p = m
-            for _ in 0..<rows {
-                for j in 0..<cols { a[j] += Double(p[j]) }
-                p += cols
+    /// Per-channel sums over the rows of a [rows, c] buffer, in parallel: Σ f(x) and Σ g(x, y) for the
+    /// two accumulations the training pass needs. Blocks of rows are summed in Float (vectorised),
+    /// blocks are combined in Double.
+    static func channelSums(rows: Int, c: Int, _ accumulate: (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> ([Double], [Double]) {
+        let parts = Parallel.partCount(rows, minimumPerWorker: 256)
+        var partial = [Double](repeating: 0, count: parts * 2 * c)
+        partial.withUnsafeMutableBufferPointer { pp in
+            let box = UnsafeSendableBox(pp.baseAddress!)
+            Parallel.parts(rows, minimumPerWorker: 256) { part, range in
+                let s1 = box.value + part * 2 * c, s2 = s1 + c
+                let a1 = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
+                defer { a1.deallocate() }
+                let a2 = a1 + c
+                var r = range.lowerBound
+                while r < range.upperBound {
+                    let r1 = min(range.upperBound, r + 64)
+                    a1.initialize(repeating: 0, count: 2 * c)
+                    accumulate(r..<r1, a1, a2)
+                    for j in 0..<c { s1[j] += Double(a1[j]); s2[j] += Double(a2[j]) }
+                    r = r1
+                }
             }
         }
-        return acc.map { Float($0) }
+        var t1 = [Double](repeating: 0, count: c), t2 = t1
+        for p in 0..<parts {
+            for j in 0..<c { t1[j] += partial[p * 2 * c + j]; t2[j] += partial[p * 2 * c + c + j] }
+        }
+        return (t1, t2)
+    }
+
+    /// Column sums of a rows×cols matrix (the bias gradient).
+    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int) -> [Float] {
+        let base = UnsafeSendableBox(m)
+        let (sums, _) = channelSums(rows: rows, c: cols) { rr, a1, _ in
+            var p = base.value + rr.lowerBound * cols
+            for _ in rr { for j in 0..<cols { a1[j] += p[j] }; p += cols }
+        }
+        return sums.map { Float($0) }
     }
 }
 

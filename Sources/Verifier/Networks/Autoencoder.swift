@@ -104,12 +104,14 @@ public struct Autoencoder: Sendable {
     /// Latent codes [N, latentDim] of a batch [N, H, W, C] (inference mode).
     public func encode(_ x: Tensor) -> Tensor {
         checkInput(x)
+        if x.shape[0] == 0 { return Tensor(shape: [0, latentDim]) }
         return encoder.forward(x)
     }
 
     /// Reconstructions [N, H, W, C] of latent codes [N, latentDim] (inference mode).
     public func decode(_ latent: Tensor) -> Tensor {
         precondition(latent.rank == 2 && latent.shape[1] == latentDim, "Autoencoder: latent \(latent.shape) is not [N, \(latentDim)]")
+        if latent.shape[0] == 0 { return Tensor(shape: [0] + inputShape) }
         return decoder.forward(latent)
     }
 

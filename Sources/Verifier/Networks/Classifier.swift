@@ -63,6 +63,7 @@ public struct Classifier: Sendable {
     /// Probability that each image of a batch [N, H, W, C] is a signature (inference mode).
     public func predict(_ x: Tensor) -> [Float] {
         checkInput(x)
+        if x.shape[0] == 0 { return [] }
         return network.forward(x).storage
     }
 
