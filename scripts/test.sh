@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it: installs system packages, starts a throwaway
-# PostgreSQL, runs `swift test` in release mode (XCTest only: the suite has no Swift Testing tests) (numeric kernels are 10–50× slower in debug).
+# PostgreSQL, runs `swift test` in release mode (numeric kernels are 10–50× slower in debug).
+# XCTest only: the suite has no Swift Testing tests, so the closing line is XCTest's real count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh
