@@ -361,6 +361,15 @@ public final class JobQueue {
     /// The reporting views as tables for `sigverify report`.
     public func reportTables() throws(PostgresError) -> [(title: String, table: QueryResult)] {
         [
+            ("Latest verdicts (sigverify.recent_verdicts)",
+             try db.execute("""
+                SELECT job_id, coalesce(external_ref, filename) AS scan, verdict,
+                       round(reconstruction_error::numeric, 5) || CASE WHEN reconstruction_passed THEN ' pass' ELSE ' FAIL' END AS reconstruction,
+                       round(anomaly_score::numeric, 4) || CASE WHEN anomaly_passed THEN ' pass' ELSE ' FAIL' END AS anomaly,
+                       round(classifier_confidence::numeric, 4) || CASE WHEN classifier_passed THEN ' pass' ELSE ' FAIL' END AS classifier,
+                       preprocessing_profile AS profile
+                FROM sigverify.recent_verdicts ORDER BY job_id LIMIT 50
+                """)),
             ("Verdicts per day and model version (sigverify.daily_verdicts)",
              try db.execute("SELECT * FROM sigverify.daily_verdicts ORDER BY day DESC, model_version")),
             ("Criterion failures (sigverify.criterion_failures)",

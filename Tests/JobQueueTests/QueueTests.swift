@@ -327,9 +327,15 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(latency.rows, [["4", "t"]])
         let failures = try conn.execute("SELECT external_ref, last_error FROM sigverify.recent_failures")
         XCTAssertEqual(failures.rows, [["r4", "truncated PNG"]])
+        let latest = try conn.execute("""
+            SELECT external_ref, verdict, classifier_passed, preprocessing_profile FROM sigverify.recent_verdicts ORDER BY job_id
+            """)
+        XCTAssertEqual(latest.rows, [["r0", "valid", "t", "seed"], ["r1", "valid", "t", "seed"],
+                                     ["r2", "valid", "t", "seed"], ["r3", "invalid", "f", "seed"]])
         let report = try queue.reportTables()
-        XCTAssertEqual(report.count, 5)
-        XCTAssertTrue(report[4].table.renderTable().contains("truncated PNG"))
+        XCTAssertEqual(report.count, 6)
+        XCTAssertTrue(report[0].table.renderTable().contains("0.1000 FAIL"), report[0].table.renderTable())
+        XCTAssertTrue(report[5].table.renderTable().contains("truncated PNG"))
         XCTAssertEqual(try queue.statusTables().count, 3)
     }
 
