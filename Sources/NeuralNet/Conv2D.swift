@@ -3,7 +3,7 @@
 /// patches and outputs stay in cache for the fused epilogue — measured faster than one whole-image
 /// or whole-batch GEMM); a single input channel uses a direct SIMD kernel instead (a K = 9 GEMM is
 /// ~7× slower). Training backward: chunks of images, two SGEMMs each.
-public struct Conv2D: Layer {
+public struct Conv2D: KernelBiasLayer {
     public enum Padding: Sendable {
         /// Output the input's size (zero padding (k−1)/2 before, the rest after — TensorFlow's rule).
         case same
@@ -12,8 +12,8 @@ public struct Conv2D: Layer {
     }
 
     public let name: String
-    public private(set) var kernel: Tensor
-    public private(set) var bias: Tensor
+    public internal(set) var kernel: Tensor
+    public internal(set) var bias: Tensor
     public let padding: Padding
     public let activation: Activation
     /// L2 factor λ: adds λ·Σ kernel² to the loss (Keras `regularizers.l2(λ)`).
@@ -241,25 +241,6 @@ public struct Conv2D: Layer {
         kernelGradient = Tensor(shape: kernel.shape, storage: kgrad)
         return inputGradient ? Tensor(shape: x.shape, storage: dx) : nil
     }
-
-    public var variables: [String: Tensor] { ["kernel": kernel, "bias": bias] }
-
-    public mutating func setVariable(_ key: String, _ value: Tensor) {
-        switch key {
-        case "kernel": precondition(value.shape == kernel.shape); kernel = value
-        case "bias": precondition(value.shape == bias.shape); bias = value
-        default: preconditionFailure("\(name) has no variable \(key)")
-        }
-    }
-
-    public var gradients: [String: Tensor] { ["kernel": kernelGradient, "bias": biasGradient] }
-
-    public mutating func updateTrainable(_ body: (String, inout Tensor, Tensor) -> Void) {
-        body("kernel", &kernel, kernelGradient)
-        body("bias", &bias, biasGradient)
-    }
-
-    public var regularizationLoss: Float { l2Penalty(kernel, kernelL2) }
 }
 
 /// λ·Σ w², accumulated in Double.

@@ -3,10 +3,10 @@
 /// `out[s·i + ky − p, s·j + kx − p, o] += Σ_c x[i, j, c] · K[ky, kx, o, c]`, output s·H × s·W,
 /// `p = ⌊max(k − s, 0)/2⌋` (0 for k 3, s 2: all padding falls after). Computed as one SGEMM
 /// X·Kᵀ per chunk of images followed by an output-row-parallel accumulation (col2im).
-public struct Conv2DTranspose: Layer {
+public struct Conv2DTranspose: KernelBiasLayer {
     public let name: String
-    public private(set) var kernel: Tensor
-    public private(set) var bias: Tensor
+    public internal(set) var kernel: Tensor
+    public internal(set) var bias: Tensor
     public let stride: Int
     public let activation: Activation
     /// L2 factor λ: adds λ·Σ kernel² to the loss.
@@ -223,23 +223,4 @@ public struct Conv2DTranspose: Layer {
         kernelGradient = Tensor(shape: kernel.shape, storage: kgrad)
         return Tensor(shape: x.shape, storage: dx)
     }
-
-    public var variables: [String: Tensor] { ["kernel": kernel, "bias": bias] }
-
-    public mutating func setVariable(_ key: String, _ value: Tensor) {
-        switch key {
-        case "kernel": precondition(value.shape == kernel.shape); kernel = value
-        case "bias": precondition(value.shape == bias.shape); bias = value
-        default: preconditionFailure("\(name) has no variable \(key)")
-        }
-    }
-
-    public var gradients: [String: Tensor] { ["kernel": kernelGradient, "bias": biasGradient] }
-
-    public mutating func updateTrainable(_ body: (String, inout Tensor, Tensor) -> Void) {
-        body("kernel", &kernel, kernelGradient)
-        body("bias", &bias, biasGradient)
-    }
-
-    public var regularizationLoss: Float { l2Penalty(kernel, kernelL2) }
 }

@@ -1,9 +1,9 @@
 /// Fully connected layer (Keras `Dense`), kernel [in, out], fused bias and activation.
 /// Inputs of any rank are treated as [N, in] (row-major flatten), so no copy is needed after a conv.
-public struct Dense: Layer {
+public struct Dense: KernelBiasLayer {
     public let name: String
-    public private(set) var kernel: Tensor
-    public private(set) var bias: Tensor
+    public internal(set) var kernel: Tensor
+    public internal(set) var bias: Tensor
     public let activation: Activation
     /// L2 factor λ: adds λ·Σ kernel² to the loss.
     public var kernelL2: Float
@@ -94,23 +94,4 @@ public struct Dense: Layer {
             }}
         }
     }
-
-    public var variables: [String: Tensor] { ["kernel": kernel, "bias": bias] }
-
-    public mutating func setVariable(_ key: String, _ value: Tensor) {
-        switch key {
-        case "kernel": precondition(value.shape == kernel.shape); kernel = value
-        case "bias": precondition(value.shape == bias.shape); bias = value
-        default: preconditionFailure("\(name) has no variable \(key)")
-        }
-    }
-
-    public var gradients: [String: Tensor] { ["kernel": kernelGradient, "bias": biasGradient] }
-
-    public mutating func updateTrainable(_ body: (String, inout Tensor, Tensor) -> Void) {
-        body("kernel", &kernel, kernelGradient)
-        body("bias", &bias, biasGradient)
-    }
-
-    public var regularizationLoss: Float { l2Penalty(kernel, kernelL2) }
 }

@@ -135,3 +135,35 @@ public struct Sequential: Sendable {
         }
     }
 }
+
+/// A layer whose parameters are one kernel and one bias (Conv2D, Conv2DTranspose, Dense): their
+/// variable bookkeeping, optimizer visit and L2 penalty are written once, here.
+protocol KernelBiasLayer: Layer {
+    var kernel: Tensor { get set }
+    var bias: Tensor { get set }
+    var kernelGradient: Tensor { get }
+    var biasGradient: Tensor { get }
+    /// Keras `kernel_regularizer=l2(λ)`; 0 for none.
+    var kernelL2: Float { get }
+}
+
+extension KernelBiasLayer {
+    public var variables: [String: Tensor] { ["kernel": kernel, "bias": bias] }
+
+    public mutating func setVariable(_ key: String, _ value: Tensor) {
+        switch key {
+        case "kernel": precondition(value.shape == kernel.shape); kernel = value
+        case "bias": precondition(value.shape == bias.shape); bias = value
+        default: preconditionFailure("\(name) has no variable \(key)")
+        }
+    }
+
+    public var gradients: [String: Tensor] { ["kernel": kernelGradient, "bias": biasGradient] }
+
+    public mutating func updateTrainable(_ body: (String, inout Tensor, Tensor) -> Void) {
+        body("kernel", &kernel, kernelGradient)
+        body("bias", &bias, biasGradient)
+    }
+
+    public var regularizationLoss: Float { l2Penalty(kernel, kernelL2) }
+}
