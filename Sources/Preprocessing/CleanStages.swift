@@ -19,6 +19,12 @@ struct CleanParameters: Sendable, Equatable {
     var minComponentAreaMin = 6.0
     /// Margin around the ink's bounding box, as a fraction of the box's longer side.
     var marginFraction = 0.05
+    /// 1: crop to the ink and centre it with the aspect ratio kept; 0: keep the whole page.
+    var cropToInk = 1.0
+    /// Strokes thinner than this many output pixels are thickened before the resize, so a
+    /// 300–600 dpi pen line does not fade to grey at 224² (the synthetic training signatures
+    /// are drawn ~2 px wide at the output resolution, SPEC.md §4). 0 disables.
+    var targetStrokeWidth = 2.0
 
     init() {}
 
@@ -43,6 +49,11 @@ struct CleanParameters: Sendable, Equatable {
         p.minComponentAreaFraction = try value("min_component_area_fraction", p.minComponentAreaFraction, 0...1)
         p.minComponentAreaMin = try value("min_component_area_min", p.minComponentAreaMin, 0...1_000_000)
         p.marginFraction = try value("margin_fraction", p.marginFraction, 0...1)
+        p.cropToInk = try value("crop_to_ink", p.cropToInk, 0...1)
+        p.targetStrokeWidth = try value("target_stroke_width", p.targetStrokeWidth, 0...32)
+        guard p.cropToInk == 0 || p.cropToInk == 1 else {
+            throw .unsupportedProfile(name: profileName, version: Self.version, reason: "crop_to_ink must be 0 or 1")
+        }
         self = p
     }
 
@@ -53,7 +64,9 @@ struct CleanParameters: Sendable, Equatable {
          "threshold_min": thresholdMin,
          "min_component_area_fraction": minComponentAreaFraction,
          "min_component_area_min": minComponentAreaMin,
-         "margin_fraction": marginFraction]
+         "margin_fraction": marginFraction,
+         "crop_to_ink": cropToInk,
+         "target_stroke_width": targetStrokeWidth]
     }
 }
 
@@ -78,11 +91,14 @@ public enum CleanStages {
         let binarized = threshold(smoothed, atMost: level)
         let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
         let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
-        let cropped = cropToInk(despeckled, marginFraction: p.marginFraction,
-                                aspect: Double(width) / Double(height))
-        let resized = try resizeArea(cropped, width: width, height: height)
+        let cropped = p.cropToInk == 1
+            ? cropToInk(despeckled, marginFraction: p.marginFraction, aspect: Double(width) / Double(height))
+            : despeckled
+        let scale = max(Double(cropped.width) / Double(width), Double(cropped.height) / Double(height))
+        let thickened = thickenStrokes(cropped, toWidth: p.targetStrokeWidth * scale)
+        let resized = try resizeArea(thickened, width: width, height: height)
         return [(.gray, gray), (.normalized, normalized), (.binarized, binarized),
-                (.despeckled, despeckled), (.cropped, cropped), (.resized, resized)]
+                (.despeckled, despeckled), (.cropped, cropped), (.thickened, thickened), (.resized, resized)]
     }
 
     /// Divides out the paper: the background is the brightest value within `window` (a
@@ -106,15 +122,17 @@ public enum CleanStages {
         return GrayImage(width: gray.width, height: gray.height, pixels: out)
     }
 
-    /// Separable max filter with a `window`-wide square, clamped at the borders.
+    /// Separable max filter with a `window`-wide square, clamped at the borders. An even window
+    /// reaches one pixel further before the centre than after it.
     public static func maxFilter(_ image: GrayImage, window: Int) -> GrayImage {
         slidingWindow(transposed(slidingWindow(image, window: window)), window: window).transposedBack()
     }
 
-    /// Horizontal running max over `window` pixels centred on each pixel (border pixels see
+    /// Horizontal running max over `window` pixels around each pixel (border pixels see
     /// only the part of the window inside the image).
     static func slidingWindow(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
+        let taps = window
         var out = [UInt8](repeating: 0, count: w * h)
         var padded = [UInt8](repeating: 0, count: w + 2 * r)
         image.pixels.withUnsafeBufferPointer { srcBuf in
@@ -126,7 +144,7 @@ public enum CleanStages {
                         // Zero padding is neutral for a max of unsigned values.
                         (pad + r).update(from: s, count: w)
                         d.update(from: pad, count: w)
-                        for k in 1..<(2 * r + 1) {
+                        for k in 1..<taps {
                             let p = pad + k
                             for x in 0..<w { d[x] = max(d[x], p[x]) }
                         }
@@ -243,6 +261,34 @@ public enum CleanStages {
             }
         }
         return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// Mean stroke width of binary ink, estimated as 2·area / boundary length (exact for long
+    /// straight strokes; boundary pixels are ink pixels with a 4-neighbour that is not ink).
+    public static func strokeWidth(_ image: GrayImage) -> Double {
+        let w = image.width, h = image.height
+        var area = 0, boundary = 0
+        image.pixels.withUnsafeBufferPointer { p in
+            for y in 0..<h {
+                for x in 0..<w where p[y * w + x] != 0 {
+                    area += 1
+                    let edge = x == 0 || x == w - 1 || y == 0 || y == h - 1
+                        || p[y * w + x - 1] == 0 || p[y * w + x + 1] == 0
+                        || p[(y - 1) * w + x] == 0 || p[(y + 1) * w + x] == 0
+                    if edge { boundary += 1 }
+                }
+            }
+        }
+        return boundary == 0 ? 0 : 2 * Double(area) / Double(boundary)
+    }
+
+    /// Dilates binary ink with a square so strokes reach about `targetWidth` pixels; never thins.
+    public static func thickenStrokes(_ image: GrayImage, toWidth targetWidth: Double) -> GrayImage {
+        let current = strokeWidth(image)
+        guard current > 0, targetWidth > current else { return image }
+        let grow = Int((targetWidth - current).rounded())
+        guard grow >= 1 else { return image }
+        return maxFilter(image, window: grow + 1)
     }
 
     /// Crops to the bounding box of the ink plus a margin and centres it on a black canvas of

@@ -74,6 +74,14 @@ public struct PreprocessingProfile: Sendable, Equatable {
 
     init(kind: Kind) { self.kind = kind }
 
+    /// This profile with some parameters replaced (for experiments and tuning; the result's
+    /// description records them, so a bundle trained with it reproduces them exactly).
+    public func with(parameters changes: [String: Double]) throws(PreprocessingError) -> PreprocessingProfile {
+        var description = profileDescription
+        description.parameters.merge(changes) { _, new in new }
+        return try PreprocessingProfile(description)
+    }
+
     public var name: String {
         switch kind {
         case .seed: return "seed"
@@ -100,7 +108,7 @@ public struct PreprocessingProfile: Sendable, Equatable {
     public var stageNames: [PreprocessingStage] {
         switch kind {
         case .seed: return [.gray, .equalized, .blurred, .thresholded, .opened, .resized]
-        case .clean: return [.gray, .normalized, .binarized, .despeckled, .cropped, .resized]
+        case .clean: return [.gray, .normalized, .binarized, .despeckled, .cropped, .thickened, .resized]
         }
     }
 

@@ -14,6 +14,8 @@ public enum PreprocessingStage: String, CaseIterable, Sendable {
     case binarized
     /// `binarized` without connected components too small to be ink.
     case despeckled
-    /// The ink's bounding box, centred on a square black canvas with the aspect ratio kept.
+    /// The ink's bounding box, centred on a black canvas of the target's aspect ratio.
     case cropped
+    /// `cropped` with strokes dilated to the target width at the output resolution.
+    case thickened
 }

@@ -13,7 +13,7 @@ struct PreprocessCommand: ParsableCommand {
             Writes DIR/<file name without extension>.png (the final 8-bit network input) for each scan,
             and with --stages also DIR/<stem>.<stage>.png for every stage of the profile
             (seed: gray, equalized, blurred, thresholded, opened, resized;
-             clean: gray, normalized, binarized, despeckled, cropped, resized).
+             clean: gray, normalized, binarized, despeckled, cropped, thickened, resized).
             Errors name the file and the reason; the other files are still processed and the exit
             code is 1 if any file failed.
             """)
@@ -30,12 +30,27 @@ struct PreprocessCommand: ParsableCommand {
     @Option(name: .long, help: "Preprocessing profile: \(PreprocessingProfile.all.map(\.name).joined(separator: ", ")).")
     var profile = PreprocessingProfile.default.name
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a profile parameter (repeatable).", valueName: "NAME=VALUE"))
+    var overrides: [String] = []
+
     @Option(name: .long, help: "Side of the square output image in pixels.")
     var size = 224
 
     func run() throws {
         let chosen: PreprocessingProfile
-        do { chosen = try PreprocessingProfile.named(profile) } catch { throw ValidationError("\(error)") }
+        do {
+            var changes: [String: Double] = [:]
+            for item in overrides {
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let value = Double(parts[1]) else {
+                    throw ValidationError("--set expects NAME=NUMBER, got '\(item)'")
+                }
+                changes[parts[0]] = value
+            }
+            chosen = try PreprocessingProfile.named(profile).with(parameters: changes)
+        } catch let error as PreprocessingError {
+            throw ValidationError("\(error)")
+        }
         guard (1...PreprocessingLimits.maxTargetSide).contains(size) else {
             throw ValidationError("--size must be 1…\(PreprocessingLimits.maxTargetSide), got \(size)")
         }

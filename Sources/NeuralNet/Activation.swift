@@ -1,0 +1,65 @@
+import Foundation
+
+/// Element-wise activations, applied in the epilogue of Conv/Dense (as Keras' `activation=`)
+/// or as standalone layers.
+public enum Activation: Sendable {
+    case linear, relu, sigmoid
+
+    /// Applies the activation in place.
+    @inlinable
+    public func apply(_ p: UnsafeMutableBufferPointer<Float>) {
+        switch self {
+        case .linear: break
+        case .relu:
+            for i in p.indices { p[i] = max(p[i], 0) }
+        case .sigmoid:
+            for i in p.indices { p[i] = 1 / (1 + expf(-p[i])) }
+        }
+    }
+
+    /// Multiplies `dy` in place by f'(x) expressed through the output y = f(x)
+    /// (ReLU: y > 0, as TensorFlow's ReluGrad; sigmoid: y·(1−y)).
+    @inlinable
+    public func backward(_ dy: UnsafeMutableBufferPointer<Float>, output y: UnsafeBufferPointer<Float>) {
+        switch self {
+        case .linear: break
+        case .relu:
+            for i in dy.indices where !(y[i] > 0) { dy[i] = 0 }
+        case .sigmoid:
+            for i in dy.indices { dy[i] *= y[i] * (1 - y[i]) }
+        }
+    }
+}
+
+/// A standalone activation layer (Keras `Activation`/`ReLU`).
+public struct ActivationLayer: Layer {
+    public let name: String
+    public let activation: Activation
+    private var cachedOutput: Tensor?
+
+    public init(_ activation: Activation, name: String = "activation") {
+        self.activation = activation
+        self.name = name
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        var y = x
+        y.storage.withUnsafeMutableBufferPointer { activation.apply($0) }
+        return y
+    }
+
+    public mutating func trainingForward(_ x: Tensor) -> Tensor {
+        let y = forward(x)
+        cachedOutput = y
+        return y
+    }
+
+    public mutating func backward(_ dy: Tensor) -> Tensor {
+        guard let y = cachedOutput else { preconditionFailure("\(name): backward before trainingForward") }
+        var dx = dy
+        dx.storage.withUnsafeMutableBufferPointer { d in
+            y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
+        }
+        return dx
+    }
+}

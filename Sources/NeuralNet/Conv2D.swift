@@ -1,0 +1,221 @@
+/// 2-D convolution, stride 1, NHWC, Keras kernel layout [kh, kw, in, out], with a fused bias and
+/// activation. Computed as im2col + one SGEMM per chunk of images (the chunk's patches in one
+/// workspace), so a batch costs a few large GEMMs rather than many small ones.
+public struct Conv2D: Layer {
+    public enum Padding: Sendable {
+        /// Output the input's size (zero padding (k−1)/2 before, the rest after — TensorFlow's rule).
+        case same
+        /// No padding: output (h − kh + 1) × (w − kw + 1).
+        case valid
+    }
+
+    public let name: String
+    public private(set) var kernel: Tensor
+    public private(set) var bias: Tensor
+    public let padding: Padding
+    public let activation: Activation
+    /// L2 factor λ: adds λ·Σ kernel² to the loss (Keras `regularizers.l2(λ)`).
+    public var kernelL2: Float
+    public private(set) var kernelGradient: Tensor
+    public private(set) var biasGradient: Tensor
+    private var cachedInput: Tensor?
+    private var cachedOutput: Tensor?
+
+    public init(name: String, kernel: Tensor, bias: Tensor, padding: Padding,
+                activation: Activation = .linear, kernelL2: Float = 0) {
+        precondition(kernel.rank == 4 && bias.shape == [kernel.shape[3]], "Conv2D \(name): bad kernel/bias shapes")
+        self.name = name
+        self.kernel = kernel
+        self.bias = bias
+        self.padding = padding
+        self.activation = activation
+        self.kernelL2 = kernelL2
+        self.kernelGradient = Tensor(shape: kernel.shape)
+        self.biasGradient = Tensor(shape: bias.shape)
+    }
+
+    /// Glorot-uniform kernel, zero bias (Keras defaults).
+    public init(name: String, inChannels: Int, outChannels: Int, kernelSize: Int = 3, padding: Padding,
+                activation: Activation = .linear, kernelL2: Float = 0, rng: inout SeededGenerator) {
+        self.init(name: name,
+                  kernel: Initializer.glorotUniform(shape: [kernelSize, kernelSize, inChannels, outChannels], using: &rng),
+                  bias: Tensor(shape: [outChannels]), padding: padding, activation: activation, kernelL2: kernelL2)
+    }
+
+    var outChannels: Int { kernel.shape[3] }
+
+    func geometry(_ x: Tensor) -> ConvKernels.Geometry {
+        precondition(x.rank == 4 && x.shape[3] == kernel.shape[2],
+                     "Conv2D \(name): input \(x.shape) does not have \(kernel.shape[2]) channels")
+        let (h, w, c, kh, kw) = (x.shape[1], x.shape[2], x.shape[3], kernel.shape[0], kernel.shape[1])
+        switch padding {
+        case .same:
+            return .init(h: h, w: w, c: c, kh: kh, kw: kw, padTop: (kh - 1) / 2, padLeft: (kw - 1) / 2, oh: h, ow: w)
+        case .valid:
+            precondition(h >= kh && w >= kw, "Conv2D \(name): input \(x.shape) smaller than kernel")
+            return .init(h: h, w: w, c: c, kh: kh, kw: kw, padTop: 0, padLeft: 0, oh: h - kh + 1, ow: w - kw + 1)
+        }
+    }
+
+    public func forward(_ x: Tensor) -> Tensor { inference(x) }
+
+    /// Output rows gathered per GEMM: about this many floats of patches, so the patch band and the
+    /// band's output stay in cache for the fused epilogue.
+    static let bandBudget = 1 << 18
+
+    /// Inference with the following inference-mode BatchNorm (`affine`: its per-channel scale and shift)
+    /// and 2×2 max-pool optionally folded into the epilogue — the encoder's conv → ReLU → BN → pool block
+    /// touches its full-resolution activation once. Each band of output rows of one image is one SGEMM
+    /// (or a direct kernel for a single input channel); gathering and epilogue run on all cores.
+    public func inference(_ x: Tensor, affine: (scale: [Float], shift: [Float])? = nil, pool: Bool = false) -> Tensor {
+        let g = geometry(x)
+        let n = x.shape[0], cout = outChannels
+        let rowsUsed = pool ? (g.oh / 2) * 2 : g.oh
+        let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
+        let inSize = g.h * g.w * g.c, outSize = outH * outW * cout
+        let direct = g.c == 1
+        var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, direct ? 0 : g.patch)))
+        if pool { band = max(2, band & ~1) }
+        band = max(1, min(band, rowsUsed))
+        var cols = [Float](repeating: 0, count: direct ? 0 : band * g.ow * g.patch)
+        var z = [Float](repeating: 0, count: band * g.ow * cout)
+        let scale = affine?.scale ?? [], shift = affine?.shift ?? []
+        let act = activation
+        return Tensor(shape: [n, outH, outW, cout]) { out in
+            x.storage.withUnsafeBufferPointer { xp in
+            kernel.storage.withUnsafeBufferPointer { kp in
+            bias.storage.withUnsafeBufferPointer { bp in
+            scale.withUnsafeBufferPointer { sp in
+            shift.withUnsafeBufferPointer { tp in
+            cols.withUnsafeMutableBufferPointer { cp in
+            z.withUnsafeMutableBufferPointer { zp in
+                let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
+                                              s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
+                                              cols: cp.baseAddress, z: zp.baseAddress!, out: out.baseAddress!))
+                for img in 0..<n {
+                    let input = ptrs.value.x + img * inSize
+                    var r0 = 0
+                    while r0 < rowsUsed {
+                        let rows = min(band, rowsUsed - r0)
+                        let zBase = ptrs.value.z
+                        if direct {
+                            Parallel.ranges(rows) { rr in
+                                ConvKernels.directSingleChannel(g, input: input, kernel: ptrs.value.k, cout: cout,
+                                                                rows: (r0 + rr.lowerBound)..<(r0 + rr.upperBound),
+                                                                out: zBase + rr.lowerBound * g.ow * cout)
+                            }
+                        } else {
+                            let colsBase = ptrs.value.cols!
+                            Parallel.ranges(rows) { rr in
+                                ConvKernels.im2col(g, input: input, cols: colsBase + rr.lowerBound * g.ow * g.patch,
+                                                   rows: (r0 + rr.lowerBound)..<(r0 + rr.upperBound))
+                            }
+                            BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: colsBase, lda: g.patch,
+                                       b: ptrs.value.k, ldb: cout, c: zBase, ldc: cout)
+                        }
+                        let outBase = ptrs.value.out + img * outSize + (pool ? r0 / 2 : r0) * outW * cout
+                        let units = pool ? rows / 2 : rows
+                        Parallel.ranges(units) { ur in
+                            let zr = pool ? (2 * ur.lowerBound)..<(2 * ur.upperBound) : ur
+                            ConvKernels.convEpilogue(z: zBase, zRows: zr, width: g.ow, cout: cout, bias: ptrs.value.b,
+                                                     activation: act, scale: ptrs.value.s, shift: ptrs.value.t, pool: pool,
+                                                     out: outBase + ur.lowerBound * outW * cout)
+                        }
+                        r0 += rows
+                    }
+                }
+            }}}}}}}
+        }
+    }
+
+    public mutating func trainingForward(_ x: Tensor) -> Tensor {
+        let y = forward(x)
+        cachedInput = x
+        cachedOutput = y
+        return y
+    }
+
+    public mutating func backward(_ dy: Tensor) -> Tensor {
+        guard let x = cachedInput, let y = cachedOutput else { preconditionFailure("\(name): backward before trainingForward") }
+        precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) ≠ output \(y.shape)")
+        let g = geometry(x)
+        let n = x.shape[0], cout = outChannels
+        let outPixels = g.oh * g.ow, inSize = g.h * g.w * g.c
+        var dz = dy
+        dz.storage.withUnsafeMutableBufferPointer { d in
+            y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
+        }
+        biasGradient = Tensor(shape: bias.shape, storage: dz.storage.withUnsafeBufferPointer {
+            ConvKernels.columnSums($0.baseAddress!, rows: n * outPixels, cols: cout)
+        })
+        let perChunk = max(1, ConvKernels.workspaceBudget / max(1, outPixels * g.patch))
+        var cols = [Float](repeating: 0, count: min(n, perChunk) * outPixels * g.patch)
+        var kgrad = [Float](repeating: 0, count: kernel.count)
+        var dx = [Float](repeating: 0, count: x.count)
+        x.storage.withUnsafeBufferPointer { xp in
+        dz.storage.withUnsafeBufferPointer { dp in
+        kernel.storage.withUnsafeBufferPointer { kp in
+        kgrad.withUnsafeMutableBufferPointer { gp in
+        dx.withUnsafeMutableBufferPointer { dxp in
+        cols.withUnsafeMutableBufferPointer { cp in
+            var start = 0
+            while start < n {
+                let nb = min(perChunk, n - start)
+                for i in 0..<nb {
+                    ConvKernels.im2col(g, input: xp.baseAddress! + (start + i) * inSize,
+                                       cols: cp.baseAddress! + i * outPixels * g.patch)
+                }
+                let d = dp.baseAddress! + start * outPixels * cout
+                // dK[patch, cout] += colsᵀ · dz
+                BLAS.sgemm(transposeA: true, m: g.patch, n: cout, k: nb * outPixels,
+                           a: cp.baseAddress!, lda: g.patch, b: d, ldb: cout,
+                           beta: start == 0 ? 0 : 1, c: gp.baseAddress!, ldc: cout)
+                // dcols = dz · Kᵀ, then scatter back onto the input gradient.
+                BLAS.sgemm(transposeB: true, m: nb * outPixels, n: g.patch, k: cout,
+                           a: d, lda: cout, b: kp.baseAddress!, ldb: cout, c: cp.baseAddress!, ldc: g.patch)
+                for i in 0..<nb {
+                    ConvKernels.col2im(g, cols: cp.baseAddress! + i * outPixels * g.patch,
+                                       output: dxp.baseAddress! + (start + i) * inSize)
+                }
+                start += nb
+            }
+        }}}}}}
+        if kernelL2 != 0 {
+            let k2 = 2 * kernelL2
+            kernel.storage.withUnsafeBufferPointer { kp in
+                for i in 0..<kgrad.count { kgrad[i] += k2 * kp[i] }
+            }
+        }
+        kernelGradient = Tensor(shape: kernel.shape, storage: kgrad)
+        return Tensor(shape: x.shape, storage: dx)
+    }
+
+    public var variables: [String: Tensor] { ["kernel": kernel, "bias": bias] }
+
+    public mutating func setVariable(_ key: String, _ value: Tensor) {
+        switch key {
+        case "kernel": precondition(value.shape == kernel.shape); kernel = value
+        case "bias": precondition(value.shape == bias.shape); bias = value
+        default: preconditionFailure("\(name) has no variable \(key)")
+        }
+    }
+
+    public var gradients: [String: Tensor] { ["kernel": kernelGradient, "bias": biasGradient] }
+
+    public mutating func updateTrainable(_ body: (String, inout Tensor, Tensor) -> Void) {
+        body("kernel", &kernel, kernelGradient)
+        body("bias", &bias, biasGradient)
+    }
+
+    public var regularizationLoss: Float { l2Penalty(kernel, kernelL2) }
+}
+
+/// λ·Σ w², accumulated in Double.
+func l2Penalty(_ w: Tensor, _ lambda: Float) -> Float {
+    guard lambda != 0 else { return 0 }
+    return w.storage.withUnsafeBufferPointer { p in
+        var s = 0.0
+        for v in p { s += Double(v) * Double(v) }
+        return Float(Double(lambda) * s)
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+
+/// Low-level convolution helpers shared by Conv2D and Conv2DTranspose: patch gathering (im2col),
+/// patch scattering (col2im), and the bias/activation epilogue. Everything is NHWC, row-major.
+enum ConvKernels {
+    /// The largest im2col workspace (in floats) one GEMM chunk may use: whole images are grouped
+    /// into chunks below this size so the batch runs as a few large GEMMs without a huge buffer.
+    static let workspaceBudget = 1 << 22
+
+    /// Geometry of one stride-1 convolution over a single image.
+    struct Geometry {
+        var h, w, c: Int        // input
+        var kh, kw: Int
+        var padTop, padLeft: Int
+        var oh, ow: Int         // output
+        var patch: Int { kh * kw * c }
+    }
+
+    /// Gathers the kh×kw×c patch of every output pixel of one image into `cols`
+    /// (row = output pixel, column = (ky·kw + kx)·c + ci, matching a Keras kernel [kh,kw,in,out]).
+    /// Only output rows `rows` are gathered (default all); the first of them lands at `cols`.
+    static func im2col(_ g: Geometry, input: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>,
+                       rows: Range<Int>? = nil) {
+        let c = g.c
+        var dst = cols
+        for oy in rows ?? 0..<g.oh {
+            for ox in 0..<g.ow {
+                for ky in 0..<g.kh {
+                    let iy = oy + ky - g.padTop
+                    if iy < 0 || iy >= g.h {
+                        dst.initialize(repeating: 0, count: g.kw * c)
+                        dst += g.kw * c
+                        continue
+                    }
+                    let rowBase = input + iy * g.w * c
+                    for kx in 0..<g.kw {
+                        let ix = ox + kx - g.padLeft
+                        if ix < 0 || ix >= g.w {
+                            dst.initialize(repeating: 0, count: c)
+                        } else {
+                            dst.update(from: rowBase + ix * c, count: c)
+                        }
+                        dst += c
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds every patch row of `cols` back onto the image `output`
+    /// (which the caller has zeroed or holds a partial sum).
+    static func col2im(_ g: Geometry, cols: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let c = g.c
+        var src = cols
+        for oy in 0..<g.oh {
+            for ox in 0..<g.ow {
+                for ky in 0..<g.kh {
+                    let iy = oy + ky - g.padTop
+                    if iy < 0 || iy >= g.h { src += g.kw * c; continue }
+                    let rowBase = output + iy * g.w * c
+                    for kx in 0..<g.kw {
+                        let ix = ox + kx - g.padLeft
+                        if ix >= 0 && ix < g.w {
+                            let d = rowBase + ix * c
+                            for ci in 0..<c { d[ci] += src[ci] }
+                        }
+                        src += c
+                    }
+                }
+            }
+        }
+    }
+
+    /// Direct convolution for a single input channel (first layers on grey images), where an
+    /// im2col GEMM would have K = kh·kw (too thin for SGEMM): out[p, :] = Σ_taps x[tap]·K[tap, :],
+    /// for output rows `rows` of one image, written from `out` on (no bias).
+    static func directSingleChannel(_ g: Geometry, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
+                                    cout: Int, rows: Range<Int>, out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        let aligned = cout % 16 == 0 && Int(bitPattern: kernel) % MemoryLayout<V>.alignment == 0
+            && Int(bitPattern: out) % MemoryLayout<V>.alignment == 0
+        if aligned {
+            // 16 output channels per vector register (rebinding, not unaligned loads: those do not vectorise).
+            let blocks = cout / 16
+            kernel.withMemoryRebound(to: V.self, capacity: g.kh * g.kw * blocks) { kv in
+            out.withMemoryRebound(to: V.self, capacity: rows.count * g.ow * blocks) { ov in
+                var o = ov
+                for oy in rows {
+                    for ox in 0..<g.ow {
+                        for blk in 0..<blocks {
+                            var acc = V(repeating: 0)
+                            for ky in 0..<g.kh {
+                                let iy = oy + ky - g.padTop
+                                if iy < 0 || iy >= g.h { continue }
+                                for kx in 0..<g.kw {
+                                    let ix = ox + kx - g.padLeft
+                                    if ix < 0 || ix >= g.w { continue }
+                                    acc += V(repeating: input[iy * g.w + ix]) * kv[(ky * g.kw + kx) * blocks + blk]
+                                }
+                            }
+                            o[blk] = acc
+                        }
+                        o += blocks
+                    }
+                }
+            }}
+            return
+        }
+        var o = out
+        for oy in rows {
+            for ox in 0..<g.ow {
+                for j in 0..<cout { o[j] = 0 }
+                for ky in 0..<g.kh {
+                    let iy = oy + ky - g.padTop
+                    if iy < 0 || iy >= g.h { continue }
+                    for kx in 0..<g.kw {
+                        let ix = ox + kx - g.padLeft
+                        if ix < 0 || ix >= g.w { continue }
+                        let v = input[iy * g.w + ix]
+                        let k = kernel + (ky * g.kw + kx) * cout
+                        for j in 0..<cout { o[j] += v * k[j] }
+                    }
+                }
+                o += cout
+            }
+        }
+    }
+
+    /// The inference epilogue of a conv block, fused so the full-resolution activation is touched once
+    /// while in cache: v = act(z + bias)·scale + shift (scale/shift: a folded inference BatchNorm,
+    /// optional) in place on `z`, then, if `pool`, a 2×2 max into `out`. `z` holds rows of `width`
+    /// pixels × `cout`; only rows `zRows` are processed; output rows are written from `out`
+    /// (width/2 pixels per row if pooling; without pooling `out` may equal the rows' start in `z`).
+    static func convEpilogue(z: UnsafeMutablePointer<Float>, zRows: Range<Int>, width: Int, cout: Int,
+                             bias: UnsafePointer<Float>, activation: Activation,
+                             scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
+                             pool: Bool, out: UnsafeMutablePointer<Float>) {
+        let pixels = zRows.count * width
+        let first = z + zRows.lowerBound * width * cout
+        transform(first, pixels: pixels, cout: cout, bias: bias, activation: activation, scale: scale, shift: shift)
+        if pool {
+            maxPool2x2(first, rows: zRows.count, width: width, cout: cout, out: out)
+        } else if out != first {
+            out.update(from: first, count: pixels * cout)
+        }
+    }
+
+    /// p = act(p + bias)·scale + shift over `pixels` × `cout`. Plain loops with the branches hoisted:
+    /// the compiler vectorises these (explicit unaligned SIMD loads are far slower in Swift).
+    static func transform(_ p: UnsafeMutablePointer<Float>, pixels: Int, cout: Int, bias: UnsafePointer<Float>,
+                          activation: Activation, scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?) {
+        var q = p
+        switch (activation, scale, shift) {
+        case (.relu, let s?, let t?):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] = max(q[j] + bias[j], 0) * s[j] + t[j] }
+                q += cout
+            }
+        case (.relu, _, _):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] = max(q[j] + bias[j], 0) }
+                q += cout
+            }
+        case (.linear, let s?, let t?):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] = (q[j] + bias[j]) * s[j] + t[j] }
+                q += cout
+            }
+        case (.linear, _, _):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] += bias[j] }
+                q += cout
+            }
+        case (.sigmoid, _, _):
+            for _ in 0..<pixels {
+                for j in 0..<cout { q[j] = 1 / (1 + expf(-(q[j] + bias[j]))) }
+                if let scale, let shift { for j in 0..<cout { q[j] = q[j] * scale[j] + shift[j] } }
+                q += cout
+            }
+        }
+    }
+
+    /// 2×2 stride-2 max over `rows` (even) rows of `width` pixels × `cout`.
+    static func maxPool2x2(_ z: UnsafePointer<Float>, rows: Int, width: Int, cout: Int, out: UnsafeMutablePointer<Float>) {
+        let ow = width / 2
+        var o = out
+        for r in stride(from: 0, to: rows - 1, by: 2) {
+            let top = z + r * width * cout, bottom = top + width * cout
+            for px in 0..<ow {
+                let a = top + 2 * px * cout, b = a + cout, c = bottom + 2 * px * cout, d = c + cout
+                for j in 0..<cout { o[j] = max(max(a[j], b[j]), max(c[j], d[j])) }
+                o += cout
+            }
+        }
+    }
+
+    /// out[r, j] = act(out[r, j] + bias[j]) over `rows` rows of `cols` channels.
+    static func biasActivation(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
+                               bias: UnsafePointer<Float>, activation: Activation) {
+        var p = out
+        switch activation {
+        case .relu:
+            for _ in 0..<rows {
+                for j in 0..<cols { p[j] = max(p[j] + bias[j], 0) }
+                p += cols
+            }
+        case .linear, .sigmoid:
+            for _ in 0..<rows {
+                for j in 0..<cols { p[j] += bias[j] }
+                p += cols
+            }
+            if activation == .sigmoid {
+                activation.apply(UnsafeMutableBufferPointer(start: out, count: rows * cols))
+            }
+        }
+    }
+
+    /// Column sums of a rows×cols matrix (the bias gradient), accumulated in Double.
+    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int) -> [Float] {
+        var acc = [Double](repeating: 0, count: cols)
+        acc.withUnsafeMutableBufferPointer { a in
+            var p = m
+            for _ in 0..<rows {
+                for j in 0..<cols { a[j] += Double(p[j]) }
+                p += cols
+            }
+        }
+        return acc.map { Float($0) }
+    }
+}
+
+extension Tensor {
+    /// A tensor whose storage the caller fills completely in `body` (no zeroing pass).
+    @inlinable
+    public init(shape: [Int], uninitialized body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let count = shape.reduce(1, *)
+        let storage = [Float](unsafeUninitializedCapacity: count) { buf, n in
+            body(buf)
+            n = count
+        }
+        self.init(shape: shape, storage: storage)
+    }
+}

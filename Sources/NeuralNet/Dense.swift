@@ -1,0 +1,111 @@
+/// Fully connected layer (Keras `Dense`), kernel [in, out], fused bias and activation.
+/// Inputs of any rank are treated as [N, in] (row-major flatten), so no copy is needed after a conv.
+public struct Dense: Layer {
+    public let name: String
+    public private(set) var kernel: Tensor
+    public private(set) var bias: Tensor
+    public let activation: Activation
+    /// L2 factor λ: adds λ·Σ kernel² to the loss.
+    public var kernelL2: Float
+    public private(set) var kernelGradient: Tensor
+    public private(set) var biasGradient: Tensor
+    private var cachedInput: Tensor?
+    private var cachedOutput: Tensor?
+
+    public init(name: String, kernel: Tensor, bias: Tensor, activation: Activation = .linear, kernelL2: Float = 0) {
+        precondition(kernel.rank == 2 && bias.shape == [kernel.shape[1]], "Dense \(name): bad kernel/bias shapes")
+        self.name = name
+        self.kernel = kernel
+        self.bias = bias
+        self.activation = activation
+        self.kernelL2 = kernelL2
+        self.kernelGradient = Tensor(shape: kernel.shape)
+        self.biasGradient = Tensor(shape: bias.shape)
+    }
+
+    /// Glorot-uniform kernel, zero bias (Keras defaults).
+    public init(name: String, inputs: Int, outputs: Int, activation: Activation = .linear,
+                kernelL2: Float = 0, rng: inout SeededGenerator) {
+        self.init(name: name, kernel: Initializer.glorotUniform(shape: [inputs, outputs], using: &rng),
+                  bias: Tensor(shape: [outputs]), activation: activation, kernelL2: kernelL2)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        let (fin, fout) = (kernel.shape[0], kernel.shape[1])
+        let n = x.shape.first ?? 0
+        precondition(x.rank >= 2 && x.count == n * fin, "Dense \(name): input \(x.shape) is not [N, \(fin)]")
+        return Tensor(shape: [n, fout]) { out in
+            x.storage.withUnsafeBufferPointer { xp in
+            kernel.storage.withUnsafeBufferPointer { kp in
+            bias.storage.withUnsafeBufferPointer { bp in
+                BLAS.sgemm(m: n, n: fout, k: fin, a: xp.baseAddress!, lda: fin, b: kp.baseAddress!, ldb: fout,
+                           c: out.baseAddress!, ldc: fout)
+                ConvKernels.biasActivation(out.baseAddress!, rows: n, cols: fout, bias: bp.baseAddress!,
+                                           activation: activation)
+            }}}
+        }
+    }
+
+    public mutating func trainingForward(_ x: Tensor) -> Tensor {
+        let y = forward(x)
+        cachedInput = x
+        cachedOutput = y
+        return y
+    }
+
+    public mutating func backward(_ dy: Tensor) -> Tensor {
+        guard let x = cachedInput, let y = cachedOutput else { preconditionFailure("\(name): backward before trainingForward") }
+        precondition(dy.shape == y.shape, "Dense \(name): gradient shape \(dy.shape) ≠ output \(y.shape)")
+        let (fin, fout) = (kernel.shape[0], kernel.shape[1])
+        let n = y.shape[0]
+        var dz = dy
+        dz.storage.withUnsafeMutableBufferPointer { d in
+            y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
+        }
+        biasGradient = Tensor(shape: bias.shape, storage: dz.storage.withUnsafeBufferPointer {
+            ConvKernels.columnSums($0.baseAddress!, rows: n, cols: fout)
+        })
+        var kgrad = Tensor(shape: kernel.shape) { gp in
+            x.storage.withUnsafeBufferPointer { xp in
+            dz.storage.withUnsafeBufferPointer { dp in
+                BLAS.sgemm(transposeA: true, m: fin, n: fout, k: n, a: xp.baseAddress!, lda: fin,
+                           b: dp.baseAddress!, ldb: fout, c: gp.baseAddress!, ldc: fout)
+            }}
+        }
+        if kernelL2 != 0 {
+            let k2 = 2 * kernelL2
+            kgrad.storage.withUnsafeMutableBufferPointer { gp in
+                kernel.storage.withUnsafeBufferPointer { kp in
+                    for i in gp.indices { gp[i] += k2 * kp[i] }
+                }
+            }
+        }
+        kernelGradient = kgrad
+        return Tensor(shape: x.shape) { dxp in
+            dz.storage.withUnsafeBufferPointer { dp in
+            kernel.storage.withUnsafeBufferPointer { kp in
+                BLAS.sgemm(transposeB: true, m: n, n: fin, k: fout, a: dp.baseAddress!, lda: fout,
+                           b: kp.baseAddress!, ldb: fout, c: dxp.baseAddress!, ldc: fin)
+            }}
+        }
+    }
+
+    public var variables: [String: Tensor] { ["kernel": kernel, "bias": bias] }
+
+    public mutating func setVariable(_ key: String, _ value: Tensor) {
+        switch key {
+        case "kernel": precondition(value.shape == kernel.shape); kernel = value
+        case "bias": precondition(value.shape == bias.shape); bias = value
+        default: preconditionFailure("\(name) has no variable \(key)")
+        }
+    }
+
+    public var gradients: [String: Tensor] { ["kernel": kernelGradient, "bias": biasGradient] }
+
+    public mutating func updateTrainable(_ body: (String, inout Tensor, Tensor) -> Void) {
+        body("kernel", &kernel, kernelGradient)
+        body("bias", &bias, biasGradient)
+    }
+
+    public var regularizationLoss: Float { l2Penalty(kernel, kernelL2) }
+}

@@ -1,0 +1,33 @@
+import Dispatch
+import Foundation
+
+/// Splits element-wise work (patch gathering, epilogues, pooling) across the cores, so the phases
+/// between two multi-threaded SGEMM calls do not run on a single core.
+enum Parallel {
+    /// Worker count: the cores this process may use.
+    static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Runs `body` on `count` contiguous, nearly equal sub-ranges of `0..<total` in parallel.
+    static func ranges(_ total: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>) -> Void) {
+        let parts = min(workers, max(1, total / max(1, minimumPerWorker)))
+        if parts <= 1 {
+            if total > 0 { body(0..<total) }
+            return
+        }
+        let unit = (total + parts - 1) / parts
+        withoutActuallyEscaping(body) { body in
+            let box = UnsafeSendableBox(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { p in
+                let lo = p * unit, hi = min(total, lo + unit)
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+}
+
+/// Carries a value the caller guarantees is used race-free (disjoint ranges of a buffer) into a
+/// concurrent closure.
+struct UnsafeSendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

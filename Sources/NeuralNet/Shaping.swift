@@ -1,0 +1,149 @@
+/// 2×2 max pooling, stride 2, NHWC; odd trailing rows/columns are dropped (Keras 'valid',
+/// which equals 'same' on even sizes). Ties go to the first maximum in row-major window order,
+/// as TensorFlow's CPU kernel does.
+public struct MaxPool2D: Layer {
+    public let name: String
+    private var cachedArgmax: [Int32] = []
+    private var cachedInputShape: [Int] = []
+
+    public init(name: String = "max_pooling2d") { self.name = name }
+
+    private func pool(_ x: Tensor, argmax: UnsafeMutablePointer<Int32>?) -> Tensor {
+        precondition(x.rank == 4, "MaxPool2D \(name): input \(x.shape) is not NHWC")
+        let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (oh, ow) = (h / 2, w / 2)
+        return Tensor(shape: [n, oh, ow, c]) { out in
+            x.storage.withUnsafeBufferPointer { xp in
+                let base = xp.baseAddress!
+                var o = out.baseAddress!
+                var a = argmax
+                for b in 0..<n {
+                    for oy in 0..<oh {
+                        let r0 = ((b * h + 2 * oy) * w) * c
+                        let r1 = r0 + w * c
+                        for ox in 0..<ow {
+                            let i00 = r0 + 2 * ox * c, i01 = i00 + c, i10 = r1 + 2 * ox * c, i11 = i10 + c
+                            if let ap = a {
+                                for j in 0..<c {
+                                    var best = base[i00 + j], idx = i00 + j
+                                    if base[i01 + j] > best { best = base[i01 + j]; idx = i01 + j }
+                                    if base[i10 + j] > best { best = base[i10 + j]; idx = i10 + j }
+                                    if base[i11 + j] > best { best = base[i11 + j]; idx = i11 + j }
+                                    o[j] = best
+                                    ap[j] = Int32(idx)
+                                }
+                                a = ap + c
+                            } else {
+                                for j in 0..<c {
+                                    o[j] = max(max(base[i00 + j], base[i01 + j]), max(base[i10 + j], base[i11 + j]))
+                                }
+                            }
+                            o += c
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func forward(_ x: Tensor) -> Tensor { pool(x, argmax: nil) }
+
+    public mutating func trainingForward(_ x: Tensor) -> Tensor {
+        let outCount = x.shape[0] * (x.shape[1] / 2) * (x.shape[2] / 2) * x.shape[3]
+        var argmax = [Int32](repeating: 0, count: outCount)
+        let y = argmax.withUnsafeMutableBufferPointer { pool(x, argmax: $0.baseAddress!) }
+        cachedArgmax = argmax
+        cachedInputShape = x.shape
+        return y
+    }
+
+    public mutating func backward(_ dy: Tensor) -> Tensor {
+        precondition(dy.count == cachedArgmax.count, "MaxPool2D \(name): backward before trainingForward")
+        var dx = Tensor(shape: cachedInputShape)
+        dx.storage.withUnsafeMutableBufferPointer { d in
+            dy.storage.withUnsafeBufferPointer { g in
+                for (i, idx) in cachedArgmax.enumerated() { d[Int(idx)] += g[i] }
+            }
+        }
+        return dx
+    }
+}
+
+/// Dropout (Keras): in training zeroes each value with probability `rate` and scales the kept ones
+/// by 1/(1 − rate); the identity at inference. Seeded so a training run is reproducible.
+public struct Dropout: Layer {
+    public let name: String
+    public var rate: Float
+    private var rng: SeededGenerator
+    private var cachedMask: [Float] = []
+
+    public init(name: String = "dropout", rate: Float, seed: UInt64) {
+        precondition(rate >= 0 && rate < 1, "Dropout rate must be in [0, 1)")
+        self.name = name
+        self.rate = rate
+        self.rng = SeededGenerator(seed: seed)
+    }
+
+    public func forward(_ x: Tensor) -> Tensor { x }
+
+    public mutating func trainingForward(_ x: Tensor) -> Tensor {
+        guard rate > 0 else { cachedMask = []; return x }
+        let scale = 1 / (1 - rate)
+        var mask = [Float](repeating: 0, count: x.count)
+        for i in mask.indices where rng.nextUnitFloat() >= rate { mask[i] = scale }
+        var y = x
+        y.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= mask[i] } }
+        cachedMask = mask
+        return y
+    }
+
+    public mutating func backward(_ dy: Tensor) -> Tensor {
+        guard !cachedMask.isEmpty else { return dy }
+        var dx = dy
+        dx.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= cachedMask[i] } }
+        return dx
+    }
+}
+
+/// Keras `Flatten`: [N, h, w, c] → [N, h·w·c] in row-major (h, w, c) order — a view, no copy.
+public struct Flatten: Layer {
+    public let name: String
+    private var cachedShape: [Int] = []
+
+    public init(name: String = "flatten") { self.name = name }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        x.reshaped([x.shape[0], x.count / max(1, x.shape[0])])
+    }
+
+    public mutating func trainingForward(_ x: Tensor) -> Tensor {
+        cachedShape = x.shape
+        return forward(x)
+    }
+
+    public mutating func backward(_ dy: Tensor) -> Tensor { dy.reshaped(cachedShape) }
+}
+
+/// Keras `Reshape`: [N, …] → [N] + `targetShape`.
+public struct Reshape: Layer {
+    public let name: String
+    public let targetShape: [Int]
+    private var cachedShape: [Int] = []
+
+    public init(name: String = "reshape", targetShape: [Int]) {
+        self.name = name
+        self.targetShape = targetShape
+    }
+
+    public func forward(_ x: Tensor) -> Tensor {
+        precondition(x.count == x.shape[0] * targetShape.reduce(1, *), "Reshape \(name): \(x.shape) → \(targetShape)")
+        return x.reshaped([x.shape[0]] + targetShape)
+    }
+
+    public mutating func trainingForward(_ x: Tensor) -> Tensor {
+        cachedShape = x.shape
+        return forward(x)
+    }
+
+    public mutating func backward(_ dy: Tensor) -> Tensor { dy.reshaped(cachedShape) }
+}
