@@ -21,15 +21,17 @@ let package = Package(
         .systemLibrary(name: "CLibTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
 
         // MARK: The data path
         .target(name: "Imaging", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
         .target(name: "Preprocessing", dependencies: ["Imaging"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
         .target(name: "Verifier", dependencies: ["NeuralNet"]),
+        .target(name: "Training", dependencies: ["Imaging", "CFreeType"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "sigverify", dependencies: [
-            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "JobQueue",
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "JobQueue", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -40,6 +42,7 @@ let package = Package(
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
