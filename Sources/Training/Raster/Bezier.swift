@@ -1,9 +1,9 @@
 /// Bézier curves of any degree ≥ 1 given by their control points, evaluated and flattened with
 /// de Casteljau's algorithm (numerically stable, no binomial coefficients).
 public enum Bezier {
-    /// The point at parameter `t` ∈ [0, 1].
-    public static func point(_ control: [Vec2], at t: Double) -> Vec2 {
-        precondition(!control.isEmpty, "Bezier.point: no control points")
+    /// The point at parameter `t` ∈ [0, 1]; nil without control points.
+    public static func point(_ control: [Vec2], at t: Double) -> Vec2? {
+        guard !control.isEmpty else { return nil }
         var p = control
         var n = p.count
         while n > 1 {

@@ -27,12 +27,11 @@ public struct Canvas: Sendable {
     /// `height` rows of `width` darkness values, top row first.
     public var ink: [Float]
 
-    /// A blank (white) canvas.
+    /// A blank (white) canvas; negative sizes count as 0.
     public init(width: Int, height: Int) {
-        precondition(width >= 0 && height >= 0, "Canvas: negative size \(width)×\(height)")
-        self.width = width
-        self.height = height
-        ink = [Float](repeating: 0, count: width * height)
+        self.width = max(0, width)
+        self.height = max(0, height)
+        ink = [Float](repeating: 0, count: self.width * self.height)
     }
 
     // MARK: Strokes

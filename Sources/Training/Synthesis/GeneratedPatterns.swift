@@ -3,14 +3,13 @@ import Imaging
 /// The reference's six generated non-signature patterns (SPEC §4): strokes on a square canvas,
 /// black on white (the reference drew white on black and inverted; the result is the same picture).
 /// Stroke thicknesses are whole pixels like the OpenCV calls it used.
-public enum GeneratedPatterns {
+enum GeneratedPatterns {
     /// The five basic patterns a composite picks from.
     static let basic: [NonSignatureKind] = [.polyline, .shapes, .textStrokes, .sineWaves, .circles]
 
-    /// One `size`×`size` image of `kind`, which must be one of `NonSignatureKind.generated`.
-    public static func generate<G: RandomNumberGenerator>(_ kind: NonSignatureKind, size: Int = 224,
+    /// One `size`×`size` image of `kind` (one of `NonSignatureKind.generated`; others leave it blank).
+    static func generate<G: RandomNumberGenerator>(_ kind: NonSignatureKind, size: Int = 224,
                                                           using rng: inout G) -> GrayImage {
-        precondition(NonSignatureKind.generated.contains(kind), "GeneratedPatterns: \(kind) is not a generated kind")
         var canvas = Canvas(width: size, height: size)
         draw(kind, on: &canvas, using: &rng)
         return canvas.grayImage()

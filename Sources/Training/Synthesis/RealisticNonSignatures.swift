@@ -4,12 +4,11 @@ import Imaging
 /// signature — an empty box, printed text, a rubber stamp, a fragment of a printed page. Each is
 /// drawn on a paper background with scanner artefacts so that the classifier cannot tell them
 /// apart from real crops by the background alone. Sizes scale with the canvas height.
-public enum RealisticNonSignatures {
+enum RealisticNonSignatures {
     /// One `width`×`height` image of `kind` (one of `NonSignatureKind.realistic`). `fonts` is needed
     /// by the kinds with `needsFonts`; an empty box uses it for an occasional caption when given.
-    public static func generate<G: RandomNumberGenerator>(_ kind: NonSignatureKind, width: Int = 1200, height: Int = 600,
+    static func generate<G: RandomNumberGenerator>(_ kind: NonSignatureKind, width: Int = 1200, height: Int = 600,
                                                           fonts: FontLibrary?, using rng: inout G) throws -> GrayImage {
-        precondition(NonSignatureKind.realistic.contains(kind), "RealisticNonSignatures: \(kind) is not a realistic kind")
         if kind.needsFonts, fonts == nil { throw FontError.noFontsFound(searched: FontLibrary.defaultDirectories) }
         var canvas = Canvas(width: width, height: height)
         PaperEffects.paper(&canvas, using: &rng)
