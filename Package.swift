@@ -24,7 +24,9 @@ let package = Package(
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
 
         // MARK: The data path
-        .target(name: "Imaging", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
+        // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
+        .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
+        .target(name: "Imaging", dependencies: ["CImageShims"]),
         .target(name: "Preprocessing", dependencies: ["Imaging"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
         .target(name: "Verifier", dependencies: ["NeuralNet"]),

@@ -1,0 +1,48 @@
+#ifndef SV_IMAGE_SHIMS_H
+#define SV_IMAGE_SHIMS_H
+/* setjmp-protected wrappers around libpng / libjpeg / libtiff for the Imaging module.
+ * Every libpng/libjpeg error longjmps back into a frame of *this* file, never across Swift.
+ * Results are 8-bit gray (OpenCV's BGR2GRAY of what cv::imread would produce). */
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    SV_OK = 0,
+    SV_TRUNCATED = 1,       /* input ended early */
+    SV_CORRUPT = 2,         /* the library rejected the data */
+    SV_TOO_LARGE = 3,       /* header dimensions exceed max_pixels (nothing allocated) */
+    SV_NO_MEMORY = 4,
+    SV_PAGE_OUT_OF_RANGE = 5,
+    SV_UNSUPPORTED = 6      /* valid file, variant the decoder cannot convert */
+};
+
+typedef struct sv_result {
+    int status;
+    uint32_t width;          /* set as soon as the header was read, also on SV_TOO_LARGE */
+    uint32_t height;
+    uint8_t *pixels;         /* malloc'd width*height gray bytes on SV_OK; release with sv_free */
+    uint8_t *exif;           /* malloc'd EXIF TIFF-structure bytes (may be NULL); release with sv_free */
+    size_t exif_size;
+    uint32_t page_count;     /* TIFF: number of directories (when known) */
+    uint16_t orientation;    /* TIFF: Orientation tag (1 if absent) */
+    char message[512];       /* library error text (NUL-terminated) */
+} sv_result;
+
+void sv_free(void *p);
+
+/* Y = (3735 B + 19235 G + 9798 R + 16384) >> 15 for `count` pixels `step` bytes apart,
+ * with red at byte `r_off` and blue at `b_off` of each pixel (green at 1). */
+void sv_gray_from_color(const uint8_t *src, size_t count, size_t step, int r_off, int b_off, uint8_t *dst);
+
+void sv_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_result *out);
+/* Encodes width×height 8-bit gray as PNG. Returns 0 and a malloc'd buffer, or non-zero with message. */
+int sv_png_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height,
+                       uint8_t **out_data, size_t *out_size, char *message, size_t message_capacity);
+
+void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_result *out);
+
+/* page is 0-based; on SV_PAGE_OUT_OF_RANGE, width holds the page asked for and page_count the total. */
+void sv_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t page, sv_result *out);
+
+
+#endif

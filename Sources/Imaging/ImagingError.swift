@@ -1,0 +1,53 @@
+/// Why a scan could not be decoded (or a gray image could not be encoded). Every decode error is
+/// permanent: retrying the same bytes gives the same answer.
+public enum ImagingError: Error, Equatable, CustomStringConvertible {
+    /// Zero bytes were given.
+    case emptyInput
+    /// The magic bytes match no supported format; `hint` shows the first bytes.
+    case unsupportedFormat(hint: String)
+    /// The data ends before the image is complete.
+    case truncated(format: ImageFormat, detail: String)
+    /// The data is malformed (bad chunk, CRC, marker, field …); `detail` is the decoder's reason.
+    case corrupt(format: ImageFormat, detail: String)
+    /// A well-formed file using a feature this decoder does not convert.
+    case unsupportedVariant(format: ImageFormat, detail: String)
+    /// The header declares more pixels than `DecodeOptions.maxPixels`; nothing was allocated.
+    case tooLarge(width: Int, height: Int, limit: Int)
+    /// The requested page (0-based) does not exist.
+    case pageOutOfRange(page: Int, pageCount: Int)
+    /// Memory for the decoded image could not be obtained.
+    case outOfMemory(format: ImageFormat)
+    /// The file could not be read.
+    case unreadableFile(path: String, reason: String)
+    /// PNG encoding failed (libpng's reason).
+    case encodingFailed(detail: String)
+
+    public var description: String {
+        switch self {
+        case .emptyInput:
+            return "empty input: no bytes to decode"
+        case .unsupportedFormat(let hint):
+            return "unsupported format (not PNG, JPEG, TIFF, BMP or PNM; starts with \(hint))"
+        case .truncated(let format, let detail):
+            return "truncated \(format.displayName): \(detail)"
+        case .corrupt(let format, let detail):
+            return "corrupt \(format.displayName): \(detail)"
+        case .unsupportedVariant(let format, let detail):
+            return "unsupported \(format.displayName) variant: \(detail)"
+        case .tooLarge(let width, let height, let limit):
+            return "image too large: \(width)×\(height) = \(width * height) pixels exceeds the limit of \(limit)"
+        case .pageOutOfRange(let page, let pageCount):
+            return "page \(page) does not exist (the file has \(pageCount) page\(pageCount == 1 ? "" : "s"), numbered from 0)"
+        case .outOfMemory(let format):
+            return "out of memory decoding \(format.displayName)"
+        case .unreadableFile(let path, let reason):
+            return "cannot read \(path): \(reason)"
+        case .encodingFailed(let detail):
+            return "PNG encoding failed: \(detail)"
+        }
+    }
+}
+
+extension ImageFormat {
+    var displayName: String { rawValue.uppercased() }
+}
