@@ -7,7 +7,7 @@ import Imaging
 enum RealisticNonSignatures {
     /// One `width`×`height` image of `kind` (one of `NonSignatureKind.realistic`). `fonts` is needed
     /// by the kinds with `needsFonts`; an empty box uses it for an occasional caption when given.
-    static func generate<G: RandomNumberGenerator>(_ kind: NonSignatureKind, width: Int = 1200, height: Int = 600,
+    static func generate<G: RandomNumberGenerator>(_ kind: NonSignatureKind, width: Int = 600, height: Int = 300,
                                                           fonts: FontLibrary?, using rng: inout G) throws -> GrayImage {
         if kind.needsFonts, fonts == nil { throw FontError.noFontsFound(searched: FontLibrary.defaultDirectories) }
         var canvas = Canvas(width: width, height: height)

@@ -6,16 +6,18 @@ public struct SynthesisConfig: Sendable, Equatable {
     public var signature: SyntheticSignatureStyle
     /// Side of the reference's square generated patterns (224).
     public var generatedSize: Int
-    /// Size of the scan-like non-signatures; the signature's by default so both classes share a shape.
+    /// Size of the scan-like non-signatures: a 2:1 signature box, 600×300 by default — everything
+    /// is resized to 224×224 before the networks, and at this size paper grain still costs little
+    /// to draw and to store as PNG (grain does not compress).
     public var realisticWidth: Int
     public var realisticHeight: Int
 
     public init(signature: SyntheticSignatureStyle = .reference, generatedSize: Int = 224,
-                realisticWidth: Int? = nil, realisticHeight: Int? = nil) {
+                realisticWidth: Int = 600, realisticHeight: Int = 300) {
         self.signature = signature
         self.generatedSize = generatedSize
-        self.realisticWidth = realisticWidth ?? signature.width
-        self.realisticHeight = realisticHeight ?? signature.height
+        self.realisticWidth = realisticWidth
+        self.realisticHeight = realisticHeight
     }
 }
 
