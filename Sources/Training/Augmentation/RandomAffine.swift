@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 
 /// The ranges of Keras `ImageDataGenerator`'s random affine transform.
@@ -126,9 +127,3 @@ extension Augment {
         return out
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

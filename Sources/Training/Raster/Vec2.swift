@@ -1,3 +1,5 @@
+import Foundation
+
 /// A point or offset in canvas coordinates: x to the right, y downwards, in pixels; pixel (i, j)
 /// covers [i, i+1) × [j, j+1), so its centre is (i + 0.5, j + 0.5).
 public struct Vec2: Equatable, Sendable {
@@ -25,9 +27,3 @@ public struct Vec2: Equatable, Sendable {
         return Vec2(center.x + dx * c - dy * s, center.y + dx * s + dy * c)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,3 +1,4 @@
+import Foundation
 import Imaging
 
 /// The reference's six generated non-signature patterns (SPEC §4): strokes on a square canvas,
@@ -89,9 +90,3 @@ enum GeneratedPatterns {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a list of non-signature kinds could not be understood.
 public enum NonSignatureKindError: Error, CustomStringConvertible, Equatable {
     case unknown(String)
@@ -62,5 +64,3 @@ public enum NonSignatureKind: String, CaseIterable, Sendable {
         return result
     }
 }
-
-import Foundation

@@ -175,21 +175,25 @@ enum RealisticNonSignatures {
 
     // MARK: Text content
 
-    /// Words from the vocabulary until the line would exceed `maxWidth`.
+    /// Words from the vocabulary until the line would exceed `maxWidth`. Advances add up (no
+    /// kerning is applied), so each word is measured once.
     static func line<G: RandomNumberGenerator>(maxWidth: Double, size: Double, style: FontStyle, fonts: FontLibrary,
                                                using rng: inout G) -> String {
         var text = ""
+        var width = 0.0
         for _ in 0..<40 {
-            let word: String
+            var word: String
             switch rng.integer(in: 0...9) {
             case 0: word = Vocabulary.date(using: &rng)
             case 1: word = Vocabulary.number(using: &rng)
             default: word = rng.pick(Vocabulary.words)
             }
-            let candidate = text.isEmpty ? (rng.chance(0.5) ? word.prefix(1).uppercased() + word.dropFirst() : word)
-                                         : text + " " + word
-            if let width = try? fonts.measure(candidate, style: style, pixelSize: size), width > maxWidth, !text.isEmpty { break }
-            text = candidate
+            if text.isEmpty, rng.chance(0.5) { word = word.prefix(1).uppercased() + word.dropFirst() }
+            let piece = text.isEmpty ? word : " " + word
+            let w = (try? fonts.measure(piece, style: style, pixelSize: size)) ?? 0
+            if width + w > maxWidth, !text.isEmpty { break }
+            text += piece
+            width += w
         }
         return text
     }
