@@ -16,17 +16,23 @@ public struct MotionBlurKernel: Sendable, Equatable {
             throw AugmentationError.invalidParameter(name: "motion blur line end", value: "\(v)", expected: "in 0..<\(size)")
         }
         var k = [Float](repeating: 0, count: size * size)
-        // Bresenham, 8-connected, both ends included (cv2.line with LINE_8, thickness 1).
-        var x = p1.x, y = p1.y
-        let dx = abs(p2.x - p1.x), dy = -abs(p2.y - p1.y)
-        let sx = p1.x < p2.x ? 1 : -1, sy = p1.y < p2.y ? 1 : -1
-        var err = dx + dy
-        while true {
-            k[y * size + x] = 1
-            if x == p2.x && y == p2.y { break }
-            let e2 = 2 * err
-            if e2 >= dy { err += dy; x += sx }
-            if e2 <= dx { err += dx; y += sy }
+        // OpenCV's 8-connected line (LineIterator, left to right): one cell per step along the
+        // major axis, a minor step when the error term goes negative — its tie-breaking decides
+        // which cells a shallow line covers, so it is followed exactly.
+        let (start, end) = p1.x <= p2.x ? (p1, p2) : (p2, p1)
+        var ax = start.x, ay = start.y
+        var dx = end.x - start.x, dy = end.y - start.y
+        let sy = dy < 0 ? -1 : 1
+        dy = abs(dy)
+        let steep = dy > dx
+        if steep { swap(&dx, &dy) }
+        var err = dx - 2 * dy
+        let plus = 2 * dx, minus = -2 * dy
+        for _ in 0...dx {
+            k[ay * size + ax] = 1
+            let minor = err < 0
+            err += minus + (minor ? plus : 0)
+            if steep { ay += sy; if minor { ax += 1 } } else { ax += 1; if minor { ay += sy } }
         }
         let sum = k.reduce(0, +)
         self.size = size
@@ -101,7 +107,9 @@ extension Augment {
         return motionBlur(image, kernel: MotionBlurKernel.random(maxSize: maxKernel, using: &rng))
     }
 
-    /// Correlates with `kernel` (cv2.filter2D: anchor at the centre, reflect-101 border, rounded).
+    /// Correlates with `kernel` (cv2.filter2D: anchor at the centre, reflect-101 border). Sums are
+    /// fused multiply-adds over the taps in row-major order from 0, rounded half to even — the
+    /// order and rounding of OpenCV's vectorised 8-bit filter, so results match it exactly.
     public static func motionBlur(_ image: GrayImage, kernel: MotionBlurKernel) -> GrayImage {
         let w = image.width, h = image.height, k = kernel.size, r = k / 2
         guard w > 0, h > 0, k > 1 else { return image }
@@ -116,13 +124,13 @@ extension Augment {
                     for x in 0..<w {
                         var s: Float = 0
                         if interiorY && x >= r && x < w - r {
-                            for t in taps { s += t.w * Float(src[(y + t.dy) * w + x + t.dx]) }
+                            for t in taps { s.addProduct(Float(src[(y + t.dy) * w + x + t.dx]), t.w) }
                         } else {
                             for t in taps {
-                                s += t.w * Float(src[Border.reflect101(y + t.dy, h) * w + Border.reflect101(x + t.dx, w)])
+                                s.addProduct(Float(src[Border.reflect101(y + t.dy, h) * w + Border.reflect101(x + t.dx, w)]), t.w)
                             }
                         }
-                        dst[y * w + x] = saturatingByte(s)
+                        dst[y * w + x] = s <= 0 ? 0 : (s >= 255 ? 255 : UInt8(s.rounded(.toNearestOrEven)))
                     }
                 }
             }
