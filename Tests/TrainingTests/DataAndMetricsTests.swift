@@ -166,3 +166,34 @@ final class DatasetTests: XCTestCase {
         XCTAssertNil(SampleLabel(parsing: "forgery?"))
     }
 }
+
+final class CalibrationTests: XCTestCase {
+    func testAcceptingAShareOfValidScores() throws {
+        let valid = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.0]
+        XCTAssertEqual(try ThresholdCalibration.accepting(share: 0.9, ofValid: valid), 0.1)  // 9 of 10 pass (≥ 0.1)
+        XCTAssertEqual(try ThresholdCalibration.accepting(share: 0.95, ofValid: valid), 0.0)  // 9.5 → all 10
+        XCTAssertEqual(try ThresholdCalibration.accepting(share: 0, ofValid: valid), 0.9)
+        // Lower is valid (MSE): the threshold is an upper bound that 80 % stay under.
+        let mse = [0.01, 0.02, 0.03, 0.04, 0.05]
+        let t = try ThresholdCalibration.accepting(share: 0.8, ofValid: mse, higherIsValid: false)
+        XCTAssertEqual(t, 0.04)
+        XCTAssertEqual(mse.filter { $0 <= t }.count, 4)
+        XCTAssertThrowsError(try ThresholdCalibration.accepting(share: 0.9, ofValid: []))
+        XCTAssertThrowsError(try ThresholdCalibration.accepting(share: 1.5, ofValid: valid))
+    }
+
+    func testFalseAcceptRateBound() throws {
+        let invalid = [0.95, 0.6, 0.4, 0.3, 0.2, 0.1, 0.1, 0.05, 0.0, 0.0]
+        let t = try ThresholdCalibration.forFalseAcceptRate(0.1, invalidScores: invalid)
+        XCTAssertEqual(invalid.filter { $0 >= t }.count, 1)  // one of ten may pass
+        XCTAssertGreaterThan(t, 0.6)
+        XCTAssertLessThan(t, 0.6001)
+        let strict = try ThresholdCalibration.forFalseAcceptRate(0, invalidScores: invalid)
+        XCTAssertEqual(invalid.filter { $0 >= strict }.count, 0)
+        XCTAssertEqual(try ThresholdCalibration.forFalseAcceptRate(1, invalidScores: invalid), -.infinity)
+        let mse = [0.5, 0.4, 0.3, 0.2]  // lower = valid: at most 1 of 4 below the bound
+        let u = try ThresholdCalibration.forFalseAcceptRate(0.25, invalidScores: mse, higherIsValid: false)
+        XCTAssertEqual(mse.filter { $0 <= u }.count, 1)
+        XCTAssertThrowsError(try ThresholdCalibration.forFalseAcceptRate(0.1, invalidScores: []))
+    }
+}
