@@ -125,7 +125,27 @@ public enum CleanStages {
     /// Separable max filter with a `window`-wide square, clamped at the borders. An even window
     /// reaches one pixel further before the centre than after it.
     public static func maxFilter(_ image: GrayImage, window: Int) -> GrayImage {
-        slidingWindow(transposed(slidingWindow(image, window: window)), window: window).transposedBack()
+        verticalMax(slidingWindow(image, window: window), window: window)
+    }
+
+    /// Vertical running max over `window` rows (whole rows at a time, so the inner loop runs
+    /// over contiguous bytes).
+    static func verticalMax(_ image: GrayImage, window: Int) -> GrayImage {
+        let w = image.width, h = image.height, r = window / 2
+        var out = image.pixels
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                let src = srcBuf.baseAddress!
+                for y in 0..<h {
+                    let d = dstBuf.baseAddress! + y * w
+                    for row in max(0, y - r)..<min(h, y - r + window) where row != y {
+                        let s = src + row * w
+                        for x in 0..<w { d[x] = max(d[x], s[x]) }
+                    }
+                }
+            }
+        }
+        return GrayImage(width: w, height: h, pixels: out)
     }
 
     /// Horizontal running max over `window` pixels around each pixel (border pixels see
@@ -341,22 +361,34 @@ public enum CleanStages {
         let xTaps = areaTaps(source: image.width, target: width)
         let yTaps = areaTaps(source: image.height, target: height)
         let sw = image.width
-        // Horizontal pass into Float rows, then vertical accumulation.
-        var rows = [Float](repeating: 0, count: width * image.height)
+        // Vertical pass first (whole contiguous rows, vectorised) down to `height` rows, then
+        // the horizontal pass on those few rows only.
+        var rows = [Float](repeating: 0, count: sw * height)
+        var row = [Float](repeating: 0, count: sw)
         image.pixels.withUnsafeBufferPointer { src in
             rows.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<image.height {
-                    let s = src.baseAddress! + y * sw, d = dst.baseAddress! + y * width
-                    for tap in xTaps { d[tap.target] += Float(s[tap.source]) * tap.weight }
+                row.withUnsafeMutableBufferPointer { rowBuf in
+                    let r = rowBuf.baseAddress!
+                    var converted = -1
+                    for tap in yTaps {
+                        if tap.source != converted {
+                            let s = src.baseAddress! + tap.source * sw
+                            for x in 0..<sw { r[x] = Float(s[x]) }
+                            converted = tap.source
+                        }
+                        let d = dst.baseAddress! + tap.target * sw
+                        let weight = tap.weight
+                        for x in 0..<sw { d[x] += r[x] * weight }
+                    }
                 }
             }
         }
         var acc = [Float](repeating: 0, count: width * height)
         rows.withUnsafeBufferPointer { src in
             acc.withUnsafeMutableBufferPointer { dst in
-                for tap in yTaps {
-                    let s = src.baseAddress! + tap.source * width, d = dst.baseAddress! + tap.target * width
-                    for x in 0..<width { d[x] += s[x] * tap.weight }
+                for y in 0..<height {
+                    let s = src.baseAddress! + y * sw, d = dst.baseAddress! + y * width
+                    for tap in xTaps { d[tap.target] += s[tap.source] * tap.weight }
                 }
             }
         }
@@ -380,21 +412,4 @@ public enum CleanStages {
         }
         return taps
     }
-}
-
-private func transposed(_ image: GrayImage) -> GrayImage {
-    let w = image.width, h = image.height
-    var out = [UInt8](repeating: 0, count: w * h)
-    image.pixels.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-            for y in 0..<h {
-                for x in 0..<w { dst[x * h + y] = src[y * w + x] }
-            }
-        }
-    }
-    return GrayImage(width: h, height: w, pixels: out)
-}
-
-private extension GrayImage {
-    func transposedBack() -> GrayImage { transposed(self) }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Imaging
 
 /// Single-threaded timing of decode + preprocess, for `sigverify benchmark preprocess` and
@@ -20,7 +25,9 @@ public enum PreprocessingBenchmark {
     }
 
     /// Times decoding `bytes` (if given) and preprocessing `image` with `profile`, each repeated
-    /// until `minimumSeconds` have passed (at least 3 times, after one warm-up run).
+    /// until `minimumSeconds` have passed (at least 3 times, after one warm-up run). Times are
+    /// the calling thread's CPU time, not wall time: on a shared machine other processes then
+    /// slow the measurement only through shared caches, not by taking the core away.
     public static func measure(label: String, bytes: [UInt8]?, image: GrayImage, profile: PreprocessingProfile,
                                minimumSeconds: Double = 0.5) throws -> Measurement {
         let decoder = ImageDecoder()
@@ -81,17 +88,22 @@ public enum PreprocessingBenchmark {
 
     static func meanSeconds(_ minimum: Double, _ body: () throws -> Void) throws -> Double {
         try body()  // warm-up: page in buffers, fill caches
-        let clock = ContinuousClock()
         var iterations = 0
-        let start = clock.now
+        let start = threadCPUSeconds()
         var elapsed = 0.0
         repeat {
             try body()
             iterations += 1
-            let d = clock.now - start
-            elapsed = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            elapsed = threadCPUSeconds() - start
         } while elapsed < minimum || iterations < 3
         return elapsed / Double(iterations)
+    }
+
+    /// CPU seconds consumed by the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }
 

@@ -89,7 +89,7 @@ struct PreprocessBenchmarkCommand: ParsableCommand {
     }
 
     private func printHeader() {
-        print("profile \(profile), 1 thread, mean per image (ms)")
+        print("profile \(profile), 1 thread, mean thread CPU time per image (ms)")
         print(pad("input", 28) + pad("size", 11) + pad("decode", 9) + pad("preproc", 9) + pad("img/s", 9)
               + "  equalize   blur  threshold   open  resize  float")
     }
