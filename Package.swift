@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

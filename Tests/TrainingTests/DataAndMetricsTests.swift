@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import NeuralNet
 import Training
 import XCTest
 

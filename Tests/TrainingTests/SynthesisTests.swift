@@ -1,4 +1,5 @@
 import Imaging
+import NeuralNet
 import Training
 import XCTest
 

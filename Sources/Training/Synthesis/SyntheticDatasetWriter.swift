@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Imaging
+import NeuralNet
 
 /// Why a synthetic data set could not be written.
 public enum SynthesisError: Error, CustomStringConvertible {

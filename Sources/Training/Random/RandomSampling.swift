@@ -1,55 +1,18 @@
 import Foundation
+import NeuralNet
 
-/// The one reproducible random source of the training pipeline: xoshiro256** (Blackman & Vigna),
-/// seeded through SplitMix64 as its authors recommend. Every synthetic image, augmentation and
-/// data split draws from it, so a run is reproducible from one `UInt64` seed on any platform
-/// (the system generator is neither seedable nor stable across platforms).
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0: UInt64
-    private var s1: UInt64
-    private var s2: UInt64
-    private var s3: UInt64
-
-    /// A generator whose whole stream is determined by `seed`.
-    public init(seed: UInt64) {
-        var sm = SplitMix64(state: seed)
-        s0 = sm.next(); s1 = sm.next(); s2 = sm.next(); s3 = sm.next()
-    }
-
+/// The training pipeline draws every synthetic image, augmentation and data split from
+/// `NeuralNet.SeededGenerator` (the project's one seedable generator), so a run is reproducible
+/// from one `UInt64` seed on any platform.
+extension SeededGenerator {
     /// An independent stream for item `index` of purpose `stream` under `seed`: lets image *i* be
     /// regenerated alone (or on another thread) without replaying images 0..<i.
     public init(seed: UInt64, stream: UInt64, index: UInt64) {
-        var sm = SplitMix64(state: seed)
+        var sm = SeededGenerator(seed: seed)
         let a = sm.next() ^ (stream &* 0x9E37_79B9_7F4A_7C15)
-        var sm2 = SplitMix64(state: a)
+        var sm2 = SeededGenerator(seed: a)
         let b = sm2.next() ^ (index &* 0xD1B5_4A32_D192_ED03)
         self.init(seed: b)
-    }
-
-    public mutating func next() -> UInt64 {
-        let result = rotl(s1 &* 5, 7) &* 9
-        let t = s1 << 17
-        s2 ^= s0
-        s3 ^= s1
-        s1 ^= s2
-        s0 ^= s3
-        s2 ^= t
-        s3 = rotl(s3, 45)
-        return result
-    }
-
-    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
-}
-
-/// SplitMix64 (Steele, Lea & Flood): only used to expand a seed into xoshiro's 256-bit state.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
