@@ -115,12 +115,19 @@ public struct Autoencoder: Sendable {
     /// statistics (moving statistics updated), dropout active. Loss = mean over batch and pixels of
     /// `0.7·BCE + 0.3·(1 − SSIM)` plus the L2 penalties; gradients are left in the layers.
     public mutating func computeGradients(batch x: Tensor) -> TrainingLoss {
+        computeGradients(input: x, target: x)
+    }
+
+    /// As `computeGradients(batch:)` with a separate target: the training loop feeds randomly
+    /// transformed inputs and asks for the original image back (Keras `flow(x, y)`), so the
+    /// autoencoder learns to undo small pose changes.
+    public mutating func computeGradients(input x: Tensor, target: Tensor) -> TrainingLoss {
         checkInput(x)
+        precondition(target.shape == x.shape, "Autoencoder: target \(target.shape) does not match input \(x.shape)")
         let recon = decoder.trainingForward(encoder.trainingForward(x))
-        let (bce, dBCE) = Losses.binaryCrossEntropy(prediction: recon, target: x)
-        let (ssims, dSSIM) = Losses.ssim(recon, x, wantGradient: true)
-        let meanSSIM = ssims.reduce(0, +) / Double(max(ssims.count, 1))
-        let data = Double(Self.bceWeight) * Double(bce) + Double(Self.ssimWeight) * (1 - meanSSIM)
+        let (bce, dBCE) = Losses.binaryCrossEntropy(prediction: recon, target: target)
+        let (ssims, dSSIM) = Losses.ssim(recon, target, wantGradient: true)
+        let data = Self.weightedLoss(bce: bce, ssims: ssims)
         var dRecon = dBCE
         dRecon.storage.withUnsafeMutableBufferPointer { d in
             dSSIM!.storage.withUnsafeBufferPointer { s in
@@ -130,6 +137,23 @@ public struct Autoencoder: Sendable {
         _ = encoder.backward(decoder.backward(dRecon))
         let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
         return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
+    }
+
+    /// The training loss in inference mode (moving BatchNorm statistics, no dropout), as Keras reports
+    /// `val_loss`: used for early stopping and learning-rate reduction on held-out images.
+    public func evaluationLoss(input x: Tensor, target: Tensor) -> TrainingLoss {
+        precondition(target.shape == x.shape, "Autoencoder: target \(target.shape) does not match input \(x.shape)")
+        let recon = decode(encode(x))
+        let (bce, _) = Losses.binaryCrossEntropy(prediction: recon, target: target)
+        let data = Self.weightedLoss(bce: bce, ssims: Losses.ssim(recon, target).perImage)
+        let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
+        return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
+    }
+
+    /// `0.7·BCE + 0.3·(1 − mean SSIM)`.
+    private static func weightedLoss(bce: Float, ssims: [Double]) -> Double {
+        let meanSSIM = ssims.reduce(0, +) / Double(max(ssims.count, 1))
+        return Double(bceWeight) * Double(bce) + Double(ssimWeight) * (1 - meanSSIM)
     }
 
     /// Applies one Adam step with the gradients of the last `computeGradients`.
