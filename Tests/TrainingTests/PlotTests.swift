@@ -17,6 +17,8 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(u.values.first!, -0.8, accuracy: 1e-9)
         XCTAssertEqual(u.values.count, 6)
         XCTAssertEqual(Plot.ticks(1, 29).step, 5)
+        XCTAssertEqual(Plot.ticks(1, 3).step, 0.5)
+        XCTAssertEqual(Plot.ticks(1, 3, integer: true).values, [1, 2, 3])
         XCTAssertEqual(Plot.tickLabel(0.2, step: 0.2), "0.2")
         XCTAssertEqual(Plot.tickLabel(25, step: 5), "25")
         XCTAssertEqual(Plot.tickLabel(0.00012, step: 0.0001), "0.00012")

@@ -46,7 +46,9 @@ public enum Plot {
         let tr: (Double) -> Double = logY ? { log10($0) } : { $0 }
         let xr = paddedRange(points.map(\.0), pad: 0)
         let yr = paddedRange(points.map { tr($0.1) }, pad: 0.05)
-        try frame.axes(title: title, xLabel: xLabel, yLabel: yLabel + (logY ? " (log10)" : ""), x: xr, y: yr)
+        // Whole-number x values (epochs) get whole-number ticks.
+        let integerX = points.allSatisfy { $0.0 == $0.0.rounded() }
+        try frame.axes(title: title, xLabel: xLabel, yLabel: yLabel + (logY ? " (log10)" : ""), x: xr, y: yr, integerX: integerX)
         var drawn: [[Vec2]] = []
         for (k, s) in series.enumerated() {
             let pts = zip(s.xs, s.ys).filter { $0.0.isFinite && $0.1.isFinite && (!logY || $0.1 > 0) }
@@ -154,10 +156,12 @@ public enum Plot {
 
     // MARK: Ticks
 
-    /// "Nice" tick values (1, 2 or 5 × 10ᵏ apart) covering [lo, hi], about `target` of them.
-    public static func ticks(_ lo: Double, _ hi: Double, target: Int = 6) -> (values: [Double], step: Double) {
+    /// "Nice" tick values (1, 2 or 5 × 10ᵏ apart) covering [lo, hi], about `target` of them;
+    /// `integer` keeps the step a whole number.
+    public static func ticks(_ lo: Double, _ hi: Double, target: Int = 6, integer: Bool = false) -> (values: [Double], step: Double) {
         guard hi > lo, lo.isFinite, hi.isFinite else { return ([lo], 1) }
-        let raw = (hi - lo) / Double(max(1, target))
+        var raw = (hi - lo) / Double(max(1, target))
+        if integer { raw = max(1, raw) }
         let mag = pow(10, (log10(raw)).rounded(.down))
         let step = [1.0, 2, 5, 10].map { $0 * mag }.first { $0 >= raw } ?? 10 * mag
         var v = (lo / step).rounded(.up) * step
@@ -213,13 +217,14 @@ struct Frame {
         try fonts.measure(s, style: bold ? .sansBold : .sans, pixelSize: size)
     }
 
-    mutating func axes(title: String, xLabel: String, yLabel: String, x xr: (Double, Double), y yr: (Double, Double)) throws {
+    mutating func axes(title: String, xLabel: String, yLabel: String, x xr: (Double, Double), y yr: (Double, Double),
+                       integerX: Bool = false) throws {
         x = xr
         y = yr
         let w = Double(canvas.width)
         try text(title, at: Vec2((w - (try width(title, size: 22, bold: true))) / 2, 36), size: 22, bold: true)
         // Grid and ticks.
-        let xt = Plot.ticks(xr.0, xr.1), yt = Plot.ticks(yr.0, yr.1)
+        let xt = Plot.ticks(xr.0, xr.1, integer: integerX), yt = Plot.ticks(yr.0, yr.1)
         for v in xt.values {
             let p = map(v, yr.0)
             canvas.strokeSegment(Vec2(p.x, top), Vec2(p.x, bottom), width: 1, intensity: 0.12)
