@@ -38,3 +38,15 @@ public enum ThresholdCalibration {
         return higherIsValid ? t : -t
     }
 }
+
+extension ThresholdCalibration {
+    /// The reference recipe's reconstruction threshold (`--recipe seed`): mean + 2·std of the
+    /// valid training images' MSE, population standard deviation.
+    public static func meanPlusTwoStd(_ values: [Double]) throws -> Double {
+        guard !values.isEmpty else { throw CalibrationError.noScores("reconstruction-error") }
+        let n = Double(values.count)
+        let mean = values.reduce(0, +) / n
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
+        return mean + 2 * variance.squareRoot()
+    }
+}

@@ -3,19 +3,13 @@ import Foundation
 import Imaging
 import NeuralNet
 
-/// Why a synthetic data set could not be written.
+/// Why a synthetic data set could not be made (file problems are `OutputError`s).
 public enum SynthesisError: Error, CustomStringConvertible {
-    case cannotCreateDirectory(path: String, reason: String)
-    case cannotWrite(path: String, reason: String)
-    case encodingFailed(path: String, reason: String)
     case invalidRequest(String)
     case fontsUnavailable(kinds: [NonSignatureKind], reason: String)
 
     public var description: String {
         switch self {
-        case .cannotCreateDirectory(let path, let reason): return "cannot create directory \(path): \(reason)"
-        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
-        case .encodingFailed(let path, let reason): return "cannot encode \(path) as PNG: \(reason)"
         case .invalidRequest(let why): return "invalid synthesis request: \(why)"
         case .fontsUnavailable(let kinds, let reason):
             return "the kinds \(kinds.map(\.rawValue).joined(separator: ", ")) need fonts: \(reason)"
@@ -112,11 +106,7 @@ public enum SyntheticDatasetWriter {
         }
         let validDir = (request.outputDirectory as NSString).appendingPathComponent("valid")
         let invalidDir = (request.outputDirectory as NSString).appendingPathComponent("invalid")
-        for dir in [validDir, invalidDir] {
-            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
-                throw SynthesisError.cannotCreateDirectory(path: dir, reason: error.localizedDescription)
-            }
-        }
+        for dir in [validDir, invalidDir] { try OutputFiles.makeDirectory(dir) }
         let start = Date()
         let total = request.validCount + request.invalidCount
         let threads = max(1, min(request.threads, max(1, total)))
@@ -131,13 +121,13 @@ public enum SyntheticDatasetWriter {
                         let base = "signature_" + number(item)
                         for (k, image) in images.enumerated() {
                             let name = k == 0 ? base : base + "_" + copySuffixes[k - 1]
-                            try save(image, to: (validDir as NSString).appendingPathComponent(name + ".png"))
+                            try OutputFiles.writePNG(image, to: (validDir as NSString).appendingPathComponent(name + ".png"))
                         }
                         state.record(valid: 1, copies: images.count - 1, kind: nil)
                     } else {
                         let i = item - request.validCount
                         let (kind, image) = try invalid(i, seed: request.seed, kinds: request.kinds, synthesizer: synthesizer)
-                        try save(image, to: (invalidDir as NSString).appendingPathComponent("\(kind.rawValue)_\(number(i)).png"))
+                        try OutputFiles.writePNG(image, to: (invalidDir as NSString).appendingPathComponent("\(kind.rawValue)_\(number(i)).png"))
                         state.record(valid: 0, copies: 0, kind: kind)
                     }
                     progress?(state.done)
@@ -156,16 +146,6 @@ public enum SyntheticDatasetWriter {
     static func number(_ i: Int) -> String {
         let s = String(i)
         return s.count >= 6 ? s : String(repeating: "0", count: 6 - s.count) + s
-    }
-
-    static func save(_ image: GrayImage, to path: String) throws {
-        let bytes: [UInt8]
-        do { bytes = try PNGEncoder.encode(image) } catch {
-            throw SynthesisError.encodingFailed(path: path, reason: "\(error)")
-        }
-        do { try Data(bytes).write(to: URL(fileURLWithPath: path)) } catch {
-            throw SynthesisError.cannotWrite(path: path, reason: error.localizedDescription)
-        }
     }
 }
 
