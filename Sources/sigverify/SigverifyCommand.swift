@@ -6,6 +6,6 @@ struct SigverifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sigverify",
         abstract: "Verify scanned handwritten signatures from a PostgreSQL job queue.",
-        subcommands: [InfoCommand.self, PreprocessCommand.self, VerifyCommand.self, BenchmarkCommand.self, SynthCommand.self, TrainCommand.self]
+        subcommands: [InfoCommand.self, PreprocessCommand.self, VerifyCommand.self, BenchmarkCommand.self, SynthCommand.self, TrainCommand.self, EvaluateCommand.self]
     )
 }

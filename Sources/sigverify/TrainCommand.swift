@@ -123,14 +123,13 @@ struct TrainCommand: ParsableCommand {
             throw CommandFailure("\(error)")
         }
 
-        let progress = TrainingProgress(terminal: isatty(1) != 0)
+        let progress = TrainProgressView(terminal: isatty(1) != 0)
         let started = Date()
         progress.line("preparing \(files.count) files + \(syntheticValid) synthetic signatures + \(syntheticInvalid) "
             + "synthetic non-signatures (profile \(config.profile.name), \(inputSize)×\(inputSize), \(threads) threads)")
         let (samples, skipped) = TrainingDataBuilder.build(
             files: files, configuration: config, warn: { warn($0) },
             progress: { done, total in progress.preparation(done: done, total: total) })
-        progress.endBar()
         progress.line(String(format: "%d images ready in %.1f s (%d skipped)", samples.count,
                              Date().timeIntervalSince(started), skipped.count))
 
@@ -138,7 +137,6 @@ struct TrainCommand: ParsableCommand {
         let summary = try Trainer(configuration: config).train(
             samples: samples, output: URL(fileURLWithPath: out),
             events: { progress.event($0) }, shouldStop: { Interrupt.requested })
-        progress.endBar()
 
         let p = summary.parameters
         print(String(format: "bundle %@ version %@ written in %.0f s%@", out, summary.modelVersion,
@@ -156,46 +154,31 @@ struct TrainCommand: ParsableCommand {
     }
 }
 
-/// Renders training events: a redrawn progress bar on a terminal, one plain line per epoch otherwise.
-/// Only `preparation` is called from several threads (under the lock); the rest from the training thread.
-final class TrainingProgress: @unchecked Sendable {
-    let terminal: Bool
-    private let lock = NSLock()
-    private var barShown = false
+/// Renders training events with the training module's `ProgressPrinter`: a bar redrawn in place on
+/// a terminal (standard output is a TTY), a few plain lines per epoch otherwise.
+final class TrainProgressView: @unchecked Sendable {
+    private let printer: ProgressPrinter
+    private let lock = NSLock()  // `preparation` is called from the worker threads
     private var epochStart = Date()
-    private var lastPreparationLine = -1
+    private let started = Date()
 
-    init(terminal: Bool) { self.terminal = terminal }
+    init(terminal: Bool) {
+        printer = ProgressPrinter(isTerminal: terminal, write: { text in
+            FileHandle.standardOutput.write(Data(text.utf8))
+        })
+    }
 
     func line(_ text: String) {
-        endBar()
-        print(text)
-        fflush(nil)
-    }
-
-    func endBar() {
-        if barShown { print("") }
-        barShown = false
-    }
-
-    private func bar(_ text: String) {
-        print("\r\u{1B}[K" + text, terminator: "")
-        fflush(nil)
-        barShown = true
-    }
-
-    /// Called from worker threads while data is prepared.
-    func preparation(done: Int, total: Int) {
-        guard terminal else { return }
         lock.lock()
         defer { lock.unlock() }
-        let percent = total > 0 ? done * 100 / total : 100
-        if percent > lastPreparationLine {
-            lastPreparationLine = percent
-            print("\r\u{1B}[Kpreparing " + meter(Double(done) / Double(max(total, 1))) + " \(done)/\(total)", terminator: "")
-            fflush(nil)
-            barShown = true
-        }
+        printer.message(text)
+    }
+
+    func preparation(done: Int, total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        printer.update(TrainingProgress(phase: "preparing data", epoch: 1, epochs: 1, step: done, steps: total, loss: nil,
+                                        elapsed: Date().timeIntervalSince(started)))
     }
 
     func event(_ event: TrainingEvent) {
@@ -204,27 +187,15 @@ final class TrainingProgress: @unchecked Sendable {
             line(text)
         case .step(let phase, let epoch, let epochs, let step, let steps, let loss):
             if step == 1 { epochStart = Date() }
-            guard terminal else { return }
-            let elapsed = Date().timeIntervalSince(epochStart)
-            let eta = elapsed / Double(step) * Double(steps - step)
-            bar(String(format: "%@ epoch %d/%d %@ step %d/%d loss %.4f ETA %@", phase.rawValue, epoch, epochs,
-                       meter(Double(step) / Double(steps)), step, steps, loss, clock(eta)))
+            lock.lock()
+            defer { lock.unlock() }
+            printer.update(TrainingProgress(phase: phase.rawValue, epoch: epoch, epochs: epochs, step: step, steps: steps,
+                                            loss: loss, elapsed: Date().timeIntervalSince(epochStart)))
         case .epoch(let phase, let epochs, let r, let improved):
             line(String(format: "%@ epoch %d/%d: loss %.4f val_loss %.4f%@ lr %.1e %.1f s%@", phase.rawValue, r.epoch,
                         epochs, r.loss, r.valLoss, r.valAccuracy.map { String(format: " val_acc %.3f", $0) } ?? "",
-                        r.learningRate, r.seconds, improved ? " *" : ""))
+                        r.learningRate, r.seconds, improved ? " (best so far)" : ""))
         }
-    }
-
-    private func meter(_ fraction: Double) -> String {
-        let width = 24
-        let filled = Int((fraction * Double(width)).rounded(.down))
-        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
-    }
-
-    private func clock(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return String(format: "%d:%02d", s / 60, s % 60)
     }
 }
 

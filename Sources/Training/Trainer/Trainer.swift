@@ -98,8 +98,9 @@ public struct Trainer: Sendable {
             throw .invalidConfiguration("\(error)")
         }
         var stopped = false
-        autoencoder = trainAutoencoder(autoencoder, samples: samples, train: trainValid, validation: heldValid,
-                                       history: &history, events: events, shouldStop: { stopped = stopped || shouldStop(); return stopped })
+        (autoencoder, history.autoencoderBestEpoch) = trainAutoencoder(
+            autoencoder, samples: samples, train: trainValid, validation: heldValid, history: &history.autoencoder,
+            events: events, shouldStop: { stopped = stopped || shouldStop(); return stopped })
 
         // 3. IsolationForest on the latents of the valid training images
         events(.note("fitting the IsolationForest on \(trainValid.count) latents"))
@@ -117,8 +118,11 @@ public struct Trainer: Sendable {
         var latest: TrainingSummary?
         var checkpointError: TrainingError?
         classifier = trainClassifier(classifier, samples: samples, train: split.train, validation: split.heldOut,
-                                     epochs: stopped ? 1 : c.classifierEpochs, history: &history, events: events,
-                                     shouldStop: shouldStop) { best, historySoFar in
+                                     epochs: stopped ? 1 : c.classifierEpochs, history: &history.classifier,
+                                     bestEpoch: &history.classifierBestEpoch, events: events,
+                                     shouldStop: shouldStop) { [history] best, classifierEpochs in
+            var historySoFar = history
+            historySoFar.classifier = classifierEpochs
             do {
                 latest = try finish(autoencoder: autoencoder, classifier: best, forest: forest, parameters: &parameters,
                                     samples: samples, split: split, trainValid: trainValid, history: historySoFar,
@@ -135,7 +139,7 @@ public struct Trainer: Sendable {
         guard var summary = latest else { throw .bundle("no classifier epoch finished") }
         summary.history = history
         do {
-            try history.jsonData().write(to: output.appendingPathComponent(TrainingHistory.fileName), options: .atomic)
+            try history.write(to: output)
         } catch {
             throw .bundle("\(output.path)/\(TrainingHistory.fileName): \(error)")
         }
@@ -144,16 +148,16 @@ public struct Trainer: Sendable {
 
     // MARK: Autoencoder
 
+    /// Returns the best epoch's weights and that epoch (1-based).
     private func trainAutoencoder(_ initial: Autoencoder, samples: PreparedSamples, train: [Int], validation: [Int],
-                                  history: inout TrainingHistory, events: (TrainingEvent) -> Void,
-                                  shouldStop: () -> Bool) -> Autoencoder {
+                                  history: inout [EpochRecord], events: (TrainingEvent) -> Void,
+                                  shouldStop: () -> Bool) -> (Autoencoder, Int?) {
         let c = configuration
         var model = initial
-        var best = initial
         var adam = Adam(learningRate: Float(c.autoencoderLearningRate))
         var learningRate = c.autoencoderLearningRate
-        var stopping = EarlyStopping(patience: c.earlyStoppingPatience)
-        var plateau = PlateauScheduler(factor: c.plateauFactor, patience: c.plateauPatience, minimum: c.minimumLearningRate)
+        var stopping = EarlyStopping<Autoencoder>(patience: c.earlyStoppingPatience)
+        var plateau = ReduceLROnPlateau(factor: c.plateauFactor, patience: c.plateauPatience, minLR: c.minimumLearningRate)
         let steps = (train.count + c.batchSize - 1) / c.batchSize
         var order = train
         epochs: for epoch in 1...c.autoencoderEpochs {
@@ -178,18 +182,14 @@ public struct Trainer: Sendable {
             let record = EpochRecord(epoch: epoch, loss: lossSum / Double(max(seen, 1)), valLoss: valLoss,
                                      learningRate: learningRate, valAccuracy: nil,
                                      seconds: Date().timeIntervalSince(start))
-            history.autoencoder.append(record)
-            let (improved, stop) = stopping.update(epoch: epoch, loss: valLoss)
-            if improved { best = model }
-            events(.epoch(phase: .autoencoder, epochs: c.autoencoderEpochs, record: record, improved: improved))
-            learningRate = plateau.update(loss: valLoss, learningRate: learningRate)
-            if stop || shouldStop() {
-                history.autoencoderStoppedEarly = epoch < c.autoencoderEpochs
-                break epochs
-            }
+            history.append(record)
+            let stop = stopping.update(epoch: epoch - 1, value: valLoss) { model }
+            events(.epoch(phase: .autoencoder, epochs: c.autoencoderEpochs, record: record,
+                          improved: stopping.bestEpoch == epoch - 1))
+            learningRate = plateau.update(value: valLoss, learningRate: learningRate)
+            if stop || shouldStop() { break epochs }
         }
-        history.autoencoderBestEpoch = stopping.bestEpoch
-        return best
+        return (stopping.bestWeights ?? model, stopping.bestEpoch.map { $0 + 1 })
     }
 
     /// The batch with an independent random pose change per image (Keras `ImageDataGenerator`
@@ -240,8 +240,9 @@ public struct Trainer: Sendable {
     // MARK: Classifier
 
     private func trainClassifier(_ initial: Classifier, samples: PreparedSamples, train: [Int], validation: [Int],
-                                 epochs: Int, history: inout TrainingHistory, events: (TrainingEvent) -> Void,
-                                 shouldStop: () -> Bool, checkpoint: (Classifier, TrainingHistory) -> Void) -> Classifier {
+                                 epochs: Int, history: inout [EpochRecord], bestEpoch: inout Int?,
+                                 events: (TrainingEvent) -> Void,
+                                 shouldStop: () -> Bool, checkpoint: (Classifier, [EpochRecord]) -> Void) -> Classifier {
         let c = configuration
         var model = initial
         var best = initial
@@ -279,12 +280,12 @@ public struct Trainer: Sendable {
                                      learningRate: c.classifierLearningRate,
                                      valAccuracy: Double(correct) / Double(max(validation.count, 1)),
                                      seconds: Date().timeIntervalSince(start))
-            history.classifier.append(record)
+            history.append(record)
             let improved = valLoss < bestLoss
             if improved {
                 bestLoss = valLoss
                 best = model
-                history.classifierBestEpoch = epoch
+                bestEpoch = epoch
                 checkpoint(best, history)
             }
             events(.epoch(phase: .classifier, epochs: epochs, record: record, improved: improved))
@@ -324,7 +325,11 @@ public struct Trainer: Sendable {
             do { trainScores = try verifier.verify(samples.batch(trainValid)) } catch {
                 throw .bundle("scoring training images: \(error)")
             }
-            parameters.reconstructionThreshold = SeedThresholds.reconstruction(trainScores.map(\.reconstructionError))
+            do {
+                parameters.reconstructionThreshold = try ThresholdCalibration.meanPlusTwoStd(trainScores.map(\.reconstructionError))
+            } catch {
+                throw .calibration("\(error)")
+            }
             parameters.anomalyScoreMin = SeedThresholds.anomalyScoreMin
             parameters.classifierConfidenceMin = SeedThresholds.classifierConfidenceMin
         case .calibrated:
@@ -348,7 +353,7 @@ public struct Trainer: Sendable {
         do {
             bundle = try ModelBundle.write(parameters: parameters, autoencoder: autoencoder, classifier: classifier,
                                            forest: forest, to: work)
-            try history.jsonData().write(to: work.appendingPathComponent(TrainingHistory.fileName), options: .atomic)
+            try history.write(to: work)
         } catch {
             throw .bundle("\(error)")
         }
@@ -383,19 +388,11 @@ public struct Trainer: Sendable {
     }
 }
 
-/// The reference notebook's thresholds (`--recipe seed`).
+/// The reference notebook's fixed cuts (`--recipe seed`); its reconstruction threshold is
+/// `ThresholdCalibration.meanPlusTwoStd` of the valid training images' errors.
 public enum SeedThresholds {
     public static let anomalyScoreMin = -0.5
     public static let classifierConfidenceMin = 0.5
-
-    /// `mean + 2·std` (population standard deviation) of the valid training images' reconstruction errors.
-    public static func reconstruction(_ errors: [Double]) -> Double {
-        guard !errors.isEmpty else { return 0 }
-        let n = Double(errors.count)
-        let mean = errors.reduce(0, +) / n
-        let variance = errors.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / n
-        return mean + 2 * variance.squareRoot()
-    }
 }
 
 /// The `calibrated` recipe's rule for one criterion (see `CalibrationTargets`).

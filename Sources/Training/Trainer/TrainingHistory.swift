@@ -1,7 +1,7 @@
 import Foundation
 
-/// One epoch of one network, as written to `metrics_history.json`.
-public struct EpochRecord: Codable, Sendable, Equatable {
+/// One epoch of one network.
+public struct EpochRecord: Sendable, Equatable {
     public var epoch: Int
     /// Mean training loss over the epoch's steps (data term + L2 penalties).
     public var loss: Double
@@ -12,44 +12,38 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     /// Classifier only: share of held-out images on the right side of 0.5.
     public var valAccuracy: Double?
     public var seconds: Double
-
-    enum CodingKeys: String, CodingKey {
-        case epoch, loss, seconds
-        case valLoss = "val_loss"
-        case learningRate = "lr"
-        case valAccuracy = "val_accuracy"
-    }
 }
 
-/// Per-epoch curves of both networks, and which epochs' weights were kept.
-public struct TrainingHistory: Codable, Sendable, Equatable {
+/// The epochs of a run and which epochs' weights were kept; written as `metrics_history.json` in
+/// the evaluation report's `MetricsHistory` format, so `sigverify evaluate` can draw the curves.
+public struct TrainingHistory: Sendable, Equatable {
     public static let fileName = "metrics_history.json"
 
     public var autoencoder: [EpochRecord] = []
     public var classifier: [EpochRecord] = []
+    /// 1-based epochs whose weights the bundle holds.
     public var autoencoderBestEpoch: Int?
     public var classifierBestEpoch: Int?
-    /// True when early stopping (or an interrupt) ended autoencoder training before the epoch limit.
-    public var autoencoderStoppedEarly = false
+    /// True when Ctrl-C ended training early.
     public var interrupted = false
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
-        case autoencoder, classifier, interrupted
-        case autoencoderBestEpoch = "autoencoder_best_epoch"
-        case classifierBestEpoch = "classifier_best_epoch"
-        case autoencoderStoppedEarly = "autoencoder_stopped_early"
+    /// Per network: `loss`, `val_loss`, `learning_rate` (and the classifier's `val_accuracy`) per epoch.
+    public var metrics: MetricsHistory {
+        func network(_ name: String, _ records: [EpochRecord]) -> MetricsHistory.Network {
+            var series = ["loss": records.map(\.loss), "val_loss": records.map(\.valLoss),
+                          "learning_rate": records.map(\.learningRate)]
+            let accuracy = records.compactMap(\.valAccuracy)
+            if accuracy.count == records.count, !accuracy.isEmpty { series["val_accuracy"] = accuracy }
+            return MetricsHistory.Network(name: name, series: series)
+        }
+        return MetricsHistory(networks: [network("autoencoder", autoencoder), network("classifier", classifier)])
     }
 
-    /// Reads a `metrics_history.json`.
-    public static func load(from url: URL) throws -> TrainingHistory {
-        try JSONDecoder().decode(TrainingHistory.self, from: Data(contentsOf: url))
-    }
-
-    func jsonData() throws -> Data {
+    func write(to folder: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
+        try encoder.encode(metrics).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic)
     }
 }
