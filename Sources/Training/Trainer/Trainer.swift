@@ -70,9 +70,7 @@ public struct Trainer: Sendable {
         guard samples.height == c.inputSize, samples.width == c.inputSize else {
             throw .invalidConfiguration("samples are \(samples.width)×\(samples.height), input size is \(c.inputSize)")
         }
-        var rng = SeededGenerator(seed: c.seed, stream: Self.splitStream, index: 0)
-        let split = DataSplit.groupDisjoint(labels: samples.labels, groups: samples.groups.map { Optional($0) },
-                                            heldOutFraction: c.validationFraction, using: &rng)
+        let split = split(samples)
         let trainValid = samples.indices(of: .valid, among: split.train)
         let heldValid = samples.indices(of: .valid, among: split.heldOut)
         guard trainValid.count >= 2, !heldValid.isEmpty else {
@@ -144,6 +142,14 @@ public struct Trainer: Sendable {
             throw .bundle("\(output.path)/\(TrainingHistory.fileName): \(error)")
         }
         return summary
+    }
+
+    /// The run's training / held-out split: group-disjoint (an original and its augmented copies, or a
+    /// writer's scans, stay on one side), `validationFraction` of each class held out, fixed by the seed.
+    public func split(_ samples: PreparedSamples) -> SplitIndices {
+        var rng = SeededGenerator(seed: configuration.seed, stream: Self.splitStream, index: 0)
+        return DataSplit.groupDisjoint(labels: samples.labels, groups: samples.groups.map { Optional($0) },
+                                       heldOutFraction: configuration.validationFraction, using: &rng)
     }
 
     // MARK: Autoencoder
