@@ -12,7 +12,7 @@
 #     minus a writer-disjoint held-out set used only for evaluation;
 #   - the fixtures' synthetic scan-like signatures (scan600/scan1500/aug1200) and generated patterns (invalid224);
 #   - real non-signatures (scikit-image page and camera; horse held out);
-#   - 150 synthetic Bézier signatures and 900 synthetic non-signatures of every kind (the reference's six
+#   - 150 synthetic Bézier signatures and 1200 synthetic non-signatures of every kind (the reference's six
 #     generated kinds plus empty boxes, printed text, stamps and page fragments);
 #   - every valid image also enters with the reference's 5 augmented copies.
 # Held-out evaluation: the held-out real scans plus 100 signatures and 300 non-signatures synthesised
@@ -65,13 +65,20 @@ for f in "$FIX"/invalid224_*.*; do
 done
 
 start=$(date +%s)
-"$SIGVERIFY" train --labels "$TRAIN" --synthetic-valid 150 --synthetic-invalid 900 \
+"$SIGVERIFY" train --labels "$TRAIN" --synthetic-valid 150 --synthetic-invalid 1200 \
     --profile "$PROFILE" --recipe "$RECIPE" --input-size 64 --latent-dim 64 \
-    --epochs 15 --classifier-epochs 3 --batch-size 32 --seed 7 --out "$OUT"
+    --epochs 20 --classifier-epochs 10 --batch-size 32 --seed 7 --out "$OUT"
 echo "training took $(( $(date +%s) - start )) s"
 
 # Held-out evaluation: held-out real scans + synthetic data from another seed.
 "$SIGVERIFY" synth --valid 100 --invalid 300 --seed 2026 --out "$WORK/heldout-synthetic" >/dev/null
-"$SIGVERIFY" evaluate --model "$OUT" --labels "$HELD" \
-    --valid "$WORK/heldout-synthetic/valid" --invalid "$WORK/heldout-synthetic/invalid" --out "$WORK/report"
+# One source per synthetic kind, for the per-source table.
+for f in "$WORK"/heldout-synthetic/valid/*.png; do
+    printf '%s\tvalid\tsynthetic-signature\t%s\n' "$f" "$(basename "$f" .png)" >> "$HELD"
+done
+for f in "$WORK"/heldout-synthetic/invalid/*.png; do
+    b=$(basename "$f" .png)
+    printf '%s\tinvalid\tsynthetic-%s\t%s\n' "$f" "${b%_*}" "$b" >> "$HELD"
+done
+"$SIGVERIFY" evaluate --model "$OUT" --labels "$HELD" --out "$WORK/report"
 du -sh "$OUT"
