@@ -12,7 +12,7 @@
 #     minus a writer-disjoint held-out set used only for evaluation;
 #   - the fixtures' synthetic scan-like signatures (scan600/scan1500/aug1200) and generated patterns (invalid224);
 #   - real non-signatures (scikit-image page and camera; horse held out);
-#   - 150 synthetic Bézier signatures and 1200 synthetic non-signatures of every kind (the reference's six
+#   - 200 synthetic Bézier signatures and 2400 synthetic non-signatures of every kind (the reference's six
 #     generated kinds plus empty boxes, printed text, stamps and page fragments);
 #   - every valid image also enters with the reference's 5 augmented copies.
 # Held-out evaluation: the held-out real scans plus 100 signatures and 300 non-signatures synthesised
@@ -31,6 +31,7 @@ fi
 swift build -c release --product sigverify >/dev/null
 SIGVERIFY=.build/release/sigverify
 mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)  # LABELS.tsv paths are absolute
 
 # file, label, source, writer — writers keep a person's scans (and PNG/JPEG twins) on one side of splits.
 TRAIN="$WORK/train.tsv"; HELD="$WORK/heldout.tsv"
@@ -65,7 +66,7 @@ for f in "$FIX"/invalid224_*.*; do
 done
 
 start=$(date +%s)
-"$SIGVERIFY" train --labels "$TRAIN" --synthetic-valid 150 --synthetic-invalid 1200 \
+"$SIGVERIFY" train --labels "$TRAIN" --synthetic-valid 200 --synthetic-invalid 2400 \
     --profile "$PROFILE" --recipe "$RECIPE" --input-size 64 --latent-dim 64 \
     --epochs 20 --classifier-epochs 10 --batch-size 32 --seed 7 --out "$OUT"
 echo "training took $(( $(date +%s) - start )) s"

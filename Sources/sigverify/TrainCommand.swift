@@ -16,9 +16,10 @@ struct TrainCommand: ParsableCommand {
 
             Recipes: 'seed' sets the thresholds as the reference notebook (reconstruction mean + 2·std over \
             the valid training images, IsolationForest −0.5, classifier 0.5). 'calibrated' (default) chooses \
-            each criterion's threshold on the held-out images: it must accept --accept-share of the valid \
-            ones (default 0.98) and should let at most --false-accept of the invalid ones pass (default 0.02); \
-            when both hold the midpoint is used, when they conflict the valid-acceptance threshold wins.
+            the three thresholds together on the held-out images: among the triples whose combined verdict \
+            accepts at least --accept-share of the held-out signatures (default 0.95), the one that rejects the \
+            most held-out non-signatures; a note is printed when more than --false-accept of them (default \
+            0.05) still pass.
 
             Ctrl-C once: the current phase ends with its best weights, the classifier gets at most one \
             epoch and the bundle is written. The bundle is replaced atomically after each improving \
@@ -68,11 +69,11 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Images per training step.")
     var batchSize = 32
 
-    @Option(name: .long, help: "Calibrated recipe: share of held-out valid images each criterion accepts.")
-    var acceptShare = 0.98
+    @Option(name: .long, help: "Calibrated recipe: share of held-out signatures the verdict must accept.")
+    var acceptShare = 0.95
 
-    @Option(name: .long, help: "Calibrated recipe: target share of held-out invalid images each criterion lets pass.")
-    var falseAccept = 0.02
+    @Option(name: .long, help: "Calibrated recipe: target share of held-out non-signatures the verdict may accept.")
+    var falseAccept = 0.05
 
     @Flag(name: .long, help: "Do not add the 5 augmented copies of each valid image.")
     var noAugment = false

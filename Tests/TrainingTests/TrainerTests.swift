@@ -126,26 +126,32 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(try ModelBundle.load(from: out).version, summary.modelVersion)
     }
 
-    func testCalibratedThresholdRule() throws {
-        let targets = CalibrationTargets(validAcceptance: 0.9, falseAcceptRate: 0.1)
-        let valid = (0..<10).map { 0.5 + Double($0) * 0.05 }  // 0.50 … 0.95
-        let invalid = (0..<10).map { Double($0) * 0.03 }      // 0.00 … 0.27
-        // Separable: midpoint between "accept 90 % of valid" (0.55) and "≤ 10 % of invalid pass" (just above 0.24).
-        let sep = try CalibratedThreshold.choose(valid: valid, invalid: invalid, higherIsValid: true, targets: targets)
-        XCTAssertNil(sep.note)
-        XCTAssertEqual(sep.threshold, (valid.sorted(by: >)[8] + invalid.sorted(by: >)[1].nextUp) / 2, accuracy: 1e-12)
-        XCTAssertGreaterThanOrEqual(valid.filter { $0 >= sep.threshold }.count, 9)
-        XCTAssertEqual(invalid.filter { $0 >= sep.threshold }.count, 0)
-        // Lower-is-valid scores (reconstruction error) mirror it.
-        let low = try CalibratedThreshold.choose(valid: valid.map { -$0 }, invalid: invalid.map { -$0 }, higherIsValid: false,
-                                                 targets: targets)
-        XCTAssertEqual(low.threshold, -sep.threshold, accuracy: 1e-12)
-        // Overlapping: valid acceptance wins and a note says so.
-        let overlap = try CalibratedThreshold.choose(valid: valid, invalid: valid.map { $0 - 0.1 }, higherIsValid: true,
-                                                     targets: targets)
-        XCTAssertNotNil(overlap.note)
-        XCTAssertEqual(overlap.threshold, valid.sorted(by: >)[8], accuracy: 1e-12)
-        XCTAssertThrowsError(try CalibratedThreshold.choose(valid: [], invalid: invalid, higherIsValid: true, targets: targets))
+    func testJointCalibrationPicksTheSeparatingCriterion() throws {
+        // 20 valid and 20 invalid images: only the classifier separates them (valid ≥ 0.6, invalid ≤ 0.4,
+        // except one valid image at 0.3); reconstruction and anomaly scores carry no information.
+        var scores: [JointCalibration.Scores] = []
+        for i in 0..<20 {
+            let noise = Double((i * 7) % 20) / 20
+            scores.append(.init(reconstructionError: 0.1 + noise * 0.01, anomalyScore: -0.5 - noise * 0.01,
+                                classifierConfidence: i == 0 ? 0.3 : 0.6 + Double(i) * 0.01, isValid: true))
+            scores.append(.init(reconstructionError: 0.1 + noise * 0.01, anomalyScore: -0.5 - noise * 0.01,
+                                classifierConfidence: 0.4 - Double(i) * 0.01, isValid: false))
+        }
+        let result = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.95, falseAcceptRate: 0.05))
+        // 19 of 20 valid (95 %) pass and every invalid image is rejected: the uninformative criteria stay open.
+        XCTAssertEqual(result.validAccepted, 0.95)
+        XCTAssertEqual(result.falseAcceptRate, 0)
+        XCTAssertEqual(result.notes, [])
+        XCTAssertGreaterThan(result.classifierConfidenceMin, 0.4)
+        XCTAssertLessThanOrEqual(result.classifierConfidenceMin, 0.61)
+        XCTAssertGreaterThanOrEqual(result.reconstructionMax, scores.filter(\.isValid).map(\.reconstructionError).max()!)
+        XCTAssertLessThanOrEqual(result.anomalyScoreMin, scores.filter(\.isValid).map(\.anomalyScore).min()!)
+        // A target no triple meets: the most accepting triple, with a note.
+        let strict = try JointCalibration.choose(scores.map { var s = $0; s.isValid = true; return s },
+                                                 targets: CalibrationTargets(validAcceptance: 1.0, falseAcceptRate: 0))
+        XCTAssertEqual(strict.validAccepted, 1.0)
+        XCTAssertTrue(strict.notes.contains { $0.contains("no held-out invalid images") })
+        XCTAssertThrowsError(try JointCalibration.choose(scores.filter { !$0.isValid }, targets: CalibrationTargets()))
     }
 
     func testConfigurationErrorsAreTyped() {

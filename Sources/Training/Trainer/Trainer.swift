@@ -339,21 +339,19 @@ public struct Trainer: Sendable {
             parameters.anomalyScoreMin = SeedThresholds.anomalyScoreMin
             parameters.classifierConfidenceMin = SeedThresholds.classifierConfidenceMin
         case .calibrated:
-            func pick(_ name: String, _ scores: [Double], higherIsValid: Bool) throws(TrainingError) -> Double {
-                let valid = zip(scores, heldValid).filter(\.1).map(\.0)
-                let invalid = zip(scores, heldValid).filter { !$0.1 }.map(\.0)
-                do {
-                    let result = try CalibratedThreshold.choose(valid: valid, invalid: invalid, higherIsValid: higherIsValid,
-                                                                targets: configuration.calibration)
-                    if let note = result.note { notes.append("\(name): \(note)") }
-                    return result.threshold
-                } catch {
-                    throw .calibration("\(name): \(error)")
-                }
+            let scores = zip(heldScores, heldValid).map {
+                JointCalibration.Scores(reconstructionError: $0.reconstructionError, anomalyScore: $0.anomalyScore,
+                                        classifierConfidence: $0.classifierConfidence, isValid: $1)
             }
-            parameters.reconstructionThreshold = try pick("reconstruction", heldScores.map(\.reconstructionError), higherIsValid: false)
-            parameters.anomalyScoreMin = try pick("anomaly", heldScores.map(\.anomalyScore), higherIsValid: true)
-            parameters.classifierConfidenceMin = try pick("classifier", heldScores.map(\.classifierConfidence), higherIsValid: true)
+            do {
+                let chosen = try JointCalibration.choose(scores, targets: configuration.calibration)
+                parameters.reconstructionThreshold = chosen.reconstructionMax
+                parameters.anomalyScoreMin = chosen.anomalyScoreMin
+                parameters.classifierConfidenceMin = chosen.classifierConfidenceMin
+                notes += chosen.notes
+            } catch {
+                throw .calibration("\(error)")
+            }
         }
         let bundle: ModelBundle
         do {
@@ -399,30 +397,6 @@ public struct Trainer: Sendable {
 public enum SeedThresholds {
     public static let anomalyScoreMin = -0.5
     public static let classifierConfidenceMin = 0.5
-}
-
-/// The `calibrated` recipe's rule for one criterion (see `CalibrationTargets`).
-public enum CalibratedThreshold {
-    /// Chooses the threshold from held-out valid and invalid scores; `note` says when the two goals
-    /// conflicted (the valid-acceptance threshold is then used) or when there were no invalid scores.
-    public static func choose(valid: [Double], invalid: [Double], higherIsValid: Bool,
-                              targets: CalibrationTargets) throws -> (threshold: Double, note: String?) {
-        let accept = try ThresholdCalibration.accepting(share: targets.validAcceptance, ofValid: valid,
-                                                        higherIsValid: higherIsValid)
-        guard !invalid.isEmpty else {
-            return (accept, "no held-out invalid images: threshold accepts \(targets.validAcceptance) of valid ones")
-        }
-        let reject = try ThresholdCalibration.forFalseAcceptRate(targets.falseAcceptRate, invalidScores: invalid,
-                                                                 higherIsValid: higherIsValid)
-        // In "higher is valid" orientation both goals hold for any t in [reject, accept].
-        let (a, r) = higherIsValid ? (accept, reject) : (-accept, -reject)
-        if r <= a {
-            let mid = r.isFinite ? (a + r) / 2 : a
-            return (higherIsValid ? mid : -mid, nil)
-        }
-        return (accept, String(format: "goals conflict (accepting %.3g of valid images lets more than %.3g of invalid ones pass); kept the valid-acceptance threshold",
-                               targets.validAcceptance, targets.falseAcceptRate))
-    }
 }
 
 /// A raw pointer handed to concurrent workers that write disjoint ranges.

@@ -9,21 +9,15 @@ public enum TrainingRecipe: String, Sendable, CaseIterable, Codable {
     case calibrated
 }
 
-/// What the `calibrated` recipe aims for, per criterion, on the held-out validation images.
-///
-/// For each criterion two thresholds are computed: the strictest one that still accepts
-/// `validAcceptance` of the held-out valid images, and the most permissive one that lets at most
-/// `falseAcceptRate` of the held-out invalid images pass. When both goals can be met the threshold is
-/// the midpoint between the two (margin on both sides for scans unlike the validation data); when
-/// they conflict, the valid-acceptance threshold wins — rejecting real signatures is the failure the
-/// seed recipe shows, and a non-signature must pass all three criteria to be accepted.
+/// What the `calibrated` recipe aims for on the held-out validation images (see `JointCalibration`).
 public struct CalibrationTargets: Sendable, Equatable, Codable {
-    /// Share of held-out valid images each criterion must accept (default 0.98).
+    /// Share of held-out valid images the combined verdict must accept (default 0.95).
     public var validAcceptance: Double
-    /// Largest share of held-out invalid images each criterion should accept (default 0.02).
+    /// Target share of held-out invalid images the verdict may accept (default 0.05): reported in a
+    /// note when the chosen thresholds exceed it (valid acceptance comes first).
     public var falseAcceptRate: Double
 
-    public init(validAcceptance: Double = 0.98, falseAcceptRate: Double = 0.02) {
+    public init(validAcceptance: Double = 0.95, falseAcceptRate: Double = 0.05) {
         self.validAcceptance = validAcceptance
         self.falseAcceptRate = falseAcceptRate
     }
