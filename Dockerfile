@@ -1,16 +1,17 @@
 FROM swift:6.0-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        pkg-config libpq-dev libpng-dev libjpeg-dev libtiff-dev libopenblas-dev && rm -rf /var/lib/apt/lists/*
+        pkg-config libpq-dev libpng-dev libjpeg-dev libtiff-dev libopenblas-dev libfreetype-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN swift build -c release --product sigverify && cp "$(swift build -c release --show-bin-path)/sigverify" /usr/local/bin/
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        libpq5 libpng16-16 libjpeg62-turbo libtiff6 libopenblas0-pthread && rm -rf /var/lib/apt/lists/*
+        libpq5 libpng16-16 libjpeg62-turbo libtiff6 libopenblas0-pthread libfreetype6 fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY --from=build /usr/local/bin/sigverify /usr/local/bin/sigverify
 COPY --from=build /usr/lib/swift/linux/*.so /usr/lib/swift/linux/
 COPY --from=build /src/models /opt/sigverify/models
 COPY --from=build /src/migrations /opt/sigverify/migrations
-ENV LD_LIBRARY_PATH=/usr/lib/swift/linux
+ENV LD_LIBRARY_PATH=/usr/lib/swift/linux \
+    SIGVERIFY_MODEL_DIR=/opt/sigverify/models/default
 ENTRYPOINT []

@@ -29,6 +29,7 @@ let package = Package(
         .systemLibrary(name: "CLibTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
 
         // MARK: The data path
         // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
@@ -37,12 +38,13 @@ let package = Package(
         .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: preprocessingSwiftSettings),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
         .target(name: "Verifier", dependencies: ["NeuralNet"]),
+        .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
             "JobQueue", "Imaging", "Preprocessing", "Verifier", "NeuralNet", .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sigverify", dependencies: [
-            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "JobQueue", "Worker",
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "JobQueue", "Worker",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Worker", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "TestSupport"]),
         // Test-only worker binary (a scripted processor: sleeps, transient/permanent failures) that

@@ -8,7 +8,8 @@ struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
         abstract: "Measure throughput (build with -c release).",
-        subcommands: [PreprocessBenchmarkCommand.self, BenchmarkNNCommand.self, BenchmarkQueueCommand.self])
+        subcommands: [PreprocessBenchmarkCommand.self, BenchmarkNNCommand.self, BenchmarkQueueCommand.self,
+                      BenchmarkTrainCommand.self])
 }
 
 /// `sigverify benchmark preprocess [FILES...]`: single-threaded decode + preprocess images/s on

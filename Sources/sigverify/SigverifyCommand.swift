@@ -6,8 +6,8 @@ struct SigverifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sigverify",
         abstract: "Verify scanned handwritten signatures from a PostgreSQL job queue.",
-        subcommands: [InfoCommand.self, PreprocessCommand.self, VerifyCommand.self, BenchmarkCommand.self,
+        subcommands: [InfoCommand.self, PreprocessCommand.self, VerifyCommand.self,
                       MigrateCommand.self, EnqueueCommand.self, WorkCommand.self, StatusCommand.self, ReportCommand.self,
-                      PruneCommand.self]
+                      PruneCommand.self, SynthCommand.self, TrainCommand.self, EvaluateCommand.self, BenchmarkCommand.self]
     )
 }

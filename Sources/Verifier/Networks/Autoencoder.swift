@@ -119,9 +119,17 @@ public struct Autoencoder: Sendable {
     /// statistics (moving statistics updated), dropout active. Loss = mean over batch and pixels of
     /// `0.7·BCE + 0.3·(1 − SSIM)` plus the L2 penalties; gradients are left in the layers.
     public mutating func computeGradients(batch x: Tensor) -> TrainingLoss {
+        computeGradients(input: x, target: x)
+    }
+
+    /// As `computeGradients(batch:)` with a separate target: the training loop feeds randomly
+    /// transformed inputs and asks for the original image back (Keras `flow(x, y)`), so the
+    /// autoencoder learns to undo small pose changes.
+    public mutating func computeGradients(input x: Tensor, target: Tensor) -> TrainingLoss {
         checkInput(x)
+        precondition(target.shape == x.shape, "Autoencoder: target \(target.shape) does not match input \(x.shape)")
         let recon = decoder.trainingForward(encoder.trainingForward(x))
-        let (data, dRecon) = Self.dataLoss(reconstruction: recon, target: x, wantGradient: true)
+        let (data, dRecon) = Self.dataLoss(reconstruction: recon, target: target, wantGradient: true)
         encoder.backwardParametersOnly(decoder.backward(dRecon!))
         let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
         return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
@@ -130,8 +138,15 @@ public struct Autoencoder: Sendable {
     /// The data loss `0.7·BCE + 0.3·(1 − SSIM)` of reconstructing `x` in inference mode (validation),
     /// plus the L2 penalties in `totalLoss`; no gradients, nothing changes.
     public func evaluate(batch x: Tensor) -> TrainingLoss {
+        evaluationLoss(input: x, target: x)
+    }
+
+    /// The training loss in inference mode (moving BatchNorm statistics, no dropout), as Keras reports
+    /// `val_loss`: used for early stopping and learning-rate reduction on held-out images.
+    public func evaluationLoss(input x: Tensor, target: Tensor) -> TrainingLoss {
+        precondition(target.shape == x.shape, "Autoencoder: target \(target.shape) does not match input \(x.shape)")
         let recon = decode(encode(x))
-        let data = Self.dataLoss(reconstruction: recon, target: x, wantGradient: false).loss
+        let data = Self.dataLoss(reconstruction: recon, target: target, wantGradient: false).loss
         let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
         return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
     }

@@ -1,0 +1,100 @@
+/// The `calibrated` recipe: the three thresholds are chosen together on held-out validation images,
+/// because the verdict needs all three criteria to pass — a per-criterion rule loses a few valid
+/// images to each criterion and cannot see which criterion actually separates the classes.
+///
+/// Candidates: for each criterion, the thresholds that accept `candidateShares` of the held-out
+/// valid images on that criterion alone (90 %, 91 %, …, 100 %; `ThresholdCalibration.accepting`).
+/// Among all triples whose combined verdict accepts at least `targets.validAcceptance` of the held-out
+/// valid images, the one that rejects the most held-out invalid images wins (ties: more valid accepted,
+/// then the more permissive triple). When no triple reaches the target, the triple accepting the most
+/// valid images is used and a note says so; a note also reports when the false-accept rate stays above
+/// `targets.falseAcceptRate`.
+public enum JointCalibration {
+    public static let candidateShares: [Double] = (0...10).map { 0.9 + Double($0) * 0.01 }
+
+    /// One held-out image's scores.
+    public struct Scores: Sendable, Equatable {
+        public var reconstructionError: Double
+        public var anomalyScore: Double
+        public var classifierConfidence: Double
+        public var isValid: Bool
+
+        public init(reconstructionError: Double, anomalyScore: Double, classifierConfidence: Double, isValid: Bool) {
+            self.reconstructionError = reconstructionError
+            self.anomalyScore = anomalyScore
+            self.classifierConfidence = classifierConfidence
+            self.isValid = isValid
+        }
+    }
+
+    public struct Result: Sendable, Equatable {
+        public var reconstructionMax: Double
+        public var anomalyScoreMin: Double
+        public var classifierConfidenceMin: Double
+        /// On the held-out images the thresholds were chosen on.
+        public var validAccepted: Double
+        public var falseAcceptRate: Double
+        public var notes: [String]
+    }
+
+    public static func choose(_ scores: [Scores], targets: CalibrationTargets) throws -> Result {
+        let valid = scores.filter(\.isValid), invalid = scores.filter { !$0.isValid }
+        guard !valid.isEmpty else { throw CalibrationError.noScores("valid") }
+        func candidates(_ values: [Double], higherIsValid: Bool) throws -> [Double] {
+            var out: [Double] = []
+            for share in candidateShares {
+                let t = try ThresholdCalibration.accepting(share: share, ofValid: values, higherIsValid: higherIsValid)
+                if !out.contains(t) { out.append(t) }
+            }
+            return out
+        }
+        let rs = try candidates(valid.map(\.reconstructionError), higherIsValid: false)
+        let xs = try candidates(valid.map(\.anomalyScore), higherIsValid: true)
+        let cs = try candidates(valid.map(\.classifierConfidence), higherIsValid: true)
+        typealias Choice = (r: Double, a: Double, c: Double, accepted: Int, rejected: Int, permissive: Double)
+        var best: Choice?, fallback: Choice?
+        for r in rs {
+            for a in xs {
+                for c in cs {
+                    func passes(_ s: Scores) -> Bool {
+                        s.reconstructionError <= r && s.anomalyScore >= a && s.classifierConfidence >= c
+                    }
+                    let accepted = valid.filter(passes).count
+                    let rejected = invalid.count - invalid.filter(passes).count
+                    // Ranks ties: larger = more permissive (the candidate lists run strict → permissive).
+                    let permissive = Double((rs.firstIndex(of: r) ?? 0) + (xs.firstIndex(of: a) ?? 0) + (cs.firstIndex(of: c) ?? 0))
+                    let choice: Choice = (r, a, c, accepted, rejected, permissive)
+                    func better(_ x: Choice, than y: Choice?) -> Bool {
+                        guard let y else { return true }
+                        if x.rejected != y.rejected { return x.rejected > y.rejected }
+                        if x.accepted != y.accepted { return x.accepted > y.accepted }
+                        return x.permissive > y.permissive
+                    }
+                    if Double(accepted) >= targets.validAcceptance * Double(valid.count) - 1e-9 {
+                        if better(choice, than: best) { best = choice }
+                    } else if fallback == nil || accepted > fallback!.accepted
+                                || (accepted == fallback!.accepted && rejected > fallback!.rejected) {
+                        fallback = choice
+                    }
+                }
+            }
+        }
+        var notes: [String] = []
+        let pick: Choice
+        if let best {
+            pick = best
+        } else {
+            pick = fallback!
+            notes.append(String(format: "no thresholds accept %.3g of the held-out valid images; using the most accepting ones",
+                                targets.validAcceptance))
+        }
+        let far = invalid.isEmpty ? 0 : Double(invalid.count - pick.rejected) / Double(invalid.count)
+        if invalid.isEmpty {
+            notes.append("no held-out invalid images: thresholds only bound the valid acceptance")
+        } else if far > targets.falseAcceptRate {
+            notes.append(String(format: "held-out false-accept rate %.3f is above the target %.3g", far, targets.falseAcceptRate))
+        }
+        return Result(reconstructionMax: pick.r, anomalyScoreMin: pick.a, classifierConfidenceMin: pick.c,
+                      validAccepted: Double(pick.accepted) / Double(valid.count), falseAcceptRate: far, notes: notes)
+    }
+}

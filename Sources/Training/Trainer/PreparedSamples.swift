@@ -1,0 +1,181 @@
+import Dispatch
+import Foundation
+import Imaging
+import NeuralNet
+import Preprocessing
+
+/// Preprocessed network inputs with their labels, held as one contiguous Float buffer
+/// (`count × height × width`, row-major) so batches are plain slices.
+public struct PreparedSamples: Sendable {
+    public let height: Int
+    public let width: Int
+    public private(set) var inputs: [Float] = []
+    public private(set) var labels: [SampleLabel] = []
+    /// Where each sample came from (folder name, LABELS.tsv source, or `synthetic-<kind>`): per-source metrics.
+    public private(set) var sources: [String] = []
+    /// The original each sample derives from (augmented copies share their original's group; real
+    /// scans are grouped by writer when known): splits keep a group on one side.
+    public private(set) var groups: [String] = []
+    /// The file (or synthetic item name) each sample came from.
+    public private(set) var names: [String] = []
+
+    public init(height: Int, width: Int) {
+        self.height = height
+        self.width = width
+    }
+
+    public var count: Int { labels.count }
+    public var pixelsPerSample: Int { height * width }
+
+    /// Appends one preprocessed input (`height × width` values in [0, 1]).
+    public mutating func append(_ input: [Float], label: SampleLabel, source: String, group: String, name: String) {
+        precondition(input.count == pixelsPerSample, "PreparedSamples: input of \(input.count) values, expected \(pixelsPerSample)")
+        inputs += input
+        labels.append(label)
+        sources.append(source)
+        groups.append(group)
+        names.append(name)
+    }
+
+    /// The samples at `indices` as a batch `[n, height, width, 1]`.
+    public func batch(_ indices: some Collection<Int>) -> Tensor {
+        let per = pixelsPerSample
+        var out = [Float](repeating: 0, count: indices.count * per)
+        out.withUnsafeMutableBufferPointer { dst in
+            inputs.withUnsafeBufferPointer { src in
+                for (k, i) in indices.enumerated() {
+                    dst.baseAddress!.advanced(by: k * per).update(from: src.baseAddress!.advanced(by: i * per), count: per)
+                }
+            }
+        }
+        return Tensor(shape: [indices.count, height, width, 1], storage: out)
+    }
+
+    /// Indices of the samples with `label`, among `indices` (all samples when nil).
+    public func indices(of label: SampleLabel, among indices: [Int]? = nil) -> [Int] {
+        (indices ?? Array(0..<count)).filter { labels[$0] == label }
+    }
+}
+
+/// Builds the training samples: decodes labelled files (skipping unreadable ones with a warning),
+/// generates the synthetic images, adds augmented copies of valid images and preprocesses everything
+/// with the run's profile — spread over `configuration.threads` workers, with a result that does not
+/// depend on the thread count (each item draws from its own seeded stream and keeps its place).
+public enum TrainingDataBuilder {
+    /// Random streams of the pieces of a run (see `SeededGenerator(seed:stream:index:)`).
+    static let realAugmentationStream: UInt64 = 11
+
+    public static func build(files: [LabeledFile], configuration c: TrainingConfiguration,
+                             warn: @escaping @Sendable (String) -> Void = { _ in },
+                             progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in })
+        -> (samples: PreparedSamples, skipped: [SkippedFile])
+    {
+        let total = files.count + c.syntheticValid + c.syntheticInvalid
+        let results = ResultSlots(count: total)
+        let workers = max(1, min(c.threads, total))
+        let size = c.inputSize
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let synthesizer = Synthesizer(config: c.synthesis)
+            var item = worker
+            while item < total {
+                results.set(item, makeItem(item, files: files, configuration: c, synthesizer: synthesizer, size: size))
+                progress(results.finished, total)
+                item += workers
+            }
+        }
+        var samples = PreparedSamples(height: size, width: size)
+        var skipped: [SkippedFile] = []
+        for case let result? in results.values {
+            switch result {
+            case .samples(let list):
+                for s in list { samples.append(s.input, label: s.label, source: s.source, group: s.group, name: s.name) }
+            case .skipped(let s):
+                skipped.append(s)
+                warn(s.description)
+            }
+        }
+        return (samples, skipped)
+    }
+
+    private struct Sample: Sendable {
+        var input: [Float]
+        var label: SampleLabel
+        var source: String
+        var group: String
+        var name: String
+    }
+
+    private enum ItemResult: Sendable {
+        case samples([Sample])
+        case skipped(SkippedFile)
+    }
+
+    private static func makeItem(_ item: Int, files: [LabeledFile], configuration c: TrainingConfiguration,
+                                 synthesizer: Synthesizer, size: Int) -> ItemResult {
+        do {
+            let images: [GrayImage]
+            let label: SampleLabel, source: String, group: String, name: String
+            if item < files.count {
+                let file = files[item]
+                var out: [ItemResult] = []
+                let loaded = DatasetLoader.load([file]) { $0 }
+                if let skip = loaded.skipped.first { out.append(.skipped(skip)) }
+                guard let image = loaded.samples.first?.value else { return out.first! }
+                var rng = SeededGenerator(seed: c.seed, stream: realAugmentationStream, index: UInt64(item))
+                images = file.label == .valid && c.augmentValid ? [image] + Augment.referenceCopies(of: image, using: &rng) : [image]
+                (label, source, name) = (file.label, file.source, file.path)
+                group = file.writer.map { "writer:\(file.source)/\($0)" } ?? "file:\(file.path)"
+            } else if item < files.count + c.syntheticValid {
+                let i = item - files.count
+                images = SyntheticDatasetWriter.valid(i, seed: c.seed, synthesizer: synthesizer, augment: c.augmentValid)
+                (label, source, name) = (.valid, "synthetic-signature", "synthetic-signature-\(i)")
+                group = name
+            } else {
+                let i = item - files.count - c.syntheticValid
+                let (kind, image) = try SyntheticDatasetWriter.invalid(i, seed: c.seed, kinds: c.syntheticKinds,
+                                                                      synthesizer: synthesizer)
+                images = [image]
+                (label, source, name) = (.invalid, "synthetic-\(kind.rawValue)", "synthetic-\(kind.rawValue)-\(i)")
+                group = name
+            }
+            var samples: [Sample] = []
+            for (k, image) in images.enumerated() {
+                let input = try c.profile.run(image, width: size, height: size).input
+                samples.append(Sample(input: input, label: label, source: source, group: group,
+                                      name: k == 0 ? name : "\(name)#copy\(k)"))
+            }
+            return .samples(samples)
+        } catch {
+            let name = item < files.count ? files[item].path : "synthetic item \(item - files.count)"
+            return .skipped(SkippedFile(path: name, reason: "\(error)"))
+        }
+    }
+
+    /// Per-item results written from several workers (each slot by exactly one).
+    private final class ResultSlots: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [ItemResult?]
+        private var done = 0
+
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+        func set(_ i: Int, _ value: ItemResult) {
+            lock.lock()
+            slots[i] = value
+            done += 1
+            lock.unlock()
+        }
+
+        var finished: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return done
+        }
+
+        var values: [ItemResult?] {
+            lock.lock()
+            defer { lock.unlock() }
+            return slots
+        }
+    }
+}

@@ -1,0 +1,220 @@
+import ArgumentParser
+import Foundation
+import Preprocessing
+import Training
+
+/// `sigverify train`: builds a model bundle from folders of scans (plus optional synthetic data).
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model bundle from signature and non-signature scans.",
+        discussion: """
+            Images (PNG, JPEG, TIFF) under each --valid folder are signatures, under each --invalid folder \
+            non-signatures; --labels adds LABELS.tsv listings (file, label, optional source and writer). \
+            Unreadable files are skipped with a warning naming them. 20 % of the data (whole writers or \
+            originals with their augmented copies) is held out for early stopping and calibration.
+
+            Recipes: 'seed' sets the thresholds as the reference notebook (reconstruction mean + 2·std over \
+            the valid training images, IsolationForest −0.5, classifier 0.5). 'calibrated' (default) chooses \
+            the three thresholds together on the held-out images: among the triples whose combined verdict \
+            accepts at least --accept-share of the held-out signatures (default 0.95), the one that rejects the \
+            most held-out non-signatures; a note is printed when more than --false-accept of them (default \
+            0.05) still pass.
+
+            Ctrl-C once: the current phase ends with its best weights, the classifier gets at most one \
+            epoch and the bundle is written. The bundle is replaced atomically after each improving \
+            classifier epoch, so a second Ctrl-C (immediate exit) leaves the last complete bundle. \
+            BLAS threads: OPENBLAS_NUM_THREADS (default all cores).
+            """)
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Folders of signature scans.")
+    var valid: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Folders of non-signature images.")
+    var invalid: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "LABELS.tsv files (file, label[, source, writer]).")
+    var labels: [String] = []
+
+    @Option(name: .long, help: "Output bundle folder (replaced when training finishes).")
+    var out: String
+
+    @Option(name: .long, help: "Synthetic Bézier signatures to add (each with 5 augmented copies).")
+    var syntheticValid = 0
+
+    @Option(name: .long, help: "Synthetic non-signatures to add.")
+    var syntheticInvalid = 0
+
+    @Option(name: .long, help: "Comma-separated non-signature kinds or groups for --synthetic-invalid.")
+    var syntheticKinds = "all"
+
+    @Option(name: .long, help: "Threshold recipe: seed or calibrated.")
+    var recipe: String = TrainingRecipe.calibrated.rawValue
+
+    @Option(name: .long, help: "Preprocessing profile: seed or clean.")
+    var profile: String = PreprocessingProfile.clean.name
+
+    @Option(name: .long, help: "Square network input side (multiple of 16).")
+    var inputSize = 224
+
+    @Option(name: .long, help: "Autoencoder latent size.")
+    var latentDim = 128
+
+    @Option(name: .long, help: "Maximum autoencoder epochs (early stopping may end sooner).")
+    var epochs = 50
+
+    @Option(name: .long, help: "Classifier epochs.")
+    var classifierEpochs = 3
+
+    @Option(name: .long, help: "Images per training step.")
+    var batchSize = 32
+
+    @Option(name: .long, help: "Calibrated recipe: share of held-out signatures the verdict must accept.")
+    var acceptShare = 0.95
+
+    @Option(name: .long, help: "Calibrated recipe: target share of held-out non-signatures the verdict may accept.")
+    var falseAccept = 0.05
+
+    @Flag(name: .long, help: "Do not add the 5 augmented copies of each valid image.")
+    var noAugment = false
+
+    @Option(name: .long, help: "Random seed (the same seed and data give the same bundle).")
+    var seed: UInt64 = 42
+
+    @Option(name: .long, help: "Worker threads for decoding, synthesis, preprocessing and augmentation.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard !valid.isEmpty || !labels.isEmpty || syntheticValid > 0 else {
+            throw ValidationError("no signatures: give --valid DIR, --labels FILE or --synthetic-valid N")
+        }
+        guard TrainingRecipe(rawValue: recipe) != nil else {
+            throw ValidationError("--recipe must be one of \(TrainingRecipe.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        var config = TrainingConfiguration()
+        do { config.profile = try PreprocessingProfile.named(profile) } catch { throw ValidationError("\(error)") }
+        config.recipe = TrainingRecipe(rawValue: recipe)!
+        config.inputSize = inputSize
+        config.latentDim = latentDim
+        config.autoencoderEpochs = epochs
+        config.classifierEpochs = classifierEpochs
+        config.batchSize = batchSize
+        config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept)
+        config.augmentValid = !noAugment
+        config.syntheticValid = syntheticValid
+        config.syntheticInvalid = syntheticInvalid
+        config.seed = seed
+        config.threads = threads
+        do { config.syntheticKinds = try NonSignatureKind.parseList(syntheticKinds) } catch { throw ValidationError("\(error)") }
+        if syntheticInvalid > 0, config.syntheticKinds.contains(where: \.needsFonts), (try? FontLibrary()) == nil {
+            config.syntheticKinds.removeAll(where: \.needsFonts)
+            warn("no fonts found: synthetic kinds that set text are left out")
+        }
+        do { try config.validate() } catch { throw ValidationError("\(error)") }
+
+        var files: [LabeledFile] = []
+        do {
+            for dir in valid { files += try DatasetListing.folder(dir, label: .valid) }
+            for dir in invalid { files += try DatasetListing.folder(dir, label: .invalid) }
+            for path in labels { files += try DatasetListing.labelsFile(path) }
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+
+        let progress = TrainProgressView(terminal: isatty(1) != 0)
+        let started = Date()
+        progress.line("preparing \(files.count) files + \(syntheticValid) synthetic signatures + \(syntheticInvalid) "
+            + "synthetic non-signatures (profile \(config.profile.name), \(inputSize)×\(inputSize), \(threads) threads)")
+        let (samples, skipped) = TrainingDataBuilder.build(
+            files: files, configuration: config, warn: { warn($0) },
+            progress: { done, total in progress.preparation(done: done, total: total) })
+        progress.line(String(format: "%d images ready in %.1f s (%d skipped)", samples.count,
+                             Date().timeIntervalSince(started), skipped.count))
+
+        Interrupt.install()
+        let summary = try Trainer(configuration: config).train(
+            samples: samples, output: URL(fileURLWithPath: out),
+            events: { progress.event($0) }, shouldStop: { Interrupt.requested })
+
+        let p = summary.parameters
+        print(String(format: "bundle %@ version %@ written in %.0f s%@", out, summary.modelVersion,
+                     Date().timeIntervalSince(started), summary.history.interrupted ? " (interrupted)" : ""))
+        print(String(format: "thresholds (%@): reconstruction ≤ %.6g, anomaly ≥ %.6g, classifier ≥ %.6g",
+                     config.recipe.rawValue, p.reconstructionThreshold, p.anomalyScoreMin, p.classifierConfidenceMin))
+        for note in summary.calibrationNotes { print("  note: \(note)") }
+        let h = summary.heldOut
+        print("held out (\(summary.heldOutCount) images): accuracy, valid accepted, invalid rejected")
+        for (name, m) in [("verdict", h.verdict), ("reconstruction", h.reconstruction), ("anomaly", h.anomaly),
+                          ("classifier", h.classifier)] {
+            print("  " + name.padding(toLength: 15, withPad: " ", startingAt: 0)
+                  + String(format: " %.3f  %.3f  %.3f", m.accuracy, m.recall, m.specificity))
+        }
+    }
+}
+
+/// Renders training events with the training module's `ProgressPrinter`: a bar redrawn in place on
+/// a terminal (standard output is a TTY), a few plain lines per epoch otherwise.
+final class TrainProgressView: @unchecked Sendable {
+    private let printer: ProgressPrinter
+    private let lock = NSLock()  // `preparation` is called from the worker threads
+    private var epochStart = Date()
+    private let started = Date()
+
+    init(terminal: Bool) {
+        printer = ProgressPrinter(isTerminal: terminal, write: { text in
+            FileHandle.standardOutput.write(Data(text.utf8))
+        })
+    }
+
+    func line(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        printer.message(text)
+    }
+
+    func preparation(done: Int, total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        printer.update(TrainingProgress(phase: "preparing data", epoch: 1, epochs: 1, step: done, steps: total, loss: nil,
+                                        elapsed: Date().timeIntervalSince(started)))
+    }
+
+    func event(_ event: TrainingEvent) {
+        switch event {
+        case .note(let text):
+            line(text)
+        case .step(let phase, let epoch, let epochs, let step, let steps, let loss):
+            if step == 1 { epochStart = Date() }
+            lock.lock()
+            defer { lock.unlock() }
+            printer.update(TrainingProgress(phase: phase.rawValue, epoch: epoch, epochs: epochs, step: step, steps: steps,
+                                            loss: loss, elapsed: Date().timeIntervalSince(epochStart)))
+        case .epoch(let phase, let epochs, let r, let improved):
+            line(String(format: "%@ epoch %d/%d: loss %.4f val_loss %.4f%@ lr %.1e %.1f s%@", phase.rawValue, r.epoch,
+                        epochs, r.loss, r.valLoss, r.valAccuracy.map { String(format: " val_acc %.3f", $0) } ?? "",
+                        r.learningRate, r.seconds, improved ? " (best so far)" : ""))
+        }
+    }
+}
+
+/// SIGINT: the first one asks training to stop cleanly; the handler then resets itself, so a
+/// second one ends the process at once.
+enum Interrupt {
+    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
+
+    static var requested: Bool { flag != 0 }
+
+    static func install() {
+        signal(SIGINT) { _ in
+            Interrupt.flag = 1
+            signal(SIGINT, SIG_DFL)
+        }
+    }
+}
+
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data("sigverify: \(text)\n".utf8))
+}

@@ -1,0 +1,118 @@
+import Imaging
+import NeuralNet
+import Training
+import XCTest
+
+final class SynthesisTests: XCTestCase {
+    private func darkCount(_ img: GrayImage, below: UInt8 = 128) -> Int { img.pixels.filter { $0 < below }.count }
+
+    func testSignatureShapeInkAndDeterminism() {
+        let synth = Synthesizer(fonts: nil)
+        var g1 = SeededGenerator(seed: 100), g2 = SeededGenerator(seed: 100), g3 = SeededGenerator(seed: 101)
+        let a = synth.signature(using: &g1), b = synth.signature(using: &g2), c = synth.signature(using: &g3)
+        XCTAssertEqual(a.width, 1200)
+        XCTAssertEqual(a.height, 600)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        // 3–6 strokes of ~2 px: a few thousand dark pixels, on a white background with white margins.
+        let dark = darkCount(a)
+        XCTAssert((600...40_000).contains(dark), "\(dark) dark pixels")
+        XCTAssertEqual(a.pixels.filter { $0 == 255 }.count, a.pixelCount - a.pixels.filter { $0 < 255 }.count)
+        XCTAssertGreaterThan(Double(a.pixels.filter { $0 == 255 }.count) / Double(a.pixelCount), 0.9)
+        for x in 0..<1200 { XCTAssertEqual(a[x, 0], 255); XCTAssertEqual(a[x, 599], 255) }
+    }
+
+    func testSignatureStrokesAreAboutTwoPixelsWide() {
+        // Count dark runs across a middle row: each crossing of a ~2 px stroke is 1–4 pixels long.
+        var g = SeededGenerator(seed: 7)
+        var runs: [Int] = []
+        for _ in 0..<10 {
+            let img = SyntheticSignature.generate(using: &g)
+            for y in stride(from: 100, to: 500, by: 37) {
+                var run = 0
+                for x in 0..<img.width {
+                    if img[x, y] < 128 { run += 1 } else if run > 0 { runs.append(run); run = 0 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(runs.count, 20)
+        let median = runs.sorted()[runs.count / 2]
+        XCTAssert((1...3).contains(median), "median crossing \(median) px")
+    }
+
+    func testSignatureSizeIsAParameter() {
+        var g = SeededGenerator(seed: 1)
+        let img = SyntheticSignature.generate(style: SyntheticSignatureStyle(width: 400, height: 200), using: &g)
+        XCTAssertEqual(img.width, 400)
+        XCTAssertEqual(img.height, 200)
+        XCTAssertGreaterThan(darkCount(img), 100)
+    }
+
+    func testGeneratedKindsAreBlackStrokesOnWhite224() throws {
+        let synth = Synthesizer(fonts: nil)
+        for kind in NonSignatureKind.generated {
+            for seed in 0..<5 as Range<UInt64> {
+                var g = SeededGenerator(seed: seed)
+                let img = try synth.nonSignature(kind, using: &g)
+                XCTAssertEqual(img.width, 224)
+                XCTAssertEqual(img.height, 224)
+                let dark = darkCount(img)
+                XCTAssertGreaterThan(dark, 20, "\(kind) seed \(seed)")
+                XCTAssertLessThan(Double(dark) / Double(img.pixelCount), 0.35, "\(kind) seed \(seed)")
+                XCTAssertLessThanOrEqual(img.pixels.min()!, 40, "\(kind): dark ink somewhere")
+                var again = SeededGenerator(seed: seed)
+                XCTAssertEqual(img, try synth.nonSignature(kind, using: &again))
+            }
+        }
+    }
+
+    func testRealisticKindsLookLikeScans() throws {
+        let synth = Synthesizer()
+        guard synth.fonts != nil else { throw XCTSkip("fonts-dejavu-core absent") }
+        for kind in NonSignatureKind.realistic {
+            var totalDark = 0
+            for seed in 0..<4 as Range<UInt64> {
+                var g = SeededGenerator(seed: seed)
+                let img = try synth.nonSignature(kind, using: &g)
+                XCTAssertEqual(img.width, 600)
+                XCTAssertEqual(img.height, 300)
+                // Paper is not pure white: the background has tone and grain.
+                let mean = img.pixels.reduce(0) { $0 + Int($1) } / img.pixelCount
+                XCTAssert((150...254).contains(mean), "\(kind) mean \(mean)")
+                XCTAssertGreaterThan(Set(img.pixels).count, 10)
+                totalDark += darkCount(img)
+                var again = SeededGenerator(seed: seed)
+                XCTAssertEqual(img, try synth.nonSignature(kind, using: &again))
+            }
+            if kind != .emptyBox { XCTAssertGreaterThan(totalDark, 800, "\(kind) has little ink") }
+        }
+    }
+
+    func testTextKindsWithoutFontsThrowATypedError() {
+        let synth = Synthesizer(fonts: nil)
+        var g = SeededGenerator(seed: 1)
+        for kind in NonSignatureKind.realistic {
+            if kind.needsFonts {
+                XCTAssertThrowsError(try synth.nonSignature(kind, using: &g)) { XCTAssert($0 is FontError) }
+            } else {
+                XCTAssertNoThrow(try synth.nonSignature(kind, using: &g))
+            }
+        }
+    }
+
+    func testKindListParsing() throws {
+        XCTAssertEqual(try NonSignatureKind.parseList("polyline, stamp"), [.polyline, .stamp])
+        XCTAssertEqual(try NonSignatureKind.parseList("generated"), NonSignatureKind.generated)
+        XCTAssertEqual(try NonSignatureKind.parseList("realistic,empty_box"), NonSignatureKind.realistic)
+        XCTAssertEqual(try NonSignatureKind.parseList("all"), NonSignatureKind.allCases)
+        XCTAssertEqual(Set(NonSignatureKind.generated + NonSignatureKind.realistic), Set(NonSignatureKind.allCases))
+        XCTAssertEqual(NonSignatureKind.allCases.map(\.rawValue),
+                       ["polyline", "shapes", "text_strokes", "sine_waves", "circles", "composite",
+                        "empty_box", "printed_text", "stamp", "page_fragment"])
+        XCTAssertThrowsError(try NonSignatureKind.parseList("polyline,scribble")) { e in
+            XCTAssertEqual(e as? NonSignatureKindError, .unknown("scribble"))
+            XCTAssert("\(e)".contains("page_fragment"))
+        }
+        XCTAssertThrowsError(try NonSignatureKind.parseList(" , "))
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import NeuralNet
+import Training
+import Verifier
+import XCTest
+
+/// End-to-end training on generated data in a reduced configuration (32×32 inputs, latent 8), so each
+/// test stays well under a minute in release.
+final class TrainerTests: XCTestCase {
+    private var folders: [URL] = []
+
+    override func tearDown() {
+        for f in folders { try? FileManager.default.removeItem(at: f) }
+        folders = []
+        super.tearDown()
+    }
+
+    private func temporaryFolder() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sigverify-trainer-\(UUID().uuidString)")
+        folders.append(url)
+        return url.appendingPathComponent("model")
+    }
+
+    private func reduced(seed: UInt64, valid: Int, invalid: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.inputSize = 32
+        c.latentDim = 8
+        c.seed = seed
+        c.syntheticValid = valid
+        c.syntheticInvalid = invalid
+        c.syntheticKinds = NonSignatureKind.generated  // no fonts needed
+        c.threads = 2
+        // Small pictures: a 32×32 input needs no 1200×600 canvas, and synthesis stays cheap.
+        c.synthesis = SynthesisConfig(signature: SyntheticSignatureStyle(width: 300, height: 150), realisticWidth: 200,
+                                      realisticHeight: 100)
+        return c
+    }
+
+    func testReducedModelBeatsChanceOnHeldOutGeneratedData() throws {
+        var config = reduced(seed: 5, valid: 30, invalid: 180)
+        config.autoencoderEpochs = 3
+        config.classifierEpochs = 4
+        let (samples, skipped) = TrainingDataBuilder.build(files: [], configuration: config)
+        XCTAssertEqual(skipped, [])
+        let out = temporaryFolder()
+        let summary = try Trainer(configuration: config).train(samples: samples, output: out)
+        XCTAssertEqual(summary.history.classifier.count, 4)
+
+        // Fresh data from another seed, never seen in training: score with the written bundle.
+        var testConfig = reduced(seed: 900, valid: 40, invalid: 120)
+        testConfig.augmentValid = false
+        let (test, _) = TrainingDataBuilder.build(files: [], configuration: testConfig)
+        let bundle = try ModelBundle.load(from: out)
+        XCTAssertEqual(bundle.version, summary.modelVersion)
+        let results = try Verifier(bundle: bundle).verify(test.batch(0..<test.count))
+        let confusion = ConfusionMatrix(predicted: results.map { $0.verdict == .valid }, actual: test.labels.map(\.isValid))
+        // Chance: the majority-class rate (0.75 here) for accuracy, 0.5 for balanced accuracy.
+        let validShare = Double(test.labels.filter(\.isValid).count) / Double(test.count)
+        let majority = max(validShare, 1 - validShare)
+        let balanced = (confusion.recall + confusion.specificity) / 2
+        XCTAssertGreaterThan(balanced, 0.5 + 0.2, "balanced accuracy \(balanced) (valid accepted \(confusion.recall), invalid rejected \(confusion.specificity))")
+        XCTAssertGreaterThan(confusion.recall, majority - 0.1)
+        XCTAssertGreaterThan(confusion.specificity, 0.5)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(TrainingHistory.fileName).path))
+    }
+
+    func testSeedRecipeThresholdsAndScheduleFollowTheCallbacks() throws {
+        var config = reduced(seed: 11, valid: 12, invalid: 40)
+        config.recipe = .seed
+        config.autoencoderEpochs = 6
+        config.classifierEpochs = 1
+        config.autoencoderLearningRate = 1e-2  // noisy validation loss: plateaus and early stops happen
+        config.earlyStoppingPatience = 2
+        config.plateauPatience = 1
+        config.minimumLearningRate = 1e-3
+        let trainer = Trainer(configuration: config)
+        let (samples, _) = TrainingDataBuilder.build(files: [], configuration: config)
+        let out = temporaryFolder()
+        let summary = try trainer.train(samples: samples, output: out)
+
+        // Reference thresholds: MSE mean + 2·std (population) over the valid training images.
+        let bundle = try ModelBundle.load(from: out)
+        let split = trainer.split(samples)
+        let trainValid = samples.indices(of: .valid, among: split.train)
+        let errors = try Verifier(bundle: bundle).verify(samples.batch(trainValid)).map(\.reconstructionError)
+        let mean = errors.reduce(0, +) / Double(errors.count)
+        let std = (errors.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(errors.count)).squareRoot()
+        XCTAssertEqual(bundle.parameters.reconstructionThreshold, mean + 2 * std, accuracy: 1e-12)
+        XCTAssertEqual(bundle.parameters.anomalyScoreMin, -0.5)
+        XCTAssertEqual(bundle.parameters.classifierConfidenceMin, 0.5)
+        XCTAssertEqual(bundle.parameters.preprocessing?.name, config.profile.name)
+
+        // The recorded schedule is what Keras' callbacks give for the recorded validation losses.
+        let records = summary.history.autoencoder
+        var stopping = EarlyStopping<Int>(patience: config.earlyStoppingPatience)
+        var plateau = ReduceLROnPlateau(factor: config.plateauFactor, patience: config.plateauPatience,
+                                        minLR: config.minimumLearningRate)
+        var lr = config.autoencoderLearningRate
+        var expectedEpochs = config.autoencoderEpochs
+        for (i, r) in records.enumerated() {
+            XCTAssertEqual(r.learningRate, lr, accuracy: 1e-15, "epoch \(r.epoch)")
+            lr = plateau.update(value: r.valLoss, learningRate: lr)
+            if stopping.update(epoch: i, value: r.valLoss, weights: { i }) {
+                expectedEpochs = i + 1
+                break
+            }
+        }
+        XCTAssertEqual(records.count, expectedEpochs)
+        XCTAssertEqual(summary.history.autoencoderBestEpoch, stopping.bestEpoch.map { $0 + 1 })
+        let bestLoss = records.map(\.valLoss).min()!
+        XCTAssertEqual(records[summary.history.autoencoderBestEpoch! - 1].valLoss, bestLoss)
+    }
+
+    func testInterruptLeavesAUsableBundle() throws {
+        var config = reduced(seed: 3, valid: 8, invalid: 30)
+        config.autoencoderEpochs = 20
+        var steps = 0
+        let out = temporaryFolder()
+        let (samples, _) = TrainingDataBuilder.build(files: [], configuration: config)
+        let summary = try Trainer(configuration: config).train(samples: samples, output: out, events: { event in
+            if case .step = event { steps += 1 }
+        }, shouldStop: { steps >= 1 })
+        XCTAssertTrue(summary.history.interrupted)
+        XCTAssertEqual(summary.history.autoencoder.count, 1)
+        XCTAssertEqual(summary.history.classifier.count, 1)
+        XCTAssertEqual(try ModelBundle.load(from: out).version, summary.modelVersion)
+    }
+
+    func testJointCalibrationPicksTheSeparatingCriterion() throws {
+        // 20 valid and 20 invalid images: only the classifier separates them (valid ≥ 0.6, invalid ≤ 0.4,
+        // except one valid image at 0.3); reconstruction and anomaly scores carry no information.
+        var scores: [JointCalibration.Scores] = []
+        for i in 0..<20 {
+            let noise = Double((i * 7) % 20) / 20
+            scores.append(.init(reconstructionError: 0.1 + noise * 0.01, anomalyScore: -0.5 - noise * 0.01,
+                                classifierConfidence: i == 0 ? 0.3 : 0.6 + Double(i) * 0.01, isValid: true))
+            scores.append(.init(reconstructionError: 0.1 + noise * 0.01, anomalyScore: -0.5 - noise * 0.01,
+                                classifierConfidence: 0.4 - Double(i) * 0.01, isValid: false))
+        }
+        let result = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.95, falseAcceptRate: 0.05))
+        // 19 of 20 valid (95 %) pass and every invalid image is rejected: the uninformative criteria stay open.
+        XCTAssertEqual(result.validAccepted, 0.95)
+        XCTAssertEqual(result.falseAcceptRate, 0)
+        XCTAssertEqual(result.notes, [])
+        XCTAssertGreaterThan(result.classifierConfidenceMin, 0.4)
+        XCTAssertLessThanOrEqual(result.classifierConfidenceMin, 0.61)
+        XCTAssertGreaterThanOrEqual(result.reconstructionMax, scores.filter(\.isValid).map(\.reconstructionError).max()!)
+        XCTAssertLessThanOrEqual(result.anomalyScoreMin, scores.filter(\.isValid).map(\.anomalyScore).min()!)
+        // A target no triple meets: the most accepting triple, with a note.
+        let strict = try JointCalibration.choose(scores.map { var s = $0; s.isValid = true; return s },
+                                                 targets: CalibrationTargets(validAcceptance: 1.0, falseAcceptRate: 0))
+        XCTAssertEqual(strict.validAccepted, 1.0)
+        XCTAssertTrue(strict.notes.contains { $0.contains("no held-out invalid images") })
+        XCTAssertThrowsError(try JointCalibration.choose(scores.filter { !$0.isValid }, targets: CalibrationTargets()))
+    }
+
+    func testConfigurationErrorsAreTyped() {
+        var c = TrainingConfiguration()
+        c.inputSize = 40
+        XCTAssertThrowsError(try c.validate()) { XCTAssertTrue("\($0)".contains("multiple of 16")) }
+        var d = reduced(seed: 1, valid: 2, invalid: 0)
+        d.augmentValid = false  // two valid images: one held out leaves one to train on
+        let (samples, _) = TrainingDataBuilder.build(files: [], configuration: d)
+        XCTAssertThrowsError(try Trainer(configuration: d).train(samples: samples, output: temporaryFolder())) {
+            XCTAssertTrue("\($0)".contains("not enough training data"), "\($0)")
+        }
+    }
+}
