@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh
 echo "demo: building (release)…" >&2
-swift build -c release --product sigverify 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | tail -n 3 >&2
+swift build -c release --product sigverify 2>&1 | tail -n 3 >&2   # pipefail: a failed build stops here
 bin="$(swift build -c release --show-bin-path)/sigverify"
 export DATABASE_URL="$(bash scripts/pg-start.sh)"
 echo "demo: PostgreSQL at $DATABASE_URL (stop it with scripts/pg-stop.sh)" >&2
