@@ -179,6 +179,9 @@ public final class Worker: @unchecked Sendable {
                 // Wait for a NOTIFY, the next deferred retry, or the poll interval — whichever first.
                 var timeout = config.pollInterval
                 if let wait = pending.secondsUntilNextRunnable, pending.queued > 0 { timeout = min(timeout, max(0.05, wait)) }
+                // Draining (--until-empty) while other loops finish their batches: no NOTIFY marks a
+                // job's end, so look again soon rather than a whole poll interval later.
+                if config.untilEmpty, pending.running > 0 { timeout = min(timeout, 0.5) }
                 do {
                     _ = try queue.db.waitForNotifications(timeout: timeout, wakeFD: stopSignal.wakeFD)
                 } catch {
