@@ -6,7 +6,6 @@ public enum Activation: Sendable {
     case linear, relu, sigmoid
 
     /// Applies the activation in place.
-    @inlinable
     public func apply(_ p: UnsafeMutableBufferPointer<Float>) {
         switch self {
         case .linear: break
@@ -18,15 +17,18 @@ public enum Activation: Sendable {
     }
 
     /// Multiplies `dy` in place by f'(x) expressed through the output y = f(x)
-    /// (ReLU: y > 0, as TensorFlow's ReluGrad; sigmoid: y·(1−y)).
-    @inlinable
+    /// (ReLU: y > 0, as TensorFlow's ReluGrad; sigmoid: y·(1−y)). Large buffers use all cores.
     public func backward(_ dy: UnsafeMutableBufferPointer<Float>, output y: UnsafeBufferPointer<Float>) {
-        switch self {
-        case .linear: break
-        case .relu:
-            for i in dy.indices where !(y[i] > 0) { dy[i] = 0 }
-        case .sigmoid:
-            for i in dy.indices { dy[i] *= y[i] * (1 - y[i]) }
+        guard self != .linear, let d0 = dy.baseAddress, let y0 = y.baseAddress else { return }
+        let ptrs = UnsafeSendableBox((d: d0, y: y0))
+        let relu = self == .relu
+        Parallel.ranges(dy.count, minimumPerWorker: 1 << 15) { r in
+            let d = ptrs.value.d, y = ptrs.value.y
+            if relu {
+                for i in r { d[i] = y[i] > 0 ? d[i] : 0 }
+            } else {
+                for i in r { d[i] *= y[i] * (1 - y[i]) }
+            }
         }
     }
 }

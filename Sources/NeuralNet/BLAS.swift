@@ -18,6 +18,19 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// y = alpha · op(A) · x + beta · y with A row-major m×n (op(A) = Aᵀ when `transposeA`,
+    /// then y has n elements, else m). A single image through a Dense layer is a
+    /// matrix-vector product: GEMV streams the weights once without GEMM's packing.
+    @inlinable
+    public static func sgemv(
+        transposeA: Bool = false, m: Int, n: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
+    }
+
     /// Number of threads OpenBLAS uses for one call.
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }

@@ -82,10 +82,11 @@ public struct Conv2DTranspose: Layer {
     }
 
     /// The adjoint of `accumulateRows`: gathers, per input pixel, the output-gradient values it touched.
-    private static func gather(_ g: Geometry, dOut: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>) {
+    /// Only input rows `inputRows` are gathered; the first of them lands at `cols`.
+    private static func gather(_ g: Geometry, dOut: UnsafePointer<Float>, cols: UnsafeMutablePointer<Float>, inputRows: Range<Int>) {
         let cout = g.cout
         var dst = cols
-        for i in 0..<g.h {
+        for i in inputRows {
             for j in 0..<g.w {
                 for ky in 0..<g.kh {
                     let oy = g.s * i + ky - g.padTop
@@ -190,12 +191,17 @@ public struct Conv2DTranspose: Layer {
         kgrad.withUnsafeMutableBufferPointer { gp in
         dx.withUnsafeMutableBufferPointer { dxp in
         cols.withUnsafeMutableBufferPointer { cp in
+            let ptrs = UnsafeSendableBox((d: dp.baseAddress!, cols: cp.baseAddress!))
             var start = 0
             while start < n {
                 let nb = min(perChunk, n - start)
-                for i in 0..<nb {
-                    Self.gather(g, dOut: dp.baseAddress! + (start + i) * outSize,
-                                cols: cp.baseAddress! + i * inPixels * g.taps)
+                let first = start
+                Parallel.ranges(nb * g.h) { units in
+                    for u in units {
+                        let (i, r) = (u / g.h, u % g.h)
+                        Self.gather(g, dOut: ptrs.value.d + (first + i) * outSize,
+                                    cols: ptrs.value.cols + (i * inPixels + r * g.w) * g.taps, inputRows: r..<(r + 1))
+                    }
                 }
                 let xs = xp.baseAddress! + start * inPixels * g.cin
                 // dK[(ky,kx,o), c] += dcolsᵀ · X

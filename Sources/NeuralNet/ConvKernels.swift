@@ -47,24 +47,23 @@ enum ConvKernels {
         }
     }
 
-    /// The adjoint of `im2col`: adds every patch row of `cols` back onto the image `output`
-    /// (which the caller has zeroed or holds a partial sum).
-    static func col2im(_ g: Geometry, cols: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+    /// The adjoint of `im2col`, output-stationary: input rows `inputRows` of one image are overwritten
+    /// with the sum of every patch entry that gathered them, so disjoint row ranges can run in parallel.
+    static func col2im(_ g: Geometry, cols: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, inputRows: Range<Int>) {
         let c = g.c
-        var src = cols
-        for oy in 0..<g.oh {
-            for ox in 0..<g.ow {
-                for ky in 0..<g.kh {
-                    let iy = oy + ky - g.padTop
-                    if iy < 0 || iy >= g.h { src += g.kw * c; continue }
-                    let rowBase = output + iy * g.w * c
+        for iy in inputRows {
+            let row = output + iy * g.w * c
+            row.initialize(repeating: 0, count: g.w * c)
+            for ky in 0..<g.kh {
+                let oy = iy - ky + g.padTop
+                if oy < 0 || oy >= g.oh { continue }
+                for ix in 0..<g.w {
+                    let d = row + ix * c
                     for kx in 0..<g.kw {
-                        let ix = ox + kx - g.padLeft
-                        if ix >= 0 && ix < g.w {
-                            let d = rowBase + ix * c
-                            for ci in 0..<c { d[ci] += src[ci] }
-                        }
-                        src += c
+                        let ox = ix - kx + g.padLeft
+                        if ox < 0 || ox >= g.ow { continue }
+                        let src = cols + (oy * g.ow + ox) * g.patch + (ky * g.kw + kx) * c
+                        for ci in 0..<c { d[ci] += src[ci] }
                     }
                 }
             }
@@ -86,7 +85,27 @@ enum ConvKernels {
             out.withMemoryRebound(to: V.self, capacity: rows.count * g.ow * blocks) { ov in
                 var o = ov
                 for oy in rows {
+                    let rowInside = oy - g.padTop >= 0 && oy - g.padTop + g.kh <= g.h
                     for ox in 0..<g.ow {
+                        let x0 = ox - g.padLeft
+                        if blocks == 2 && rowInside && x0 >= 0 && x0 + g.kw <= g.w {
+                            // Interior pixel, 32 channels: two accumulators share each broadcast tap.
+                            var a0 = V(repeating: 0), a1 = V(repeating: 0)
+                            var t = 0
+                            for ky in 0..<g.kh {
+                                let src = input + (oy - g.padTop + ky) * g.w + x0
+                                for kx in 0..<g.kw {
+                                    let v = V(repeating: src[kx])
+                                    a0 += v * kv[2 * t]
+                                    a1 += v * kv[2 * t + 1]
+                                    t += 1
+                                }
+                            }
+                            o[0] = a0
+                            o[1] = a1
+                            o += 2
+                            continue
+                        }
                         for blk in 0..<blocks {
                             var acc = V(repeating: 0)
                             for ky in 0..<g.kh {
@@ -194,38 +213,44 @@ enum ConvKernels {
         }
     }
 
-    /// out[r, j] = act(out[r, j] + bias[j]) over `rows` rows of `cols` channels.
-    static func biasActivation(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
-                               bias: UnsafePointer<Float>, activation: Activation) {
-        var p = out
-        switch activation {
-        case .relu:
-            for _ in 0..<rows {
-                for j in 0..<cols { p[j] = max(p[j] + bias[j], 0) }
-                p += cols
-            }
-        case .linear, .sigmoid:
-            for _ in 0..<rows {
-                for j in 0..<cols { p[j] += bias[j] }
-                p += cols
-            }
-            if activation == .sigmoid {
-                activation.apply(UnsafeMutableBufferPointer(start: out, count: rows * cols))
+    /// Per-channel sums over the rows of a [rows, c] buffer, in parallel: Σ f(x) and Σ g(x, y) for the
+    /// two accumulations the training pass needs. Blocks of rows are summed in Float (vectorised),
+    /// blocks are combined in Double.
+    static func channelSums(rows: Int, c: Int, _ accumulate: (Range<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> ([Double], [Double]) {
+        let parts = Parallel.partCount(rows, minimumPerWorker: 256)
+        var partial = [Double](repeating: 0, count: parts * 2 * c)
+        partial.withUnsafeMutableBufferPointer { pp in
+            let box = UnsafeSendableBox(pp.baseAddress!)
+            Parallel.parts(rows, minimumPerWorker: 256) { part, range in
+                let s1 = box.value + part * 2 * c, s2 = s1 + c
+                let a1 = UnsafeMutablePointer<Float>.allocate(capacity: 2 * c)
+                defer { a1.deallocate() }
+                let a2 = a1 + c
+                var r = range.lowerBound
+                while r < range.upperBound {
+                    let r1 = min(range.upperBound, r + 64)
+                    a1.initialize(repeating: 0, count: 2 * c)
+                    accumulate(r..<r1, a1, a2)
+                    for j in 0..<c { s1[j] += Double(a1[j]); s2[j] += Double(a2[j]) }
+                    r = r1
+                }
             }
         }
+        var t1 = [Double](repeating: 0, count: c), t2 = t1
+        for p in 0..<parts {
+            for j in 0..<c { t1[j] += partial[p * 2 * c + j]; t2[j] += partial[p * 2 * c + c + j] }
+        }
+        return (t1, t2)
     }
 
-    /// Column sums of a rows×cols matrix (the bias gradient), accumulated in Double.
+    /// Column sums of a rows×cols matrix (the bias gradient).
     static func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int) -> [Float] {
-        var acc = [Double](repeating: 0, count: cols)
-        acc.withUnsafeMutableBufferPointer { a in
-            var p = m
-            for _ in 0..<rows {
-                for j in 0..<cols { a[j] += Double(p[j]) }
-                p += cols
-            }
+        let base = UnsafeSendableBox(m)
+        let (sums, _) = channelSums(rows: rows, c: cols) { rr, a1, _ in
+            var p = base.value + rr.lowerBound * cols
+            for _ in rr { for j in 0..<cols { a1[j] += p[j] }; p += cols }
         }
-        return acc.map { Float($0) }
+        return sums.map { Float($0) }
     }
 }
 

@@ -38,10 +38,15 @@ public struct Dense: Layer {
             x.storage.withUnsafeBufferPointer { xp in
             kernel.storage.withUnsafeBufferPointer { kp in
             bias.storage.withUnsafeBufferPointer { bp in
-                BLAS.sgemm(m: n, n: fout, k: fin, a: xp.baseAddress!, lda: fin, b: kp.baseAddress!, ldb: fout,
-                           c: out.baseAddress!, ldc: fout)
-                ConvKernels.biasActivation(out.baseAddress!, rows: n, cols: fout, bias: bp.baseAddress!,
-                                           activation: activation)
+                if n == 1 {
+                    BLAS.sgemv(transposeA: true, m: fin, n: fout, a: kp.baseAddress!, lda: fout,
+                               x: xp.baseAddress!, y: out.baseAddress!)
+                } else {
+                    BLAS.sgemm(m: n, n: fout, k: fin, a: xp.baseAddress!, lda: fin, b: kp.baseAddress!, ldb: fout,
+                               c: out.baseAddress!, ldc: fout)
+                }
+                ConvKernels.transform(out.baseAddress!, pixels: n, cout: fout, bias: bp.baseAddress!,
+                                      activation: activation, scale: nil, shift: nil)
             }}}
         }
     }

@@ -14,6 +14,8 @@ public protocol Layer: Sendable {
     /// Given dLoss/dOutput of the last `trainingForward`, stores the parameter gradients
     /// (including any L2 regularisation term) and returns dLoss/dInput.
     mutating func backward(_ dy: Tensor) -> Tensor
+    /// `backward` for a first layer, whose input gradient nobody needs: layers may skip computing it.
+    mutating func backwardParametersOnly(_ dy: Tensor)
     /// Every saved variable by Keras key (`kernel`, `bias`, `gamma`, `beta`, `moving_mean`, `moving_variance`).
     var variables: [String: Tensor] { get }
     /// Replaces one variable; the caller guarantees the key exists and the shape matches `variables[key]`.
@@ -27,6 +29,7 @@ public protocol Layer: Sendable {
 }
 
 extension Layer {
+    public mutating func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy) }
     public var variables: [String: Tensor] { [:] }
     public mutating func setVariable(_ key: String, _ value: Tensor) {
         preconditionFailure("\(name) has no variable \(key)")
@@ -87,6 +90,15 @@ public struct Sequential: Sendable {
         var g = dy
         for i in layers.indices.reversed() { g = layers[i].backward(g) }
         return g
+    }
+
+    /// Backward pass that stores every parameter gradient but skips dLoss/dInput (whose first layer's
+    /// share is pure overhead when the input is data).
+    public mutating func backwardParametersOnly(_ dy: Tensor) {
+        guard !layers.isEmpty else { return }
+        var g = dy
+        for i in layers.indices.dropFirst().reversed() { g = layers[i].backward(g) }
+        layers[0].backwardParametersOnly(g)
     }
 
     /// All variables as `"<layer>/<key>"`.

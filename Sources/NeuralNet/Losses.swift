@@ -55,87 +55,121 @@ public enum Losses {
         precondition(h >= k && w >= k, "ssim: images must be at least \(k)×\(k)")
         let mh = h - k + 1, mw = w - k + 1, mapSize = mh * mw
         var perImage = [Double](repeating: 0, count: n)
-        var grad = wantGradient ? [Float](repeating: 0, count: a.count) : []
-        let win = ssimWindow
-        // Planes for one channel of one image, in Double.
-        var x = [Double](repeating: 0, count: h * w), y = x
-        var fx = [Double](repeating: 0, count: mapSize), fy = fx, fxy = fx, fsq = fx
-        var dMu = fx, dXY = fx, dSq = fx
-        var tmp = [Double](repeating: 0, count: h * mw)
-        var bx = x, bxy = x, bsq = x
+        var grad = [Float](repeating: 0, count: wantGradient ? a.count : 0)
         let gradScale = 1 / (Double(mapSize) * Double(c) * Double(n))
-
-        /// Valid separable Gaussian filter of an h×w plane → mh×mw.
-        func filter(_ src: [Double], _ dst: inout [Double]) {
-            for r in 0..<h {
-                for j in 0..<mw {
-                    var s = 0.0
-                    for t in 0..<k { s += win[t] * src[r * w + j + t] }
-                    tmp[r * mw + j] = s
-                }
-            }
-            for i in 0..<mh {
-                for j in 0..<mw {
-                    var s = 0.0
-                    for t in 0..<k { s += win[t] * tmp[(i + t) * mw + j] }
-                    dst[i * mw + j] = s
-                }
-            }
-        }
-        /// The adjoint of `filter`: scatters an mh×mw map back to an h×w plane.
-        func filterAdjoint(_ src: [Double], _ dst: inout [Double]) {
-            for i in 0..<(h * mw) { tmp[i] = 0 }
-            for i in 0..<mh {
-                for j in 0..<mw {
-                    let v = src[i * mw + j]
-                    for t in 0..<k { tmp[(i + t) * mw + j] += win[t] * v }
-                }
-            }
-            for i in 0..<(h * w) { dst[i] = 0 }
-            for r in 0..<h {
-                for j in 0..<mw {
-                    let v = tmp[r * mw + j]
-                    for t in 0..<k { dst[r * w + j + t] += win[t] * v }
-                }
-            }
-        }
-
-        for img in 0..<n {
-            var total = 0.0
-            for ch in 0..<c {
-                for p in 0..<(h * w) {
-                    x[p] = Double(a.storage[(img * h * w + p) * c + ch])
-                    y[p] = Double(b.storage[(img * h * w + p) * c + ch])
-                }
-                filter(x, &fx)
-                filter(y, &fy)
-                filter(zip(x, y).map { $0 * $1 }, &fxy)
-                filter(zip(x, y).map { $0 * $0 + $1 * $1 }, &fsq)
-                for p in 0..<mapSize {
-                    let mx = fx[p], my = fy[p]
-                    let n1 = 2 * mx * my + ssimC1, d1 = mx * mx + my * my + ssimC1
-                    let n2 = 2 * fxy[p] - 2 * mx * my + ssimC2, d2 = fsq[p] - mx * mx - my * my + ssimC2
-                    let l = n1 / d1, cs = n2 / d2
-                    total += l * cs
-                    if wantGradient {
-                        let dl = (2 * my * d1 - n1 * 2 * mx) / (d1 * d1)
-                        let dcs = (-2 * my * d2 + 2 * mx * n2) / (d2 * d2)
-                        dMu[p] = (dl * cs + l * dcs) * gradScale
-                        dXY[p] = l * 2 / d2 * gradScale
-                        dSq[p] = -l * n2 / (d2 * d2) * gradScale
+        a.storage.withUnsafeBufferPointer { ap in
+        b.storage.withUnsafeBufferPointer { bp in
+        perImage.withUnsafeMutableBufferPointer { pp in
+        grad.withUnsafeMutableBufferPointer { gp in
+            let ptrs = UnsafeSendableBox((a: ap.baseAddress!, b: bp.baseAddress!, per: pp.baseAddress!, grad: wantGradient ? gp.baseAddress : nil))  // an empty array may still have a base address
+            // Images are independent: one worker per range of images, each with its own planes.
+            Parallel.ranges(n) { images in
+                var plane = SSIMPlanes(h: h, w: w, k: k)
+                for img in images {
+                    var total = 0.0
+                    for ch in 0..<c {
+                        let base = img * h * w * c + ch
+                        let g = ptrs.value.grad.map { $0 + base }
+                        total += plane.run(a: ptrs.value.a + base, b: ptrs.value.b + base, stride: c,
+                                           gradient: g, gradScale: gradScale)
                     }
-                }
-                if wantGradient {
-                    filterAdjoint(dMu, &bx)
-                    filterAdjoint(dXY, &bxy)
-                    filterAdjoint(dSq, &bsq)
-                    for p in 0..<(h * w) {
-                        grad[(img * h * w + p) * c + ch] = Float(bx[p] + y[p] * bxy[p] + 2 * x[p] * bsq[p])
-                    }
+                    ptrs.value.per[img] = total / Double(mapSize * c)
                 }
             }
-            perImage[img] = total / Double(mapSize * c)
-        }
+        }}}}
         return (perImage, wantGradient ? Tensor(shape: a.shape, storage: grad) : nil)
+    }
+}
+
+/// Work planes for the SSIM of one channel of one image, reused across images by one worker.
+private struct SSIMPlanes {
+    let h, w, k, mh, mw: Int
+    var x, y, xy, sq, tmp, bx, bxy, bsq: [Double]
+    var fx, fy, fxy, fsq, dMu, dXY, dSq: [Double]
+
+    init(h: Int, w: Int, k: Int) {
+        (self.h, self.w, self.k) = (h, w, k)
+        (mh, mw) = (h - k + 1, w - k + 1)
+        let plane = [Double](repeating: 0, count: h * w), map = [Double](repeating: 0, count: (h - k + 1) * (w - k + 1))
+        (x, y, xy, sq, bx, bxy, bsq) = (plane, plane, plane, plane, plane, plane, plane)
+        tmp = [Double](repeating: 0, count: h * (w - k + 1))
+        (fx, fy, fxy, fsq, dMu, dXY, dSq) = (map, map, map, map, map, map, map)
+    }
+
+    /// Valid separable Gaussian filter of an h×w plane → mh×mw.
+    private static func filter(_ src: [Double], _ dst: inout [Double], _ tmp: inout [Double], h: Int, w: Int, k: Int) {
+        let (mh, mw) = (h - k + 1, w - k + 1)
+        let win = Losses.ssimWindow
+        for r in 0..<h {
+            for j in 0..<mw {
+                var s = 0.0
+                for t in 0..<k { s += win[t] * src[r * w + j + t] }
+                tmp[r * mw + j] = s
+            }
+        }
+        for i in 0..<mh {
+            for j in 0..<mw {
+                var s = 0.0
+                for t in 0..<k { s += win[t] * tmp[(i + t) * mw + j] }
+                dst[i * mw + j] = s
+            }
+        }
+    }
+
+    /// The adjoint of `filter`: scatters an mh×mw map back to an h×w plane.
+    private static func filterAdjoint(_ src: [Double], _ dst: inout [Double], _ tmp: inout [Double], h: Int, w: Int, k: Int) {
+        let (mh, mw) = (h - k + 1, w - k + 1)
+        let win = Losses.ssimWindow
+        for i in 0..<(h * mw) { tmp[i] = 0 }
+        for i in 0..<mh {
+            for j in 0..<mw {
+                let v = src[i * mw + j]
+                for t in 0..<k { tmp[(i + t) * mw + j] += win[t] * v }
+            }
+        }
+        for i in 0..<(h * w) { dst[i] = 0 }
+        for r in 0..<h {
+            for j in 0..<mw {
+                let v = tmp[r * mw + j]
+                for t in 0..<k { dst[r * w + j + t] += win[t] * v }
+            }
+        }
+    }
+
+    /// Sum of the SSIM map of planes `a`, `b` (elements `stride` apart); if `gradient` is given,
+    /// writes d(Σ map · gradScale)/da there (same stride).
+    mutating func run(a: UnsafePointer<Float>, b: UnsafePointer<Float>, stride: Int,
+                      gradient: UnsafeMutablePointer<Float>?, gradScale: Double) -> Double {
+        let c1 = Losses.ssimC1, c2 = Losses.ssimC2
+        for p in 0..<(h * w) {
+            let u = Double(a[p * stride]), v = Double(b[p * stride])
+            x[p] = u; y[p] = v; xy[p] = u * v; sq[p] = u * u + v * v
+        }
+        Self.filter(x, &fx, &tmp, h: h, w: w, k: k)
+        Self.filter(y, &fy, &tmp, h: h, w: w, k: k)
+        Self.filter(xy, &fxy, &tmp, h: h, w: w, k: k)
+        Self.filter(sq, &fsq, &tmp, h: h, w: w, k: k)
+        var total = 0.0
+        for p in 0..<(mh * mw) {
+            let mx = fx[p], my = fy[p]
+            let n1 = 2 * mx * my + c1, d1 = mx * mx + my * my + c1
+            let n2 = 2 * fxy[p] - 2 * mx * my + c2, d2 = fsq[p] - mx * mx - my * my + c2
+            let l = n1 / d1, cs = n2 / d2
+            total += l * cs
+            if gradient != nil {
+                let dl = (2 * my * d1 - n1 * 2 * mx) / (d1 * d1)
+                let dcs = (-2 * my * d2 + 2 * mx * n2) / (d2 * d2)
+                dMu[p] = (dl * cs + l * dcs) * gradScale
+                dXY[p] = l * 2 / d2 * gradScale
+                dSq[p] = -l * n2 / (d2 * d2) * gradScale
+            }
+        }
+        if let gradient {
+            Self.filterAdjoint(dMu, &bx, &tmp, h: h, w: w, k: k)
+            Self.filterAdjoint(dXY, &bxy, &tmp, h: h, w: w, k: k)
+            Self.filterAdjoint(dSq, &bsq, &tmp, h: h, w: w, k: k)
+            for p in 0..<(h * w) { gradient[p * stride] = Float(bx[p] + y[p] * bxy[p] + 2 * x[p] * bsq[p]) }
+        }
+        return total
     }
 }

@@ -7,21 +7,31 @@ enum Parallel {
     /// Worker count: the cores this process may use.
     static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Runs `body` on `count` contiguous, nearly equal sub-ranges of `0..<total` in parallel.
-    static func ranges(_ total: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>) -> Void) {
-        let parts = min(workers, max(1, total / max(1, minimumPerWorker)))
+    /// How many parts `ranges`/`parts` split `total` items into.
+    static func partCount(_ total: Int, minimumPerWorker: Int = 1) -> Int {
+        min(workers, max(1, total / max(1, minimumPerWorker)))
+    }
+
+    /// Like `ranges`, also passing the part's index (0..<partCount) for per-part partial results.
+    static func parts(_ total: Int, minimumPerWorker: Int = 1, _ body: (Int, Range<Int>) -> Void) {
+        let parts = partCount(total, minimumPerWorker: minimumPerWorker)
+        let unit = (total + parts - 1) / max(1, parts)
         if parts <= 1 {
-            if total > 0 { body(0..<total) }
+            if total > 0 { body(0, 0..<total) }
             return
         }
-        let unit = (total + parts - 1) / parts
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendableBox(body)
             DispatchQueue.concurrentPerform(iterations: parts) { p in
                 let lo = p * unit, hi = min(total, lo + unit)
-                if lo < hi { box.value(lo..<hi) }
+                if lo < hi { box.value(p, lo..<hi) }
             }
         }
+    }
+
+    /// Runs `body` on `count` contiguous, nearly equal sub-ranges of `0..<total` in parallel.
+    static func ranges(_ total: Int, minimumPerWorker: Int = 1, _ body: (Range<Int>) -> Void) {
+        parts(total, minimumPerWorker: minimumPerWorker) { _, range in body(range) }
     }
 }
 

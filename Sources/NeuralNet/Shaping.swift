@@ -62,7 +62,10 @@ public struct MaxPool2D: Layer {
         var dx = Tensor(shape: cachedInputShape)
         dx.storage.withUnsafeMutableBufferPointer { d in
             dy.storage.withUnsafeBufferPointer { g in
-                for (i, idx) in cachedArgmax.enumerated() { d[Int(idx)] += g[i] }
+                cachedArgmax.withUnsafeBufferPointer { a in
+                    let (dp, gp, ap) = (d.baseAddress!, g.baseAddress!, a.baseAddress!)
+                    for i in 0..<a.count { dp[Int(ap[i])] += gp[i] }
+                }
             }
         }
         return dx
@@ -90,7 +93,16 @@ public struct Dropout: Layer {
         guard rate > 0 else { cachedMask = []; return x }
         let scale = 1 / (1 - rate)
         var mask = [Float](repeating: 0, count: x.count)
-        for i in mask.indices where rng.nextUnitFloat() >= rate { mask[i] = scale }
+        let threshold = UInt64(Double(rate) * Double(1 << 32))  // keep iff a 32-bit uniform ≥ rate·2³²
+        mask.withUnsafeMutableBufferPointer { m in
+            var i = 0
+            while i < m.count {
+                let r = rng.next()
+                if r & 0xFFFF_FFFF >= threshold { m[i] = scale }
+                if i + 1 < m.count, r >> 32 >= threshold { m[i + 1] = scale }
+                i += 2
+            }
+        }
         var y = x
         y.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= mask[i] } }
         cachedMask = mask

@@ -39,6 +39,20 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(ae["enc_conv2/kernel"]?.shape, [3, 3, 32, 64])
     }
 
+    func testRejectsOverflowingShape() throws {
+        let header = #"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,16]}}"#
+        var bytes = [UInt8]()
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: Array(header.utf8))
+        bytes.append(contentsOf: [UInt8](repeating: 0, count: 16))
+        let url = tempURL("overflow.safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(bytes).write(to: url)
+        XCTAssertThrowsError(try SafeTensors.read(contentsOf: url)) { e in
+            guard case BundleError.malformedHeader = e else { return XCTFail("\(e)") }
+        }
+    }
+
     func testRejectsMissingTruncatedAndMalformedFiles() throws {
         XCTAssertThrowsError(try SafeTensors.read(contentsOf: tempURL("nope"))) { e in
             guard case BundleError.missingFile = e else { return XCTFail("\(e)") }

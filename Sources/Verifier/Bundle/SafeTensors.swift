@@ -74,9 +74,13 @@ public enum SafeTensors {
             if dtype == .f32 {
                 return [Float](unsafeUninitializedCapacity: count) { buf, initialized in
                     bytes.withUnsafeBytes { raw in
+                        #if _endian(little)
+                        if count > 0 { UnsafeMutableRawPointer(buf.baseAddress!).copyMemory(from: raw.baseAddress!, byteCount: 4 * count) }
+                        #else
                         for i in 0..<count {
                             buf[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
                         }
+                        #endif
                     }
                     initialized = count
                 }
@@ -150,9 +154,14 @@ public enum SafeTensors {
             guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offsets.count == 2 else {
                 throw .malformedHeader(file: file, reason: "entry '\(name)' has a non-integer shape or offset")
             }
-            let count = shape.reduce(1, *)
+            var bytesNeeded = dtype.byteSize
+            for d in shape {
+                let (product, overflow) = bytesNeeded.multipliedReportingOverflow(by: d)
+                guard !overflow else { throw .malformedHeader(file: file, reason: "entry '\(name)' has an impossible shape \(shape)") }
+                bytesNeeded = product
+            }
             let (begin, end) = (offsets[0], offsets[1])
-            guard begin >= 0, end >= begin, end <= payload, end - begin == count * dtype.byteSize else {
+            guard begin >= 0, end >= begin, end <= payload, end - begin == bytesNeeded else {
                 throw .truncatedData(name)
             }
             let bytes = [UInt8](data[(dataStart + begin)..<(dataStart + end)])

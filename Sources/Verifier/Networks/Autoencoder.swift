@@ -15,6 +15,8 @@ public struct Autoencoder: Sendable {
 
     /// L2 factor on the conv, transposed-conv and latent kernels (not `dec_dense`, not `dec_out`).
     public static let weightDecay: Float = 1e-4
+    /// Adam learning rate of the reference (SPEC §3).
+    public static let learningRate: Float = 1e-4
     /// Loss weights: `0.7·BCE + 0.3·(1 − SSIM)`.
     public static let bceWeight: Float = 0.7
     public static let ssimWeight: Float = 0.3
@@ -102,12 +104,14 @@ public struct Autoencoder: Sendable {
     /// Latent codes [N, latentDim] of a batch [N, H, W, C] (inference mode).
     public func encode(_ x: Tensor) -> Tensor {
         checkInput(x)
+        if x.shape[0] == 0 { return Tensor(shape: [0, latentDim]) }
         return encoder.forward(x)
     }
 
     /// Reconstructions [N, H, W, C] of latent codes [N, latentDim] (inference mode).
     public func decode(_ latent: Tensor) -> Tensor {
         precondition(latent.rank == 2 && latent.shape[1] == latentDim, "Autoencoder: latent \(latent.shape) is not [N, \(latentDim)]")
+        if latent.shape[0] == 0 { return Tensor(shape: [0] + inputShape) }
         return decoder.forward(latent)
     }
 
@@ -125,35 +129,35 @@ public struct Autoencoder: Sendable {
         checkInput(x)
         precondition(target.shape == x.shape, "Autoencoder: target \(target.shape) does not match input \(x.shape)")
         let recon = decoder.trainingForward(encoder.trainingForward(x))
-        let (bce, dBCE) = Losses.binaryCrossEntropy(prediction: recon, target: target)
-        let (ssims, dSSIM) = Losses.ssim(recon, target, wantGradient: true)
-        let data = Self.weightedLoss(bce: bce, ssims: ssims)
+        let (data, dRecon) = Self.dataLoss(reconstruction: recon, target: target, wantGradient: true)
+        encoder.backwardParametersOnly(decoder.backward(dRecon!))
+        let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
+        return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
+    }
+
+    /// The data loss `0.7·BCE + 0.3·(1 − SSIM)` of reconstructing `x` in inference mode (validation),
+    /// plus the L2 penalties in `totalLoss`; no gradients, nothing changes.
+    public func evaluate(batch x: Tensor) -> TrainingLoss {
+        let recon = decode(encode(x))
+        let data = Self.dataLoss(reconstruction: recon, target: x, wantGradient: false).loss
+        let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
+        return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
+    }
+
+    /// `0.7·mean BCE + 0.3·(1 − mean SSIM)` and, if asked, its gradient with respect to the reconstruction.
+    private static func dataLoss(reconstruction recon: Tensor, target x: Tensor, wantGradient: Bool) -> (loss: Double, gradient: Tensor?) {
+        let (bce, dBCE) = Losses.binaryCrossEntropy(prediction: recon, target: x)
+        let (ssims, dSSIM) = Losses.ssim(recon, x, wantGradient: wantGradient)
+        let meanSSIM = ssims.reduce(0, +) / Double(max(ssims.count, 1))
+        let loss = Double(bceWeight) * Double(bce) + Double(ssimWeight) * (1 - meanSSIM)
+        guard wantGradient, let dSSIM else { return (loss, nil) }
         var dRecon = dBCE
         dRecon.storage.withUnsafeMutableBufferPointer { d in
-            dSSIM!.storage.withUnsafeBufferPointer { s in
-                for i in d.indices { d[i] = Self.bceWeight * d[i] - Self.ssimWeight * s[i] }
+            dSSIM.storage.withUnsafeBufferPointer { s in
+                for i in d.indices { d[i] = bceWeight * d[i] - ssimWeight * s[i] }
             }
         }
-        _ = encoder.backward(decoder.backward(dRecon))
-        let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
-        return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
-    }
-
-    /// The training loss in inference mode (moving BatchNorm statistics, no dropout), as Keras reports
-    /// `val_loss`: used for early stopping and learning-rate reduction on held-out images.
-    public func evaluationLoss(input x: Tensor, target: Tensor) -> TrainingLoss {
-        precondition(target.shape == x.shape, "Autoencoder: target \(target.shape) does not match input \(x.shape)")
-        let recon = decode(encode(x))
-        let (bce, _) = Losses.binaryCrossEntropy(prediction: recon, target: target)
-        let data = Self.weightedLoss(bce: bce, ssims: Losses.ssim(recon, target).perImage)
-        let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
-        return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
-    }
-
-    /// `0.7·BCE + 0.3·(1 − mean SSIM)`.
-    private static func weightedLoss(bce: Float, ssims: [Double]) -> Double {
-        let meanSSIM = ssims.reduce(0, +) / Double(max(ssims.count, 1))
-        return Double(bceWeight) * Double(bce) + Double(ssimWeight) * (1 - meanSSIM)
+        return (loss, dRecon)
     }
 
     /// Applies one Adam step with the gradients of the last `computeGradients`.

@@ -3,6 +3,8 @@ import NeuralNet
 /// The CNN classifier of SPEC §3 (signature vs. not): three valid 3×3 convs with two 2×2 poolings,
 /// Dense(64) ReLU, Dropout 0.5, Dense(1) sigmoid. Sizes follow the input shape of `VerifierParameters`.
 public struct Classifier: Sendable {
+    /// Adam learning rate of the reference (SPEC §3).
+    public static let learningRate: Float = 1e-3
     /// [H, W, C] of one input.
     public let inputShape: [Int]
     public private(set) var network: Sequential
@@ -61,6 +63,7 @@ public struct Classifier: Sendable {
     /// Probability that each image of a batch [N, H, W, C] is a signature (inference mode).
     public func predict(_ x: Tensor) -> [Float] {
         checkInput(x)
+        if x.shape[0] == 0 { return [] }
         return network.forward(x).storage
     }
 
@@ -71,9 +74,18 @@ public struct Classifier: Sendable {
         precondition(labels.count == x.shape[0], "Classifier: \(labels.count) labels for \(x.shape[0]) images")
         let p = network.trainingForward(x)
         let (loss, dp) = Losses.binaryCrossEntropy(prediction: p, target: Tensor(shape: p.shape, storage: labels))
-        _ = network.backward(dp)
+        network.backwardParametersOnly(dp)
         let total = loss + network.regularizationLoss
         return TrainingLoss(dataLoss: loss, totalLoss: total)
+    }
+
+    /// Mean binary cross-entropy of `predict(x)` against `labels` in inference mode (validation).
+    public func evaluate(batch x: Tensor, labels: [Float]) -> TrainingLoss {
+        precondition(labels.count == x.shape[0], "Classifier: \(labels.count) labels for \(x.shape[0]) images")
+        let p = predict(x)
+        let loss = Losses.binaryCrossEntropy(prediction: Tensor(shape: [p.count], storage: p),
+                                             target: Tensor(shape: [labels.count], storage: labels)).loss
+        return TrainingLoss(dataLoss: loss, totalLoss: loss + network.regularizationLoss)
     }
 
     /// Applies one Adam step with the gradients of the last `computeGradients`.

@@ -1,0 +1,108 @@
+import XCTest
+import NeuralNet
+
+/// The inference fast paths (direct single-channel conv, conv → BN → pool and convT → BN fused into
+/// one epilogue) must compute exactly what the layers compute one by one.
+final class FusedInferenceTests: XCTestCase {
+    static func random(_ shape: [Int], seed: UInt64, scale: Float = 1) -> Tensor {
+        GradientCheckTests.random(shape, seed: seed, scale: scale)
+    }
+
+    static func maxDiff(_ a: [Float], _ b: [Float]) -> Float {
+        precondition(a.count == b.count)
+        return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+    }
+
+    /// Layer-by-layer inference without any fusion.
+    static func unfused(_ seq: Sequential, _ x: Tensor) -> Tensor {
+        var y = x
+        for layer in seq.layers {
+            if let conv = layer as? Conv2D {
+                // The plain per-layer path: im2col/direct + bias + activation only.
+                y = conv.inference(y)
+            } else {
+                y = layer.forward(y)
+            }
+        }
+        return y
+    }
+
+    static func bn(_ name: String, _ c: Int, seed: UInt64) -> BatchNorm {
+        var bn = BatchNorm(name: name, channels: c)
+        bn.setVariable("gamma", random([c], seed: seed))
+        bn.setVariable("beta", random([c], seed: seed + 1))
+        bn.setVariable("moving_mean", random([c], seed: seed + 2, scale: 0.3))
+        bn.setVariable("moving_variance", Tensor(shape: [c], storage: random([c], seed: seed + 3).storage.map { 0.5 + abs($0) }))
+        return bn
+    }
+
+    func testSingleChannelDirectConvMatchesNaive() {
+        for (cout, padding) in [(32, Conv2D.Padding.same), (32, .valid), (5, .same), (16, .valid)] {
+            var rng = SeededGenerator(seed: UInt64(cout))
+            var conv = Conv2D(name: "c", inChannels: 1, outChannels: cout, padding: padding, activation: .relu, rng: &rng)
+            conv.setVariable("bias", Self.random([cout], seed: 3, scale: 0.2))
+            let (h, w) = (7, 6)
+            let x = Self.random([2, h, w, 1], seed: 4)
+            let y = conv.forward(x)
+            let pad = padding == .same ? 1 : 0
+            let (oh, ow) = padding == .same ? (h, w) : (h - 2, w - 2)
+            XCTAssertEqual(y.shape, [2, oh, ow, cout])
+            for n in 0..<2 { for oy in 0..<oh { for ox in 0..<ow { for o in 0..<cout {
+                var s = conv.bias.storage[o]
+                for ky in 0..<3 { for kx in 0..<3 {
+                    let iy = oy + ky - pad, ix = ox + kx - pad
+                    guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                    s += x.storage[(n * h + iy) * w + ix] * conv.kernel.storage[(ky * 3 + kx) * cout + o]
+                }}
+                XCTAssertEqual(y.storage[((n * oh + oy) * ow + ox) * cout + o], max(s, 0), accuracy: 1e-5,
+                               "cout \(cout) \(padding) at \(n),\(oy),\(ox),\(o)")
+            }}}}
+        }
+    }
+
+    func testFusedBlocksEqualLayerByLayer() {
+        var rng = SeededGenerator(seed: 9)
+        let seq = Sequential([
+            Conv2D(name: "c1", inChannels: 1, outChannels: 32, padding: .same, activation: .relu, rng: &rng),
+            Self.bn("bn1", 32, seed: 10),
+            MaxPool2D(name: "p1"),
+            Dropout(name: "d1", rate: 0.5, seed: 1),
+            Conv2D(name: "c2", inChannels: 32, outChannels: 16, padding: .valid, activation: .relu, rng: &rng),
+            MaxPool2D(name: "p2"),  // odd input (9 → 4): the last row/column is dropped
+            Conv2D(name: "c3", inChannels: 16, outChannels: 8, padding: .same, activation: .linear, rng: &rng),
+            Self.bn("bn3", 8, seed: 20),
+            Conv2DTranspose(name: "t1", inChannels: 8, outChannels: 4, activation: .relu, rng: &rng),
+            Self.bn("bn4", 4, seed: 30),
+            Conv2DTranspose(name: "t2", inChannels: 4, outChannels: 1, activation: .sigmoid, rng: &rng),
+        ])
+        let x = Self.random([3, 22, 22, 1], seed: 11)
+        let fused = seq.forward(x)
+        let plain = Self.unfused(seq, x)
+        XCTAssertEqual(fused.shape, [3, 16, 16, 1])
+        XCTAssertEqual(fused.shape, plain.shape)
+        let diff = zip(fused.storage, plain.storage).map { abs($0 - $1) }.max()!
+        XCTAssertLessThanOrEqual(diff, 1e-6)
+    }
+
+    func testBatchedEqualsPerImageForLargeBatches() {
+        // 100-pixel rows of 288-value patches: each image spans several row bands (the last one partial),
+        // and the transposed conv's GEMM output spans several chunks of images.
+        var rng = SeededGenerator(seed: 12)
+        let conv = Conv2D(name: "c", inChannels: 32, outChannels: 16, padding: .same, activation: .relu, rng: &rng)
+        let deconv = Conv2DTranspose(name: "t", inChannels: 16, outChannels: 8, activation: .relu, rng: &rng)
+        let bn = Self.bn("bn", 16, seed: 14)
+        let shape = [1, 30, 100, 32]
+        let x = Self.random([5] + shape.dropFirst(), seed: 13)
+        let pooled = conv.inference(x, affine: bn.inferenceAffine, pool: true)
+        let y = deconv.forward(conv.forward(x))
+        let per = x.count / 5, perOut = y.count / 5, perPooled = pooled.count / 5
+        for i in 0..<5 {
+            let xi = Tensor(shape: shape, storage: Array(x.storage[(i * per)..<((i + 1) * per)]))
+            let yi = deconv.forward(conv.forward(xi))
+            XCTAssertLessThanOrEqual(Self.maxDiff(yi.storage, Array(y.storage[(i * perOut)..<((i + 1) * perOut)])), 1e-6)
+            var pool = MaxPool2D()
+            let reference = pool.trainingForward(bn.forward(conv.forward(xi)))
+            XCTAssertLessThanOrEqual(Self.maxDiff(reference.storage, Array(pooled.storage[(i * perPooled)..<((i + 1) * perPooled)])), 1e-6)
+        }
+    }
+}
