@@ -19,7 +19,7 @@ struct VerifyCommand: ParsableCommand {
             beside (or above) the executable or in the current directory.
             """)
 
-    @Argument(help: "Scan files (PNG, JPEG, TIFF).")
+    @Argument(help: "Scan files (PNG, JPEG, TIFF, BMP, PNM).")
     var scans: [String]
 
     @Option(name: .long, help: "Model bundle folder (default: the bundled default model).")
@@ -47,6 +47,7 @@ struct VerifyCommand: ParsableCommand {
         let profile = try PreprocessingProfile.forBundle(bundle.parameters)
         let verifier = Verifier(bundle: bundle, maxBatch: batchSize)
         let (height, width) = (bundle.parameters.inputShape[0], bundle.parameters.inputShape[1])
+        let perImage = bundle.parameters.inputShape.reduce(1, *)
         let printer = ResultPrinter(json: json, bundle: bundle, profileName: profile.name, scans: scans)
         printer.header()
 
@@ -63,6 +64,9 @@ struct VerifyCommand: ParsableCommand {
                 do {
                     let gray = try ImageDecoder().decode(contentsOf: path)
                     let scan = try profile.run(gray, width: width, height: height)
+                    guard scan.input.count == perImage else {
+                        throw CommandFailure("preprocessed input has \(scan.input.count) values, the model expects \(perImage)")
+                    }
                     inputs += scan.input
                     outcomes.append(.success(batchCount))
                     batchCount += 1
