@@ -39,6 +39,22 @@ final class SynthesisTests: XCTestCase {
         XCTAssert((1...3).contains(median), "median crossing \(median) px")
     }
 
+    func testCursiveSignaturesAndScanBackgrounds() {
+        for seed in 0..<6 as Range<UInt64> {
+            var g = SeededGenerator(seed: seed), again = SeededGenerator(seed: seed)
+            let white = SyntheticSignature.generate(.cursive, style: SyntheticSignatureStyle(width: 600, height: 300), using: &g)
+            XCTAssertEqual(white, SyntheticSignature.generate(.cursive, style: SyntheticSignatureStyle(width: 600, height: 300), using: &again))
+            let dark = darkCount(white)
+            XCTAssert((200...30_000).contains(dark), "cursive seed \(seed): \(dark) dark pixels")
+            XCTAssertEqual(white[0, 0], 255)
+            var h = SeededGenerator(seed: seed)
+            let scan = SyntheticSignature.generate(.cursive, style: SyntheticSignatureStyle(width: 600, height: 300, background: .scan),
+                                                   using: &h)
+            XCTAssertGreaterThan(Set(scan.pixels).count, 20)  // paper grain
+            XCTAssertLessThan(scan.pixels.reduce(0) { $0 + Int($1) } / scan.pixelCount, 254)
+        }
+    }
+
     func testSignatureSizeIsAParameter() {
         var g = SeededGenerator(seed: 1)
         let img = SyntheticSignature.generate(style: SyntheticSignatureStyle(width: 400, height: 200), using: &g)
