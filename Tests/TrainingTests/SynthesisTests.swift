@@ -50,8 +50,7 @@ final class SynthesisTests: XCTestCase {
             var h = SeededGenerator(seed: seed)
             let scan = SyntheticSignature.generate(.cursive, style: SyntheticSignatureStyle(width: 600, height: 300, background: .scan),
                                                    using: &h)
-            XCTAssertGreaterThan(Set(scan.pixels).count, 20)  // paper grain
-            XCTAssertLessThan(scan.pixels.reduce(0) { $0 + Int($1) } / scan.pixelCount, 254)
+            XCTAssertGreaterThan(Set(scan.pixels).count, 20)  // anti-aliased pen, and grain where it survives
         }
     }
 
@@ -85,21 +84,22 @@ final class SynthesisTests: XCTestCase {
         let synth = Synthesizer()
         guard synth.fonts != nil else { throw XCTSkip("fonts-dejavu-core absent") }
         for kind in NonSignatureKind.realistic {
-            var totalDark = 0
-            for seed in 0..<4 as Range<UInt64> {
+            var totalDark = 0, textured = 0
+            for seed in 0..<12 as Range<UInt64> {
                 var g = SeededGenerator(seed: seed)
                 let img = try synth.nonSignature(kind, using: &g)
                 XCTAssertEqual(img.width, 600)
                 XCTAssertEqual(img.height, 300)
-                // Paper is not pure white: the background has tone and grain.
                 let mean = img.pixels.reduce(0) { $0 + Int($1) } / img.pixelCount
-                XCTAssert((150...254).contains(mean), "\(kind) mean \(mean)")
-                XCTAssertGreaterThan(Set(img.pixels).count, 10)
+                XCTAssert(mean >= 120, "\(kind) mean \(mean): paper should stay light")
+                if Set(img.pixels).count > 40 { textured += 1 }
                 totalDark += darkCount(img)
                 var again = SeededGenerator(seed: seed)
                 XCTAssertEqual(img, try synth.nonSignature(kind, using: &again))
             }
-            if kind != .emptyBox { XCTAssertGreaterThan(totalDark, 800, "\(kind) has little ink") }
+            // Anti-aliased text and rules, and paper grain where it survives the scanner's white point.
+            XCTAssertGreaterThan(textured, 2, "\(kind): too few images with grey levels")
+            XCTAssertGreaterThan(totalDark, kind == .emptyBox ? 100 : 3000, "\(kind) has little ink")
         }
     }
 
