@@ -75,7 +75,12 @@ struct SynthCommand: ParsableCommand {
         let request = SynthesisRequest(validCount: valid, invalidCount: invalid, outputDirectory: out, seed: seed,
                                        kinds: kindList, signatureKinds: signatureKindList, augment: augment, config: config,
                                        threads: threads)
-        let summary = try SyntheticDatasetWriter.write(request)
+        let printer = ProgressPrinter(plainEvery: 0.1, redrawInterval: 0.1)
+        let total = valid + invalid, start = Date()
+        let summary = try SyntheticDatasetWriter.write(request) { done in
+            printer.update(TrainingProgress(phase: "synth", epoch: 1, epochs: 1, step: done, steps: total, loss: nil,
+                                            elapsed: Date().timeIntervalSince(start)))
+        }
         let rate = Double(summary.totalImages) / max(summary.seconds, 1e-9)
         print("wrote \(summary.validImages) signatures"
               + (summary.augmentedImages > 0 ? " + \(summary.augmentedImages) augmented copies" : "")
