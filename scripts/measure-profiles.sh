@@ -23,7 +23,7 @@ for f in "${ALL[@]}"; do
 done
 OUT=.build/profiles
 # Candidates: label=profile[,NAME=VALUE...] (the defaults of `clean` are the chosen candidate).
-CANDIDATES=(${PROFILE_CANDIDATES:-seed=seed clean=clean clean-nocrop=clean,crop_to_ink=0 clean-nodespeckle=clean,min_component_area_min=0,min_component_area_fraction=0 clean-loose=clean,threshold_max=230 clean-strict=clean,threshold_max=160})
+CANDIDATES=(${PROFILE_CANDIDATES:-seed=seed clean=clean clean-nocrop=clean,crop_to_ink=0 clean-nodespeckle=clean,min_component_area_min=0,min_component_area_fraction=0 clean-loose=clean,threshold_max=230 clean-strict=clean,threshold_max=160 clean-sauvola=clean,threshold_method=1})
 LABELS=()
 for c in "${CANDIDATES[@]}"; do
     label=${c%%=*}; rest=${c#*=}; profile=${rest%%,*}
@@ -33,4 +33,4 @@ for c in "${CANDIDATES[@]}"; do
     .build/release/sigverify preprocess --profile "$profile" "${SETS[@]}" --stages --out "$OUT/$label" "${FILES[@]}" >/dev/null
     LABELS+=("$label=$profile")
 done
-"$VENV/bin/python" scripts/measure_profiles.py "$OUT" "${LABELS[@]}" -- "${FILES[@]}"
+PICTURE=${PICTURE:-$OUT/before-after.png} "$VENV/bin/python" scripts/measure_profiles.py "$OUT" "${LABELS[@]}" -- "${FILES[@]}"

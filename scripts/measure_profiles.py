@@ -61,15 +61,33 @@ def main():
             print(f"{label:<18}{g:<26}{len(vals):>3}  {100 * ink.mean():12.1f}% {100 * np.median(ink):6.1f}% {100 * ink.min():5.1f}% {100 * ink.max():5.1f}%   {100 * fr.mean():16.1f}%  {100 * kept:12.1f}%")
         real = [v[0] for v in per_group.get("real scan", [])]
         synth = [v[0] for v in per_group.get("clean synthetic signature", [])]
+        signatures = real + synth + [v[0] for v in per_group.get("scan-like synthetic sig.", [])]
+        others = [v[0] for v in per_group.get("generated non-signature", [])]
         if real and synth:
-            summary[label] = (np.mean(real) / np.mean(synth), auc(real, synth))
+            summary[label] = (np.mean(real) / np.mean(synth), auc(real, synth), auc(signatures, others))
         if os.environ.get("VERBOSE"):
             for g, vals in sorted(per_group.items()):
                 for v in vals:
                     print(f"    {label:<18}{g:<26}{v[2]:<24}{100 * v[0]:6.1f}% {100 * v[1]:6.1f}% kept {100 * v[3]:5.1f}%")
     print()
-    for label, (ratio, a) in summary.items():
-        print(f"{label:<18} real / clean-synthetic ink ratio {ratio:5.2f}x   AUC(real vs clean synthetic by ink) {a:.2f}")
+    print("domain AUC: real vs clean synthetic signatures by ink fraction (0.5 = the domains look alike)")
+    print("class AUC: signatures vs generated non-signatures by ink fraction (away from 0.5 = ink alone separates)")
+    for label, (ratio, a, c) in summary.items():
+        print(f"{label:<18} real / clean-synthetic ink ratio {ratio:5.2f}x   domain AUC {a:.2f}   class AUC {c:.2f}")
+    picture = os.environ.get("PICTURE")
+    if picture:
+        rows = []
+        for stem in stems:
+            if group(stem) != "real scan" and not stem.startswith(("aug1200_00", "scan1500_00", "invalid224_04")):
+                continue
+            gray = cv2.imread(os.path.join(root, candidates[0][0], f"{stem}.gray.png"), cv2.IMREAD_GRAYSCALE)
+            h, w = gray.shape
+            tiles = [cv2.resize(gray, (224 * w // h if w / h < 2 else 448, 224 if w / h < 2 else 448 * h // w))]
+            tiles[0] = cv2.copyMakeBorder(tiles[0], 0, 224 - tiles[0].shape[0], 0, 448 - tiles[0].shape[1], cv2.BORDER_CONSTANT, value=128)
+            tiles += [cv2.imread(os.path.join(root, label, stem + ".png"), cv2.IMREAD_GRAYSCALE) for label, _ in candidates]
+            rows.append(np.hstack([np.pad(t, 2, constant_values=128) for t in tiles]))
+        cv2.imwrite(picture, np.vstack(rows))
+        print(f"\nbefore/after picture (gray | {' | '.join(l for l, _ in candidates)}): {picture}")
 
 
 if __name__ == "__main__":

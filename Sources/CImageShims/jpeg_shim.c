@@ -1,6 +1,6 @@
 /* JPEG through libjpeg-turbo at its defaults (ISLOW IDCT, fancy upsampling), decoded to RGB
  * (or CMYK for 4-component files, converted the way OpenCV's icvCvt_CMYK2BGR does), then
- * BGR2GRAY. Warnings are silent except "premature end of data", which is an error here. */
+ * BGR2GRAY. Warnings are silent except "premature end of data" (file or segment), an error here. */
 #include "include/CImageShims.h"
 #include "shim_internal.h"
 #include <stdio.h>
@@ -28,7 +28,10 @@ static void jpeg_fail(j_common_ptr cinfo, int status) {
 static void jpeg_error_exit_fn(j_common_ptr cinfo) { jpeg_fail(cinfo, SV_CORRUPT); }
 
 static void jpeg_emit_message_fn(j_common_ptr cinfo, int level) {
-    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) jpeg_fail(cinfo, SV_TRUNCATED);
+    /* Data that ends early — at the end of the input or at a marker inside the entropy-coded
+     * segment — would leave libjpeg's gray fill in the image: fail instead. */
+    if (level < 0 && (cinfo->err->msg_code == JWRN_JPEG_EOF || cinfo->err->msg_code == JWRN_HIT_MARKER))
+        jpeg_fail(cinfo, SV_TRUNCATED);
     if (level < 0) cinfo->err->num_warnings++;
 }
 

@@ -13,13 +13,19 @@ struct CleanParameters: Sendable, Equatable {
     var thresholdMax = 200.0
     /// …and at least this one, so a page that is mostly ink still separates strokes.
     var thresholdMin = 64.0
+    /// 0: Otsu's global threshold (clamped as above); 1: Sauvola's local threshold
+    /// `m·(1 + k·(s/128 − 1))` over the background window (measured as a candidate, not chosen).
+    var thresholdMethod = 0.0
+    /// Sauvola's k.
+    var sauvolaK = 0.3
     /// Connected ink components smaller than this fraction of (shorter side)² are speckle.
     var minComponentAreaFraction = 0.0001
     /// Smallest speckle limit in pixels.
     var minComponentAreaMin = 6.0
     /// Margin around the ink's bounding box, as a fraction of the box's longer side.
     var marginFraction = 0.05
-    /// 1: crop to the ink and centre it with the aspect ratio kept; 0: keep the whole page.
+    /// 1: crop to the ink's bounding box; 0: keep the whole page (both are then fitted with the
+    /// aspect ratio kept and centred).
     var cropToInk = 1.0
     /// Strokes thinner than this many output pixels are thickened before the resize, so a
     /// 300–600 dpi pen line does not fade to grey at 224² (the synthetic training signatures
@@ -46,6 +52,11 @@ struct CleanParameters: Sendable, Equatable {
         p.backgroundWindowMin = try value("background_window_min", p.backgroundWindowMin, 3...255)
         p.thresholdMax = try value("threshold_max", p.thresholdMax, 0...255)
         p.thresholdMin = try value("threshold_min", p.thresholdMin, 0...255)
+        p.thresholdMethod = try value("threshold_method", p.thresholdMethod, 0...1)
+        guard p.thresholdMethod == 0 || p.thresholdMethod == 1 else {
+            throw .unsupportedProfile(name: profileName, version: Self.version, reason: "threshold_method must be 0 (Otsu) or 1 (Sauvola)")
+        }
+        p.sauvolaK = try value("sauvola_k", p.sauvolaK, 0...1)
         p.minComponentAreaFraction = try value("min_component_area_fraction", p.minComponentAreaFraction, 0...1)
         p.minComponentAreaMin = try value("min_component_area_min", p.minComponentAreaMin, 0...1_000_000)
         p.marginFraction = try value("margin_fraction", p.marginFraction, 0...1)
@@ -62,6 +73,8 @@ struct CleanParameters: Sendable, Equatable {
          "background_window_min": backgroundWindowMin,
          "threshold_max": thresholdMax,
          "threshold_min": thresholdMin,
+         "threshold_method": thresholdMethod,
+         "sauvola_k": sauvolaK,
          "min_component_area_fraction": minComponentAreaFraction,
          "min_component_area_min": minComponentAreaMin,
          "margin_fraction": marginFraction,
@@ -71,8 +84,9 @@ struct CleanParameters: Sendable, Equatable {
 }
 
 /// The stages of the `clean` profile: paper is estimated and divided out, one global threshold
-/// separates ink, specks too small to be ink are dropped, and the ink is cropped and centred so
-/// the network sees the signature, not the page. Output polarity matches `seed`: ink is white.
+/// separates ink, specks too small to be ink are dropped, strokes are brought to ~2 output
+/// pixels, and the ink is cropped and centred with its aspect ratio kept so the network sees the
+/// signature, not the page. Output polarity matches `seed`: ink is white.
 public enum CleanStages {
 
     static func run(_ gray: GrayImage, parameters p: CleanParameters, width: Int, height: Int) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
@@ -86,17 +100,19 @@ public enum CleanStages {
         window |= 1
         let normalized = normalizeBackground(gray, window: window)
         let smoothed = SeedStages.gaussianBlur3x3(normalized)
-        let otsu = Double(otsuThreshold(SeedStages.histogram(smoothed)))
-        let level = UInt8(min(max(otsu, p.thresholdMin), p.thresholdMax))
-        let binarized = threshold(smoothed, atMost: level)
+        let binarized: GrayImage
+        if p.thresholdMethod == 1 {
+            binarized = sauvola(smoothed, window: window, k: p.sauvolaK, atMost: UInt8(p.thresholdMax))
+        } else {
+            let otsu = Double(otsuThreshold(SeedStages.histogram(smoothed)))
+            binarized = threshold(smoothed, atMost: UInt8(min(max(otsu, p.thresholdMin), p.thresholdMax)))
+        }
         let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
         let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
-        let cropped = p.cropToInk == 1
-            ? cropToInk(despeckled, marginFraction: p.marginFraction, aspect: Double(width) / Double(height))
-            : despeckled
+        let cropped = p.cropToInk == 1 ? cropToInk(despeckled, marginFraction: p.marginFraction) : despeckled
         let scale = max(Double(cropped.width) / Double(width), Double(cropped.height) / Double(height))
         let thickened = thickenStrokes(cropped, toWidth: p.targetStrokeWidth * scale)
-        let resized = try resizeArea(thickened, width: width, height: height)
+        let resized = try fitCentred(thickened, width: width, height: height)
         return [(.gray, gray), (.normalized, normalized), (.binarized, binarized),
                 (.despeckled, despeckled), (.cropped, cropped), (.thickened, thickened), (.resized, resized)]
     }
@@ -107,19 +123,28 @@ public enum CleanStages {
     /// whatever its tone or shading; ink keeps its contrast relative to the paper around it.
     public static func normalizeBackground(_ gray: GrayImage, window: Int) -> GrayImage {
         let background = boxMean(maxFilter(gray, window: window), window: window)
-        var out = [UInt8](repeating: 0, count: gray.pixelCount)
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: gray.pixelCount)
         gray.pixels.withUnsafeBufferPointer { src in
             background.pixels.withUnsafeBufferPointer { bg in
                 out.withUnsafeMutableBufferPointer { dst in
+                    // (255·g + b/2) / b in Float32: the numerator is exact and IEEE division is
+                    // correctly rounded, so truncation equals the integer quotient (vectorises).
                     for i in 0..<src.count {
-                        let b = UInt32(max(bg[i], 1))
-                        let v = (UInt32(src[i]) &* 255 &+ b / 2) / b
-                        dst[i] = UInt8(truncatingIfNeeded: min(v, 255))
+                        let b = Float(max(bg[i], 1))
+                        let v = (Float(src[i]) * 255 + (b * 0.5).rounded(.down)) / b
+                        dst[i] = truncatedByte(min(v, 255))
                     }
                 }
             }
         }
         return GrayImage(width: gray.width, height: gray.height, pixels: out)
+    }
+
+    /// ⌊v⌋ for v in [0, 255] without the trapping conversion (which blocks vectorisation):
+    /// adding 2²³ to an integral Float puts it in the low mantissa bits.
+    @inline(__always)
+    static func truncatedByte(_ v: Float) -> UInt8 {
+        UInt8(truncatingIfNeeded: (v.rounded(.down) + 8_388_608).bitPattern)
     }
 
     /// Separable max filter with a `window`-wide square, clamped at the borders. An even window
@@ -153,7 +178,7 @@ public enum CleanStages {
     static func slidingWindow(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
         let taps = window
-        var out = [UInt8](repeating: 0, count: w * h)
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
         var padded = [UInt8](repeating: 0, count: w + 2 * r)
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
@@ -176,42 +201,39 @@ public enum CleanStages {
     }
 
     /// Box mean over a `window`² square with clamped (replicated) borders, rounded to nearest.
+    /// Running column sums move down the image one row at a time (no full-size temporaries).
     static func boxMean(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
-        var rowSums = [UInt32](repeating: 0, count: w * h)
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
+        var columns = [UInt32](repeating: 0, count: w + 2 * r + 1)
+        var sums = [UInt32](repeating: 0, count: w)
+        let area = Float(window * window), half = Float((window * window) / 2)
         image.pixels.withUnsafeBufferPointer { srcBuf in
-            rowSums.withUnsafeMutableBufferPointer { dstBuf in
-                for y in 0..<h {
-                    let s = srcBuf.baseAddress! + y * w, d = dstBuf.baseAddress! + y * w
-                    var acc: UInt32 = 0
-                    for k in -r...r { acc &+= UInt32(s[min(max(k, 0), w - 1)]) }
-                    for x in 0..<w {
-                        d[x] = acc
-                        acc = acc &+ UInt32(s[min(x + r + 1, w - 1)]) &- UInt32(s[max(x - r, 0)])
-                    }
-                }
+        out.withUnsafeMutableBufferPointer { dstBuf in
+        columns.withUnsafeMutableBufferPointer { colBuf in
+        sums.withUnsafeMutableBufferPointer { sumBuf in
+            let src = srcBuf.baseAddress!, col = colBuf.baseAddress! + r, rowSum = sumBuf.baseAddress!
+            for k in -r...r {
+                let row = src + min(max(k, 0), h - 1) * w
+                for x in 0..<w { col[x] &+= UInt32(row[x]) }
             }
-        }
-        var out = [UInt8](repeating: 0, count: w * h)
-        var acc = [UInt32](repeating: 0, count: w)
-        let area = UInt32(window * window)
-        rowSums.withUnsafeBufferPointer { sumBuf in
-            out.withUnsafeMutableBufferPointer { dstBuf in
-                acc.withUnsafeMutableBufferPointer { accBuf in
-                    let s = sumBuf.baseAddress!, a = accBuf.baseAddress!
-                    for k in -r...r {
-                        let row = s + min(max(k, 0), h - 1) * w
-                        for x in 0..<w { a[x] &+= row[x] }
-                    }
-                    for y in 0..<h {
-                        let d = dstBuf.baseAddress! + y * w
-                        for x in 0..<w { d[x] = UInt8(truncatingIfNeeded: (a[x] &+ area / 2) / area) }
-                        let add = s + min(y + r + 1, h - 1) * w, sub = s + max(y - r, 0) * w
-                        for x in 0..<w { a[x] = a[x] &+ add[x] &- sub[x] }
-                    }
+            for y in 0..<h {
+                // Replicated left/right borders of the column sums, then a running sum.
+                for i in 1...r { col[-i] = col[0]; col[w - 1 + i] = col[w - 1] }
+                col[w + r] = col[w - 1]
+                var acc: UInt32 = 0
+                for k in -r...r { acc &+= col[k] }
+                for x in 0..<w {
+                    rowSum[x] = acc
+                    acc = acc &+ col[x &+ r &+ 1] &- col[x &- r]
                 }
+                // (sum + ⌊area/2⌋) / area in Float32: exact numerator, correctly rounded quotient.
+                let d = dstBuf.baseAddress! + y * w
+                for x in 0..<w { d[x] = truncatedByte((Float(rowSum[x]) + half) / area) }
+                let add = src + min(y + r + 1, h - 1) * w, sub = src + max(y - r, 0) * w
+                for x in 0..<w { col[x] = col[x] &+ UInt32(add[x]) &- UInt32(sub[x]) }
             }
-        }
+        }}}}
         return GrayImage(width: w, height: h, pixels: out)
     }
 
@@ -244,6 +266,51 @@ public enum CleanStages {
         return SeedStages.applyLookupTable(lut, to: image)
     }
 
+    /// Sauvola's local threshold: ink (255) where `v ≤ m·(1 + k·(s/128 − 1))` with the mean `m`
+    /// and standard deviation `s` over a `window`² square (replicated borders), and `v ≤ cap`.
+    public static func sauvola(_ image: GrayImage, window: Int, k: Double, atMost cap: UInt8) -> GrayImage {
+        let w = image.width, h = image.height, r = window / 2
+        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
+        var columns = [UInt64](repeating: 0, count: 2 * (w + 2 * r + 1))
+        let area = Double(window * window)
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+        out.withUnsafeMutableBufferPointer { dstBuf in
+        columns.withUnsafeMutableBufferPointer { colBuf in
+            let src = srcBuf.baseAddress!
+            let sum = colBuf.baseAddress! + r, squares = sum + (w + 2 * r + 1)
+            for kRow in -r...r {
+                let row = src + min(max(kRow, 0), h - 1) * w
+                for x in 0..<w { let v = UInt64(row[x]); sum[x] &+= v; squares[x] &+= v &* v }
+            }
+            for y in 0..<h {
+                for i in 1...r {
+                    sum[-i] = sum[0]; sum[w - 1 + i] = sum[w - 1]
+                    squares[-i] = squares[0]; squares[w - 1 + i] = squares[w - 1]
+                }
+                sum[w + r] = sum[w - 1]; squares[w + r] = squares[w - 1]
+                var s1: UInt64 = 0, s2: UInt64 = 0
+                for kx in -r...r { s1 &+= sum[kx]; s2 &+= squares[kx] }
+                let srcRow = src + y * w, d = dstBuf.baseAddress! + y * w
+                for x in 0..<w {
+                    let mean = Double(s1) / area
+                    let deviation = (max(Double(s2) / area - mean * mean, 0)).squareRoot()
+                    let t = mean * (1 + k * (deviation / 128 - 1))
+                    let v = srcRow[x]
+                    d[x] = Double(v) <= t && v <= cap ? 255 : 0
+                    s1 = s1 &+ sum[x &+ r &+ 1] &- sum[x &- r]
+                    s2 = s2 &+ squares[x &+ r &+ 1] &- squares[x &- r]
+                }
+                let add = src + min(y + r + 1, h - 1) * w, sub = src + max(y - r, 0) * w
+                for x in 0..<w {
+                    let a = UInt64(add[x]), b = UInt64(sub[x])
+                    sum[x] = sum[x] &+ a &- b
+                    squares[x] = squares[x] &+ a &* a &- b &* b
+                }
+            }
+        }}}
+        return GrayImage(width: w, height: h, pixels: out)
+    }
+
     /// Drops 8-connected ink components (non-zero pixels) with fewer than `minimumArea` pixels.
     public static func removeSmallComponents(_ image: GrayImage, minimumArea: Int) -> GrayImage {
         let w = image.width, h = image.height
@@ -254,7 +321,17 @@ public enum CleanStages {
         var component = [Int32]()
         out.withUnsafeMutableBufferPointer { pix in
             visited.withUnsafeMutableBufferPointer { seen in
-                for start in 0..<(w * h) where pix[start] != 0 && !seen[start] {
+                let count = w * h
+                let raw = UnsafeRawPointer(pix.baseAddress!)
+                var start = 0
+                while start < count {
+                    // Paper is mostly black here: skip eight empty pixels at a time.
+                    if start &+ 8 <= count && raw.loadUnaligned(fromByteOffset: start, as: UInt64.self) == 0 {
+                        start &+= 8
+                        continue
+                    }
+                    defer { start &+= 1 }
+                    if pix[start] == 0 || seen[start] { continue }
                     stack.removeAll(keepingCapacity: true)
                     component.removeAll(keepingCapacity: true)
                     stack.append(Int32(start))
@@ -311,43 +388,59 @@ public enum CleanStages {
         return maxFilter(image, window: grow + 1)
     }
 
-    /// Crops to the bounding box of the ink plus a margin and centres it on a black canvas of
-    /// the target's aspect ratio, so the signature fills the frame with its proportions kept.
-    /// A page without ink gives a 1×1 black canvas (the resize makes it all black).
-    public static func cropToInk(_ image: GrayImage, marginFraction: Double, aspect: Double) -> GrayImage {
+    /// Crops to the bounding box of the ink plus a black margin, so the signature, not the
+    /// page, fills the frame. A page without ink gives a 1×1 black image.
+    public static func cropToInk(_ image: GrayImage, marginFraction: Double) -> GrayImage {
         let w = image.width, h = image.height
         var minX = w, minY = h, maxX = -1, maxY = -1
         image.pixels.withUnsafeBufferPointer { pix in
             for y in 0..<h {
-                let row = y * w
-                for x in 0..<w where pix[row + x] != 0 {
-                    if x < minX { minX = x }
-                    if x > maxX { maxX = x }
-                    if y < minY { minY = y }
-                    if y > maxY { maxY = y }
+                let row = pix.baseAddress! + y * w
+                var first = -1, last = -1
+                for x in 0..<w where row[x] != 0 {
+                    if first < 0 { first = x }
+                    last = x
+                }
+                if first >= 0 {
+                    minX = min(minX, first); maxX = max(maxX, last)
+                    minY = min(minY, y); maxY = y
                 }
             }
         }
         guard maxX >= 0 else { return GrayImage(width: 1, height: 1) }
         let boxW = maxX - minX + 1, boxH = maxY - minY + 1
         let margin = Int((Double(max(boxW, boxH)) * marginFraction).rounded())
-        var canvasW = boxW + 2 * margin, canvasH = boxH + 2 * margin
-        if Double(canvasW) / Double(canvasH) < aspect {
-            canvasW = Int((Double(canvasH) * aspect).rounded(.up))
-        } else {
-            canvasH = Int((Double(canvasW) / aspect).rounded(.up))
-        }
-        var out = [UInt8](repeating: 0, count: canvasW * canvasH)
-        let offX = (canvasW - boxW) / 2, offY = (canvasH - boxH) / 2
+        let outW = boxW + 2 * margin, outH = boxH + 2 * margin
+        var out = [UInt8](repeating: 0, count: outW * outH)
         image.pixels.withUnsafeBufferPointer { pix in
             out.withUnsafeMutableBufferPointer { dst in
                 for y in 0..<boxH {
                     let s = pix.baseAddress! + (minY + y) * w + minX
-                    (dst.baseAddress! + (offY + y) * canvasW + offX).update(from: s, count: boxW)
+                    (dst.baseAddress! + (margin + y) * outW + margin).update(from: s, count: boxW)
                 }
             }
         }
-        return GrayImage(width: canvasW, height: canvasH, pixels: out)
+        return GrayImage(width: outW, height: outH, pixels: out)
+    }
+
+    /// Resizes `image` with its aspect ratio kept to fit `width`×`height` and centres it on black:
+    /// the SigNet-style framing, without building a padded full-resolution canvas first.
+    public static func fitCentred(_ image: GrayImage, width: Int, height: Int) throws(PreprocessingError) -> GrayImage {
+        guard image.pixelCount > 0 else { throw .emptyImage }
+        let scale = max(Double(image.width) / Double(width), Double(image.height) / Double(height))
+        let fitW = min(width, max(1, Int((Double(image.width) / scale).rounded())))
+        let fitH = min(height, max(1, Int((Double(image.height) / scale).rounded())))
+        let fitted = try resizeArea(image, width: fitW, height: fitH)
+        var out = [UInt8](repeating: 0, count: width * height)
+        let offX = (width - fitW) / 2, offY = (height - fitH) / 2
+        fitted.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<fitH {
+                    (dst.baseAddress! + (offY + y) * width + offX).update(from: src.baseAddress! + y * fitW, count: fitW)
+                }
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: out)
     }
 
     /// Area-averaging resize: every target pixel is the mean of the source area it covers

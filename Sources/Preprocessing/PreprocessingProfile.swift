@@ -72,6 +72,13 @@ public struct PreprocessingProfile: Sendable, Equatable {
         }
     }
 
+    /// The profile a model bundle was trained with: its `preprocessing` description, or `seed`
+    /// for bundles written before profiles existed (no description).
+    public static func forBundle(_ description: PreprocessingProfileDescription?) throws(PreprocessingError) -> PreprocessingProfile {
+        guard let description else { return .default }
+        return try PreprocessingProfile(description)
+    }
+
     init(kind: Kind) { self.kind = kind }
 
     /// This profile with some parameters replaced (for experiments and tuning; the result's
@@ -117,9 +124,7 @@ public struct PreprocessingProfile: Sendable, Equatable {
         let final: GrayImage
         switch kind {
         case .seed(let p):
-            let opened = SeedStages.open2x2(SeedStages.adaptiveThreshold(
-                SeedStages.gaussianBlur3x3(SeedStages.equalizeHistogram(gray)), blockSize: p.blockSize, c: p.c))
-            final = try SeedStages.resizeBilinear(opened, width: width, height: height)
+            final = try SeedPipeline.run(gray, blockSize: p.blockSize, c: p.c, width: width, height: height)
         case .clean(let p):
             final = try CleanStages.run(gray, parameters: p, width: width, height: height).last!.image
         }
@@ -152,11 +157,13 @@ struct SeedParameters: Sendable, Equatable {
 
     init() {}
 
+    /// Missing names mean the fixed values; a different value or an unknown name is an error.
     init(_ values: [String: Double], profileName: String) throws(PreprocessingError) {
         let expected = SeedParameters().dictionary
-        guard values == expected else {
+        for (key, value) in values where expected[key] != value {
             throw .unsupportedProfile(name: profileName, version: Self.version,
-                                      reason: "seed parameters are fixed at \(expected.sorted { $0.key < $1.key }), got \(values.sorted { $0.key < $1.key })")
+                                      reason: expected[key] == nil ? "unknown parameter '\(key)'"
+                                          : "seed parameter '\(key)' is fixed at \(expected[key]!), got \(value)")
         }
     }
 

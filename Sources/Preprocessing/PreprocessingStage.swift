@@ -14,7 +14,7 @@ public enum PreprocessingStage: String, CaseIterable, Sendable {
     case binarized
     /// `binarized` without connected components too small to be ink.
     case despeckled
-    /// The ink's bounding box, centred on a black canvas of the target's aspect ratio.
+    /// The ink's bounding box plus a margin (fitted and centred, aspect kept, by the resize).
     case cropped
     /// `cropped` with strokes dilated to the target width at the output resolution.
     case thickened

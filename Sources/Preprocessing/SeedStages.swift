@@ -14,22 +14,29 @@ public enum SeedStages {
     /// `cv2.equalizeHist`: spreads the histogram over 0…255 with OpenCV's Float32 scale and
     /// round-half-even, so a nearly uniform page and OpenCV agree on every grey level.
     public static func equalizeHistogram(_ image: GrayImage) -> GrayImage {
+        guard image.pixelCount > 0 else { return image }
+        return applyLookupTable(equalizationTable(image), to: image)
+    }
+
+    /// The 256-entry table `equalizeHistogram` maps pixels through (a constant image maps to itself).
+    public static func equalizationTable(_ image: GrayImage) -> [UInt8] {
         let total = image.pixelCount
-        guard total > 0 else { return image }
+        var lut = [UInt8](repeating: 0, count: 256)
+        guard total > 0 else { return lut }
         let hist = histogram(image)
         var first = 0
         while hist[first] == 0 { first += 1 }
         if hist[first] == total {
-            return GrayImage(width: image.width, height: image.height, filledWith: UInt8(first))
+            lut[first] = UInt8(first)
+            return lut
         }
         let scale = Float(255) / Float(total - hist[first])
-        var lut = [UInt8](repeating: 0, count: 256)
         var sum = 0
         for level in (first + 1)..<256 {
             sum += hist[level]
             lut[level] = saturatedByte((Float(sum) * scale).rounded(.toNearestOrEven))
         }
-        return applyLookupTable(lut, to: image)
+        return lut
     }
 
     /// The 256-bin histogram of `image`. Four interleaved sub-histograms avoid the
@@ -89,27 +96,32 @@ public enum SeedStages {
             out.withUnsafeMutableBufferPointer { dstBuf in
                 column.withUnsafeMutableBufferPointer { colBuf in
                     let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
-                    // v[x + 1] holds the vertical sum of column x; v[0] and v[w + 1] are the reflected borders.
-                    let v = colBuf.baseAddress!
                     for y in 0..<h {
-                        let up = src + reflect101(y - 1, h) * w
-                        let mid = src + y * w
-                        let down = src + reflect101(y + 1, h) * w
-                        for x in 0..<w {
-                            v[x + 1] = UInt16(up[x]) &+ (UInt16(mid[x]) &<< 1) &+ UInt16(down[x])
-                        }
-                        v[0] = v[reflect101(-1, w) + 1]
-                        v[w + 1] = v[reflect101(w, w) + 1]
-                        let row = dst + y * w
-                        for x in 0..<w {
-                            let s = UInt32(v[x]) &+ (UInt32(v[x + 1]) &<< 1) &+ UInt32(v[x + 2]) &+ 8
-                            row[x] = UInt8(truncatingIfNeeded: s &>> 4)
-                        }
+                        blurRow(up: src + reflect101(y - 1, h) * w, mid: src + y * w,
+                                down: src + reflect101(y + 1, h) * w, column: colBuf.baseAddress!,
+                                into: dst + y * w, width: w)
                     }
                 }
             }
         }
         return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// One output row of the 3×3 blur from its three (already reflected) source rows;
+    /// `column` is scratch for `width + 2` vertical sums.
+    @inline(__always)
+    static func blurRow(up: UnsafePointer<UInt8>, mid: UnsafePointer<UInt8>, down: UnsafePointer<UInt8>,
+                        column v: UnsafeMutablePointer<UInt16>, into row: UnsafeMutablePointer<UInt8>, width w: Int) {
+        // v[x + 1] holds the vertical sum of column x; v[0] and v[w + 1] are the reflected borders.
+        for x in 0..<w {
+            v[x &+ 1] = UInt16(up[x]) &+ (UInt16(mid[x]) &<< 1) &+ UInt16(down[x])
+        }
+        v[0] = v[reflect101(-1, w) + 1]
+        v[w + 1] = v[reflect101(w, w) + 1]
+        for x in 0..<w {
+            let s = UInt32(v[x]) &+ (UInt32(v[x &+ 1]) &<< 1) &+ UInt32(v[x &+ 2]) &+ 8
+            row[x] = UInt8(truncatingIfNeeded: s &>> 4)
+        }
     }
 
     // MARK: 3. adaptiveThreshold (Gaussian, 11, C = 2, BINARY_INV)
@@ -156,14 +168,53 @@ public enum SeedStages {
         image.pixels.withUnsafeBufferPointer { srcBuf in
             out.withUnsafeMutableBufferPointer { dstBuf in
                 gaussianMeanRows(image, blockSize: blockSize) { y, mean in
-                    let src = srcBuf.baseAddress! + y * w, dst = dstBuf.baseAddress! + y * w
-                    for x in 0..<w {
-                        dst[x] = Int32(src[x]) &- Int32(mean[x]) <= -delta ? 255 : 0
-                    }
+                    thresholdRow(srcBuf.baseAddress! + y * w, mean: mean, delta: delta, into: dstBuf.baseAddress! + y * w, width: w)
                 }
             }
         }
         return GrayImage(width: w, height: image.height, pixels: out)
+    }
+
+    /// `dst = src − mean ≤ −delta ? 255 : 0` along a row.
+    @inline(__always)
+    static func thresholdRow(_ src: UnsafePointer<UInt8>, mean: UnsafePointer<UInt8>, delta: Int32,
+                             into dst: UnsafeMutablePointer<UInt8>, width w: Int) {
+        for x in 0..<w {
+            dst[x] = Int32(src[x]) &- Int32(mean[x]) <= -delta ? 255 : 0
+        }
+    }
+
+    /// Converts a row to Float32 with `radius` replicated pixels on each side into `pad`
+    /// (`width + 2·radius` floats) and runs the Gaussian row pass into `out`.
+    @inline(__always)
+    static func rowFilter(_ s: UnsafePointer<UInt8>, pad: UnsafeMutablePointer<Float>, kernel k: UnsafePointer<Float>,
+                          blockSize: Int, into out: UnsafeMutablePointer<Float>, width w: Int) {
+        let radius = blockSize / 2
+        let body = pad + radius
+        for x in 0..<w { body[x] = Float(s[x]) }
+        let left = Float(s[0]), right = Float(s[w - 1])
+        for i in 0..<radius { pad[i] = left; pad[radius + w + i] = right }
+        // A literal tap count lets the compiler unroll the default 11-tap kernel fully.
+        if blockSize == 11 { convolveRow(pad, kernel: k, taps: 11, into: out, width: w) }
+        else { convolveRow(pad, kernel: k, taps: blockSize, into: out, width: w) }
+    }
+
+    /// Column pass for output row `y` of an image of `h` rows whose row-filtered rows live in
+    /// `ring` (`blockSize` rows of `w` floats, row r at slot r % blockSize); 8-bit mean out.
+    @inline(__always)
+    static func meanRow(_ y: Int, rows: UnsafeMutablePointer<UnsafePointer<Float>>, ring: UnsafeMutablePointer<Float>,
+                        kernel k: UnsafePointer<Float>, blockSize: Int, height h: Int, width w: Int,
+                        sums: UnsafeMutablePointer<Float>, into mean: UnsafeMutablePointer<UInt8>) {
+        let radius = blockSize / 2
+        for j in 0..<blockSize {
+            let r = min(max(y + j - radius, 0), h - 1)
+            rows[j] = UnsafePointer(ring + (r % blockSize) * w)
+        }
+        if radius == 5 {
+            convolveColumns(rows, kernel: k, radius: 5, width: w, sums: sums, into: mean)
+        } else {
+            convolveColumns(rows, kernel: k, radius: radius, width: w, sums: sums, into: mean)
+        }
     }
 
     /// Computes the 8-bit Gaussian mean row by row and hands each finished row to `body`.
@@ -182,45 +233,29 @@ public enum SeedStages {
         let padded = w + 2 * radius
         var line = [Float](repeating: 0, count: padded)
         var ring = [Float](repeating: 0, count: blockSize * w)
-        var meanRow = [UInt8](repeating: 0, count: w)
+        var meanLine = [UInt8](repeating: 0, count: w)
         var sums = [Float](repeating: 0, count: w)
         var rowPointers = [UnsafePointer<Float>](repeating: UnsafePointer(bitPattern: 16)!, count: blockSize)
         image.pixels.withUnsafeBufferPointer { srcBuf in
         kernel.withUnsafeBufferPointer { kBuf in
         line.withUnsafeMutableBufferPointer { lineBuf in
         ring.withUnsafeMutableBufferPointer { ringBuf in
-        meanRow.withUnsafeMutableBufferPointer { meanBuf in
+        meanLine.withUnsafeMutableBufferPointer { meanBuf in
         sums.withUnsafeMutableBufferPointer { sumBuf in
         rowPointers.withUnsafeMutableBufferPointer { rows in
             let src = srcBuf.baseAddress!, k = kBuf.baseAddress!
             let pad = lineBuf.baseAddress!, ringBase = ringBuf.baseAddress!
             let mean = meanBuf.baseAddress!
             var computedRows = 0  // rows 0..<computedRows have been row-filtered into the ring
-
-            func rowFilter(_ y: Int) {
-                let s = src + y * w
-                let body = pad + radius
-                for x in 0..<w { body[x] = Float(s[x]) }
-                let left = Float(s[0]), right = Float(s[w - 1])
-                for i in 0..<radius { pad[i] = left; pad[radius + w + i] = right }
-                let out = ringBase + (y % blockSize) * w
-                // A literal tap count lets the compiler unroll the default 11-tap kernel fully.
-                if blockSize == 11 { convolveRow(pad, kernel: k, taps: 11, into: out, width: w) }
-                else { convolveRow(pad, kernel: k, taps: blockSize, into: out, width: w) }
-            }
-
             for y in 0..<h {
                 let needed = min(h, y + radius + 1)
-                while computedRows < needed { rowFilter(computedRows); computedRows += 1 }
-                for j in 0..<blockSize {
-                    let r = min(max(y + j - radius, 0), h - 1)
-                    rows[j] = UnsafePointer(ringBase + (r % blockSize) * w)
+                while computedRows < needed {
+                    rowFilter(src + computedRows * w, pad: pad, kernel: k, blockSize: blockSize,
+                              into: ringBase + (computedRows % blockSize) * w, width: w)
+                    computedRows += 1
                 }
-                if radius == 5 {
-                    convolveColumns(rows.baseAddress!, kernel: k, radius: 5, width: w, sums: sumBuf.baseAddress!, into: mean)
-                } else {
-                    convolveColumns(rows.baseAddress!, kernel: k, radius: radius, width: w, sums: sumBuf.baseAddress!, into: mean)
-                }
+                meanRow(y, rows: rows.baseAddress!, ring: ringBase, kernel: k, blockSize: blockSize, height: h,
+                        width: w, sums: sumBuf.baseAddress!, into: mean)
                 body(y, UnsafePointer(mean))
             }
         }}}}}}}
@@ -314,21 +349,28 @@ public enum SeedStages {
                     let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
                     var previous = pairBuf.baseAddress!, current = previous + w
                     for y in 0..<h {
-                        let row = src + y * w
-                        current[0] = row[0]
-                        if w > 1 { for x in 1..<w { current[x] = combine(row[x - 1], row[x]) } }
-                        let d = dst + y * w
-                        if y == 0 {
-                            d.update(from: current, count: w)
-                        } else {
-                            for x in 0..<w { d[x] = combine(previous[x], current[x]) }
-                        }
+                        window2x2Row(src + y * w, previous: y == 0 ? nil : previous, current: current,
+                                     into: dst + y * w, width: w, combine: combine)
                         swap(&previous, &current)
                     }
                 }
             }
         }
         return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// One row of the 2×2 window: `current[x] = combine(row[x−1], row[x])`, and the output is
+    /// `combine(previous, current)` (just `current` on the first row, when `previous` is nil).
+    @inline(__always)
+    static func window2x2Row(_ row: UnsafePointer<UInt8>, previous: UnsafePointer<UInt8>?, current: UnsafeMutablePointer<UInt8>,
+                             into d: UnsafeMutablePointer<UInt8>, width w: Int, combine: (UInt8, UInt8) -> UInt8) {
+        current[0] = row[0]
+        if w > 1 { for x in 1..<w { current[x] = combine(row[x &- 1], row[x]) } }
+        if let previous {
+            for x in 0..<w { d[x] = combine(previous[x], current[x]) }
+        } else {
+            d.update(from: current, count: w)
+        }
     }
 
     // MARK: 5. resize, INTER_LINEAR
@@ -360,13 +402,8 @@ public enum SeedStages {
             var rowA = rowBuf.baseAddress!, rowB = rowA + width
             var rowAIndex = -1, rowBIndex = -1
             func horizontal(_ sy: Int, into d: UnsafeMutablePointer<Int32>) {
-                let s = src + sy * sw
-                for x in 0..<width {
-                    let i = Int(xIndex[x])
-                    let a0 = Int32(xWeights[2 * x]), a1 = Int32(xWeights[2 * x + 1])
-                    let i1 = min(i + 1, sw - 1)
-                    d[x] = Int32(s[i]) &* a0 &+ Int32(s[i1]) &* a1
-                }
+                resizeRowHorizontally(src + sy * sw, sourceWidth: sw, index: xIndex.baseAddress!,
+                                      weights: xWeights.baseAddress!, into: d, width: width)
             }
             for y in 0..<height {
                 let sy = Int(ys.index[y])
@@ -377,15 +414,33 @@ public enum SeedStages {
                     else { horizontal(r0, into: rowA); rowAIndex = r0 }
                 }
                 if rowBIndex != r1 { horizontal(r1, into: rowB); rowBIndex = r1 }
-                let b0 = Int32(ys.weights[2 * y]), b1 = Int32(ys.weights[2 * y + 1])
-                let d = dst + y * width
-                for x in 0..<width {
-                    let v = (((rowA[x] &>> 4) &* b0) &>> 16) &+ (((rowB[x] &>> 4) &* b1) &>> 16) &+ 2
-                    d[x] = saturatedByte(v &>> 2)
-                }
+                resizeRowsVertically(rowA, rowB, b0: Int32(ys.weights[2 * y]), b1: Int32(ys.weights[2 * y + 1]),
+                                     into: dst + y * width, width: width)
             }
         }}}}}
         return GrayImage(width: width, height: height, pixels: out)
+    }
+
+    /// OpenCV's horizontal pass: `D[x] = S[i]·a0 + S[i+1]·a1` in Int32 (11-bit weights).
+    @inline(__always)
+    static func resizeRowHorizontally(_ s: UnsafePointer<UInt8>, sourceWidth sw: Int, index: UnsafePointer<Int32>,
+                                      weights: UnsafePointer<Int16>, into d: UnsafeMutablePointer<Int32>, width: Int) {
+        for x in 0..<width {
+            let i = Int(index[x])
+            let a0 = Int32(weights[2 &* x]), a1 = Int32(weights[2 &* x &+ 1])
+            let i1 = min(i &+ 1, sw &- 1)
+            d[x] = Int32(s[i]) &* a0 &+ Int32(s[i1]) &* a1
+        }
+    }
+
+    /// OpenCV's vectorised vertical pass: `((((D0 >> 4)·b0) >> 16) + (((D1 >> 4)·b1) >> 16) + 2) >> 2`.
+    @inline(__always)
+    static func resizeRowsVertically(_ rowA: UnsafePointer<Int32>, _ rowB: UnsafePointer<Int32>, b0: Int32, b1: Int32,
+                                     into d: UnsafeMutablePointer<UInt8>, width: Int) {
+        for x in 0..<width {
+            let v = (((rowA[x] &>> 4) &* b0) &>> 16) &+ (((rowB[x] &>> 4) &* b1) &>> 16) &+ 2
+            d[x] = saturatedByte(v &>> 2)
+        }
     }
 
     /// Source index and the two 11-bit weights of every target coordinate, as OpenCV computes
@@ -417,15 +472,21 @@ public enum SeedStages {
             out.withUnsafeMutableBufferPointer { dstBuf in
                 let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
                 for y in 0..<h {
-                    let top = src + 2 * y * sw, bottom = top + sw, d = dst + y * w
-                    for x in 0..<w {
-                        let s = UInt16(top[2 * x]) &+ UInt16(top[2 * x + 1]) &+ UInt16(bottom[2 * x]) &+ UInt16(bottom[2 * x + 1]) &+ 2
-                        d[x] = UInt8(truncatingIfNeeded: s &>> 2)
-                    }
+                    let top = src + 2 * y * sw
+                    halveRows(top, top + sw, into: dst + y * w, width: w)
                 }
             }
         }
         return GrayImage(width: w, height: h, pixels: out)
+    }
+
+    /// One output row of the 2× area reduction from two source rows.
+    @inline(__always)
+    static func halveRows(_ top: UnsafePointer<UInt8>, _ bottom: UnsafePointer<UInt8>, into d: UnsafeMutablePointer<UInt8>, width w: Int) {
+        for x in 0..<w {
+            let s = UInt16(top[2 &* x]) &+ UInt16(top[2 &* x &+ 1]) &+ UInt16(bottom[2 &* x]) &+ UInt16(bottom[2 &* x &+ 1]) &+ 2
+            d[x] = UInt8(truncatingIfNeeded: s &>> 2)
+        }
     }
 
     // MARK: 6. Float32 network input

@@ -18,9 +18,10 @@ struct PreprocessBenchmarkCommand: ParsableCommand {
         commandName: "preprocess",
         abstract: "Time decoding and preprocessing, single-threaded.",
         discussion: """
-            Synthetic pages are generated in memory and timed from the decoded image (this build has
-            no JPEG encoder); scripts/bench-preprocess.sh adds synthetic JPEGs and runs OpenCV on the
-            same files for a side-by-side ratio.
+            Times are the calling thread's CPU time. Synthetic pages are generated in memory and \
+            timed from the decoded image (this build has no JPEG encoder); \
+            scripts/bench-preprocess.sh adds synthetic JPEGs and runs OpenCV on the same files for \
+            a side-by-side ratio.
             """)
 
     @Argument(help: "Scan files to time (decode + preprocess).")

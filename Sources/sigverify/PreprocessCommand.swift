@@ -10,11 +10,12 @@ struct PreprocessCommand: ParsableCommand {
         commandName: "preprocess",
         abstract: "Preprocess scans into the 224×224 images the verifier sees.",
         discussion: """
-            Writes DIR/<file name without extension>.png (the final 8-bit network input) for each scan,
-            and with --stages also DIR/<stem>.<stage>.png for every stage of the profile
-            (seed: gray, equalized, blurred, thresholded, opened, resized;
-             clean: gray, normalized, binarized, despeckled, cropped, thickened, resized).
-            Errors name the file and the reason; the other files are still processed and the exit
+            Writes DIR/<file name without extension>.png (the final 8-bit network input) for each \
+            scan, and with --stages also DIR/<stem>.<stage>.png for every stage of the profile \
+            (seed: gray, equalized, blurred, thresholded, opened, resized; clean: gray, normalized, \
+            binarized, despeckled, cropped, thickened, resized).
+
+            Errors name the file and the reason; the other files are still processed and the exit \
             code is 1 if any file failed.
             """)
 
@@ -71,13 +72,17 @@ struct PreprocessCommand: ParsableCommand {
                 }
                 usedStems[stem] = scan
                 let gray = try decoder.decode(contentsOf: scan)
+                let final: GrayImage
                 if stages {
-                    for (stage, image) in try chosen.stages(gray, width: size, height: size) {
+                    let all = try chosen.stages(gray, width: size, height: size)
+                    for (stage, image) in all {
                         try write(image, to: outDir.appendingPathComponent("\(stem).\(stage.rawValue).png"))
                     }
+                    final = all[all.count - 1].image
+                } else {
+                    final = try chosen.run(gray, width: size, height: size).image
                 }
-                let result = try chosen.run(gray, width: size, height: size)
-                try write(result.image, to: outDir.appendingPathComponent("\(stem).png"))
+                try write(final, to: outDir.appendingPathComponent("\(stem).png"))
                 print(outDir.appendingPathComponent("\(stem).png").path)
             } catch {
                 failures += 1

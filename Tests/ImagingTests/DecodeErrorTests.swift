@@ -65,6 +65,15 @@ final class DecodeErrorTests: XCTestCase {
         }
     }
 
+    func testJPEGWhoseDataStopsAtAMarkerIsTruncated() throws {
+        // Cut inside the entropy-coded data and close the file properly: still missing image data.
+        let jpeg = try fixture("s3_6_422.jpg")
+        assertError(Array(jpeg.prefix(jpeg.count / 2)) + [0xFF, 0xD9]) {
+            if case .truncated(.jpeg, let detail) = $0 { return detail.contains("premature end of data segment") }
+            return false
+        }
+    }
+
     func testCorruptPNGChunkCRC() throws {
         var png = try fixture("s3_0_palette.png")
         png[8 + 8 + 13] ^= 0x55   // IHDR's stored CRC no longer matches its data

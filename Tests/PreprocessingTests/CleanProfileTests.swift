@@ -109,17 +109,20 @@ final class CleanProfileTests: XCTestCase {
         XCTAssertEqual(try PreprocessingProfile.clean.run(image), try PreprocessingProfile.clean.run(image))
     }
 
-    func testCropCentresTheInkWithItsAspectRatio() {
+    func testCropAndFitCentreTheInkWithItsAspectRatio() throws {
         var image = GrayImage(width: 100, height: 80)
         for y in 10..<20 { for x in 30..<70 { image[x, y] = 255 } }  // a 40×10 box
-        let cropped = CleanStages.cropToInk(image, marginFraction: 0, aspect: 1)
-        XCTAssertEqual(cropped.width, 40)
-        XCTAssertEqual(cropped.height, 40)
-        XCTAssertEqual(cropped.pixels.filter { $0 == 255 }.count, 400)
-        XCTAssertEqual(cropped[0, 15], 255)   // box rows 15…24 of the 40-row canvas
-        XCTAssertEqual(cropped[0, 14], 0)
-        XCTAssertEqual(cropped[39, 24], 255)
-        XCTAssertEqual(cropped[39, 25], 0)
+        let cropped = CleanStages.cropToInk(image, marginFraction: 0)
+        XCTAssertEqual(cropped, GrayImage(width: 40, height: 10, filledWith: 255))
+        XCTAssertEqual(CleanStages.cropToInk(image, marginFraction: 0.1).width, 48)
+        XCTAssertEqual(CleanStages.cropToInk(GrayImage(width: 5, height: 5), marginFraction: 0.1), GrayImage(width: 1, height: 1))
+        // 40×10 fitted into 224×224: 224×56, rows 84…139.
+        let fitted = try CleanStages.fitCentred(cropped, width: 224, height: 224)
+        XCTAssertEqual(fitted.pixels.filter { $0 == 255 }.count, 224 * 56)
+        XCTAssertEqual(fitted[0, 84], 255)
+        XCTAssertEqual(fitted[0, 83], 0)
+        XCTAssertEqual(fitted[223, 139], 255)
+        XCTAssertEqual(fitted[223, 140], 0)
     }
 
     func testOtsuSplitsTwoModes() {
@@ -138,5 +141,31 @@ final class CleanProfileTests: XCTestCase {
         XCTAssertGreaterThan(mean, 225)   // paper near white whatever its tone
         XCTAssertEqual(CleanStages.normalizeBackground(GrayImage(width: 3, height: 3, filledWith: 0), window: 15).pixels,
                        [UInt8](repeating: 0, count: 9), "black stays black, no division by zero")
+    }
+
+    func testTinyAndDegenerateImages() throws {
+        for (w, h) in [(1, 1), (1, 40), (40, 1), (2, 2), (3, 500)] {
+            var image = GrayImage(width: w, height: h, filledWith: 220)
+            image[w / 2, h / 2] = 10
+            for profile in PreprocessingProfile.all {
+                let out = try profile.run(image)
+                XCTAssertEqual(out.image.width, 224, "\(profile.name) \(w)×\(h)")
+                XCTAssertEqual(out.input.count, 224 * 224)
+            }
+        }
+        XCTAssertThrowsError(try PreprocessingProfile.clean.run(GrayImage(width: 0, height: 0))) { error in
+            XCTAssertEqual(error as? PreprocessingError, .emptyImage)
+        }
+        XCTAssertThrowsError(try PreprocessingProfile.clean.run(GrayImage(width: 5, height: 5), width: 0, height: 5))
+    }
+
+    func testSauvolaCandidateMarksStrokesNotPaper() throws {
+        let sauvola = try PreprocessingProfile.clean.with(parameters: ["threshold_method": 1])
+        let (image, mask) = Self.signature(on: Self.paper(width: 600, height: 300))
+        let binarized = try XCTUnwrap(sauvola.stages(image).first { $0.stage == .binarized }?.image)
+        let kept = zip(mask, binarized.pixels).filter { $0.0 && $0.1 != 0 }.count
+        XCTAssertGreaterThanOrEqual(Double(kept) / Double(mask.filter { $0 }.count), 0.95)
+        XCTAssert(try sauvola.run(Self.paper(width: 600, height: 300, seed: 3)).input.allSatisfy { $0 == 0 })
+        XCTAssertThrowsError(try PreprocessingProfile.clean.with(parameters: ["threshold_method": 2]))
     }
 }

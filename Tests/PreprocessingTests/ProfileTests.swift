@@ -24,6 +24,24 @@ final class ProfileTests: XCTestCase {
         let json = #"{"name":"seed","version":1,"parameters":{"adaptive_block_size":11,"adaptive_c":2}}"#
         let seed = try JSONDecoder().decode(PreprocessingProfileDescription.self, from: Data(json.utf8))
         XCTAssertEqual(try PreprocessingProfile(seed), .seed)
+        // Parameters left out mean the profile's own values.
+        XCTAssertEqual(try PreprocessingProfile(.init(name: "seed", version: 1, parameters: [:])), .seed)
+        XCTAssertEqual(try PreprocessingProfile(.init(name: "clean", version: 1, parameters: [:])), .clean)
+    }
+
+    func testBundlesWithoutAProfileMeanSeed() throws {
+        XCTAssertEqual(try PreprocessingProfile.forBundle(nil), .seed)
+        XCTAssertEqual(try PreprocessingProfile.forBundle(PreprocessingProfile.clean.profileDescription), .clean)
+        XCTAssertThrowsError(try PreprocessingProfile.forBundle(.init(name: "nope", version: 1, parameters: [:])))
+    }
+
+    func testParametersCanBeOverriddenAndAreRecorded() throws {
+        let loose = try PreprocessingProfile.clean.with(parameters: ["threshold_max": 230])
+        XCTAssertNotEqual(loose, .clean)
+        XCTAssertEqual(loose.profileDescription.parameters["threshold_max"], 230)
+        XCTAssertEqual(try PreprocessingProfile(loose.profileDescription), loose)
+        XCTAssertThrowsError(try PreprocessingProfile.clean.with(parameters: ["threshold_max": 999]))
+        XCTAssertThrowsError(try PreprocessingProfile.seed.with(parameters: ["adaptive_block_size": 15]))
     }
 
     func testDescriptionsThisBuildCannotHonourAreErrors() {

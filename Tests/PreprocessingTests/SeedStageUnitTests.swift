@@ -79,4 +79,27 @@ final class SeedStageUnitTests: XCTestCase {
         let image = GrayImage(width: 3, height: 1, pixels: [0, 128, 255])
         XCTAssertEqual(SeedStages.normalizedFloats(image), [0, Float(128) / 255, 1])
     }
+
+    /// `PreprocessingProfile.seed.run` streams rows through fused kernels; it must give exactly
+    /// the bytes of the stage-by-stage composition for every shape (tiny, 1-wide, identity,
+    /// exact 2× area, odd upscales and downscales).
+    func testStreamingRunEqualsStageComposition() throws {
+        var state: UInt64 = 42
+        func noise(_ w: Int, _ h: Int) -> GrayImage {
+            GrayImage(width: w, height: h, pixels: (0..<(w * h)).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return UInt8(truncatingIfNeeded: 120 &+ (state >> 58) &* 9)
+            })
+        }
+        let cases: [(Int, Int, Int, Int)] = [(1, 1, 224, 224), (1, 9, 5, 3), (9, 1, 4, 4), (2, 2, 1, 1),
+                                             (30, 20, 30, 20), (448, 448, 224, 224), (64, 48, 32, 24),
+                                             (333, 157, 224, 224), (150, 90, 224, 224), (701, 301, 100, 37),
+                                             (12, 13, 227, 231)]
+        for (w, h, tw, th) in cases {
+            let image = noise(w, h)
+            let staged = try SeedStages.resizeBilinear(SeedStages.open2x2(SeedStages.adaptiveThreshold(
+                SeedStages.gaussianBlur3x3(SeedStages.equalizeHistogram(image)))), width: tw, height: th)
+            XCTAssertEqual(try PreprocessingProfile.seed.run(image, width: tw, height: th).image, staged, "\(w)×\(h) → \(tw)×\(th)")
+        }
+    }
 }

@@ -67,6 +67,20 @@ def write_adam7_png(path, pixels, color_type, bit_depth):
 
 write_adam7_png(out("adam7_rgb.png"), rgb, 2, 8)
 write_adam7_png(out("adam7_gray2.png"), gray >> 6, 0, 2)
+# EXIF orientations (JPEG APP1 and PNG eXIf), 2-bit palette, gray tRNS, 16-bit RGBA, 4:2:2, restart markers.
+small = cv2.resize(cv2.imread(os.path.join(HERE, "inputs", "s3_6_444.jpg")), (33, 17), interpolation=cv2.INTER_AREA)
+small_rgb = small[..., ::-1].copy()
+small_gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+for ori, ext in [(2, "jpg"), (4, "jpg"), (5, "jpg"), (7, "jpg"), (6, "png"), (8, "png")]:
+    ex = Image.Exif()
+    ex[0x0112] = ori
+    Image.fromarray(small_rgb).save(out(f"exif{ori}_33x17.{ext}"), exif=ex.tobytes())
+Image.fromarray(small_rgb).quantize(colors=4).save(out("pal2bit_33x17.png"), bits=2)
+Image.fromarray(small_gray).save(out("graytrns_33x17.png"), transparency=int(small_gray.flat[0]))
+cv2.imwrite(out("rgba16_33x17.png"), np.dstack([small, small_gray]).astype(np.uint16) * 257
+            + np.random.default_rng(1).integers(0, 257, (17, 33, 4)).astype(np.uint16))
+Image.fromarray(small_rgb).save(out("sub1_33x17.jpg"), subsampling=1, quality=90)
+cv2.imwrite(out("rst_33x17.jpg"), small, [cv2.IMWRITE_JPEG_RST_INTERVAL, 2])
 for name in sorted(os.listdir(OUT)):
     if name.endswith(".gray.png"):
         continue

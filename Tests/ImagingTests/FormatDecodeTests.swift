@@ -2,8 +2,8 @@ import XCTest
 import Imaging
 import TestSupport
 
-/// BMP and PNM variants (made by Tests/Fixtures/decode/make_bmp_pnm_fixtures.py) against OpenCV's gray output.
-final class BMPPNMDecodeTests: XCTestCase {
+/// BMP, PNM and edge-case fixtures (see Tests/Fixtures/decode/README.md) against OpenCV's gray output.
+final class FormatDecodeTests: XCTestCase {
     func checkFolder(_ folder: String, expectedCount: Int) throws {
         let dir = FixturePaths.local("decode/\(folder)")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".gray.png") }.sorted()
@@ -24,10 +24,45 @@ final class BMPPNMDecodeTests: XCTestCase {
         try checkFolder("pnm", expectedCount: 13)
     }
 
-    /// The small PNG/JPEG fuzz seeds (Adam7 RGB and 2-bit gray, 16-bit, palette+tRNS, RGBA, bilevel,
-    /// baseline/progressive/gray/CMYK JPEG, EXIF orientation 6) double as decode fixtures.
+    /// The small PNG/JPEG fuzz seeds (Adam7 RGB and 2-bit gray, 16-bit RGB/RGBA, 2-bit palette, palette and
+    /// gray tRNS, RGBA, bilevel, baseline/4:2:2/restart/progressive/gray/CMYK JPEG, EXIF orientations 2, 4–8
+    /// in JPEG APP1 and PNG eXIf) double as decode fixtures.
     func testFuzzSeedsMatchOpenCV() throws {
-        try checkFolder("fuzz", expectedCount: 12)
+        try checkFolder("fuzz", expectedCount: 23)
+    }
+
+    /// Edge cases: the decoder reads exactly the files OpenCV reads (same pixels) and refuses the rest
+    /// (those have no golden).
+    func checkEdgeFolder(_ folder: String, files: Int, refused expectedRefusals: Int) throws {
+        let dir = FixturePaths.local("decode/\(folder)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasSuffix(".gray.png") }.sorted()
+        XCTAssertEqual(names.count, files)
+        var refused = 0
+        for name in names {
+            let golden = dir.appendingPathComponent(name + ".gray.png")
+            if FileManager.default.fileExists(atPath: golden.path) {
+                if let problem = FixtureDecodeTests.mismatch(input: dir.appendingPathComponent(name), expected: golden) {
+                    XCTFail(problem)
+                }
+            } else {
+                refused += 1
+                XCTAssertThrowsError(try ImageDecoder().decode(contentsOf: dir.appendingPathComponent(name).path), name)
+            }
+        }
+        XCTAssertEqual(refused, expectedRefusals)
+    }
+
+    func testBMPEdgeCasesAgreeWithOpenCV() throws {
+        try checkEdgeFolder("bmp_edge", files: 18, refused: 7)
+    }
+
+    /// Also refuses corrupt_lzw_data.tif, which OpenCV half-decodes despite libtiff's error (deliberate).
+    func testTIFFEdgeCasesAgreeWithOpenCV() throws {
+        try checkEdgeFolder("tiff_edge", files: 13, refused: 6)
+    }
+
+    func testPNMEdgeCasesAgreeWithOpenCV() throws {
+        try checkEdgeFolder("pnm_edge", files: 20, refused: 10)
     }
 
     func bytes(_ path: String) throws -> [UInt8] {
