@@ -12,7 +12,8 @@
 #     minus a writer-disjoint held-out set used only for evaluation;
 #   - the fixtures' synthetic scan-like signatures (scan600/scan1500/aug1200) and generated patterns (invalid224);
 #   - real non-signatures (scikit-image page and camera; horse held out);
-#   - 200 synthetic Bézier signatures and 2400 synthetic non-signatures of every kind (the reference's six
+#   - 200 synthetic signatures (Bézier and cursive, on white or scanned paper) and 2400 synthetic
+#     non-signatures of every kind (the reference's six
 #     generated kinds plus empty boxes, printed text, stamps and page fragments);
 #   - every valid image also enters with the reference's 5 augmented copies.
 # Held-out evaluation: the held-out real scans plus 100 signatures and 300 non-signatures synthesised
@@ -67,15 +68,18 @@ done
 
 start=$(date +%s)
 "$SIGVERIFY" train --labels "$TRAIN" --synthetic-valid 200 --synthetic-invalid 2400 \
+    --synthetic-signature-kinds all --synthetic-background mixed \
     --profile "$PROFILE" --recipe "$RECIPE" --input-size 64 --latent-dim 64 \
     --epochs 20 --classifier-epochs 10 --batch-size 32 --seed 7 --out "$OUT"
 echo "training took $(( $(date +%s) - start )) s"
 
 # Held-out evaluation: held-out real scans + synthetic data from another seed.
-"$SIGVERIFY" synth --valid 100 --invalid 300 --seed 2026 --out "$WORK/heldout-synthetic" >/dev/null
+"$SIGVERIFY" synth --valid 100 --invalid 300 --signature-kinds all --background mixed --seed 2026 \
+    --out "$WORK/heldout-synthetic" >/dev/null
 # One source per synthetic kind, for the per-source table.
 for f in "$WORK"/heldout-synthetic/valid/*.png; do
-    printf '%s\tvalid\tsynthetic-signature\t%s\n' "$f" "$(basename "$f" .png)" >> "$HELD"
+    b=$(basename "$f" .png)
+    printf '%s\tvalid\tsynthetic-%s\t%s\n' "$f" "${b%_*}" "$b" >> "$HELD"
 done
 for f in "$WORK"/heldout-synthetic/invalid/*.png; do
     b=$(basename "$f" .png)

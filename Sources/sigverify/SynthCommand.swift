@@ -8,7 +8,7 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Generate synthetic signatures and non-signatures as PNG files.",
         discussion: """
-            Writes DIR/valid/signature_NNNNNN.png and DIR/invalid/<kind>_NNNNNN.png. Kinds: \
+            Writes DIR/valid/<signature kind>_NNNNNN.png and DIR/invalid/<kind>_NNNNNN.png. Kinds: \
             \(NonSignatureKind.allCases.map(\.rawValue).joined(separator: ", ")); the groups \
             'generated' (the reference's six), 'realistic' and 'all' expand to their members. \
             The same --seed always gives the same images, for any --threads.
@@ -28,6 +28,12 @@ struct SynthCommand: ParsableCommand {
 
     @Option(name: .long, help: "Comma-separated non-signature kinds or groups (default: all).")
     var kinds: String = "all"
+
+    @Option(name: .long, help: "Comma-separated signature kinds: bezier (the reference's), cursive, or all.")
+    var signatureKinds: String = "bezier"
+
+    @Option(name: .long, help: "Signature background: white (the reference's), scan (paper, rules, noise) or mixed.")
+    var background: String = "white"
 
     @Flag(name: .long, help: "Also write the five reference augmentations of every signature (4 grid distortions, 1 combined).")
     var augment = false
@@ -59,16 +65,30 @@ struct SynthCommand: ParsableCommand {
     func run() throws {
         let kindList: [NonSignatureKind]
         do { kindList = try NonSignatureKind.parseList(kinds) } catch { throw ValidationError("\(error)") }
-        let style = SyntheticSignatureStyle(width: width, height: height)
+        let signatureKindList: [SignatureKind]
+        do { signatureKindList = try SignatureKind.parseList(signatureKinds) } catch { throw ValidationError("\(error)") }
+        guard let bg = SignatureBackground(rawValue: background.lowercased()) else {
+            throw ValidationError("--background must be one of \(SignatureBackground.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let style = SyntheticSignatureStyle(width: width, height: height, background: bg)
+        let config = SynthesisConfig(signature: style, realisticWidth: boxWidth, realisticHeight: boxHeight)
         let request = SynthesisRequest(validCount: valid, invalidCount: invalid, outputDirectory: out, seed: seed,
-                                       kinds: kindList, augment: augment, config: SynthesisConfig(signature: style, realisticWidth: boxWidth, realisticHeight: boxHeight),
+                                       kinds: kindList, signatureKinds: signatureKindList, augment: augment, config: config,
                                        threads: threads)
-        let summary = try SyntheticDatasetWriter.write(request)
+        let printer = ProgressPrinter(plainEvery: 0.1, redrawInterval: 0.1)
+        let total = valid + invalid, start = Date()
+        let summary = try SyntheticDatasetWriter.write(request) { done in
+            printer.update(TrainingProgress(phase: "synth", epoch: 1, epochs: 1, step: done, steps: total, loss: nil,
+                                            elapsed: Date().timeIntervalSince(start)))
+        }
         let rate = Double(summary.totalImages) / max(summary.seconds, 1e-9)
         print("wrote \(summary.validImages) signatures"
               + (summary.augmentedImages > 0 ? " + \(summary.augmentedImages) augmented copies" : "")
               + " to \(out)/valid and \(summary.invalidImages) non-signatures to \(out)/invalid"
               + String(format: " in %.2f s (%.0f images/s)", summary.seconds, rate))
+        for kind in SignatureKind.allCases {
+            if let n = summary.validByKind[kind] { print("  \(kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) \(n) (valid)") }
+        }
         for kind in NonSignatureKind.allCases {
             if let n = summary.invalidByKind[kind] { print("  \(kind.rawValue.padding(toLength: 14, withPad: " ", startingAt: 0)) \(n)") }
         }

@@ -39,7 +39,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Output bundle folder (replaced when training finishes).")
     var out: String
 
-    @Option(name: .long, help: "Synthetic Bézier signatures to add (each with 5 augmented copies).")
+    @Option(name: .long, help: "Synthetic signatures to add (each with 5 augmented copies).")
     var syntheticValid = 0
 
     @Option(name: .long, help: "Synthetic non-signatures to add.")
@@ -47,6 +47,12 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: .long, help: "Comma-separated non-signature kinds or groups for --synthetic-invalid.")
     var syntheticKinds = "all"
+
+    @Option(name: .long, help: "Comma-separated signature kinds for --synthetic-valid: bezier (the reference's), cursive, or all.")
+    var syntheticSignatureKinds = "all"
+
+    @Option(name: .long, help: "Paper of the synthetic signatures: white (the reference's), scan or mixed.")
+    var syntheticBackground = SignatureBackground.mixed.rawValue
 
     @Option(name: .long, help: "Threshold recipe: seed or calibrated.")
     var recipe: String = TrainingRecipe.calibrated.rawValue
@@ -108,7 +114,16 @@ struct TrainCommand: ParsableCommand {
         config.syntheticInvalid = syntheticInvalid
         config.seed = seed
         config.threads = threads
-        do { config.syntheticKinds = try NonSignatureKind.parseList(syntheticKinds) } catch { throw ValidationError("\(error)") }
+        do {
+            config.syntheticKinds = try NonSignatureKind.parseList(syntheticKinds)
+            config.syntheticSignatureKinds = try SignatureKind.parseList(syntheticSignatureKinds)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard let background = SignatureBackground(rawValue: syntheticBackground.lowercased()) else {
+            throw ValidationError("--synthetic-background must be one of \(SignatureBackground.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        config.synthesis.signature.background = background
         if syntheticInvalid > 0, config.syntheticKinds.contains(where: \.needsFonts), (try? FontLibrary()) == nil {
             config.syntheticKinds.removeAll(where: \.needsFonts)
             warn("no fonts found: synthetic kinds that set text are left out")

@@ -26,8 +26,8 @@ final class DatasetWriterTests: XCTestCase {
         let fm = FileManager.default
         let valid = try fm.contentsOfDirectory(atPath: a + "/valid").sorted()
         XCTAssertEqual(valid.count, 18)
-        XCTAssert(valid.contains("signature_000002_grid12.png"))
-        XCTAssert(valid.contains("signature_000000_combined.png"))
+        XCTAssert(valid.contains("bezier_000002_grid12.png"))
+        XCTAssert(valid.contains("bezier_000000_combined.png"))
         let invalid = try fm.contentsOfDirectory(atPath: a + "/invalid").sorted()
         XCTAssertEqual(invalid.count, 12)
         for name in invalid {
@@ -38,11 +38,26 @@ final class DatasetWriterTests: XCTestCase {
             XCTAssertEqual(fm.contents(atPath: a + "/valid/" + name), fm.contents(atPath: b + "/valid/" + name), name)
         }
         // The files decode back to the images the library makes for those indices.
-        let decoded = try ImageDecoder().decode(contentsOf: a + "/valid/signature_000001.png")
+        let decoded = try ImageDecoder().decode(contentsOf: a + "/valid/bezier_000001.png")
         let expected = SyntheticDatasetWriter.valid(1, seed: 5, synthesizer: Synthesizer(config: config, fonts: nil), augment: false)
-        XCTAssertEqual(decoded, expected[0])
+        XCTAssertEqual(expected.0, .bezier)
+        XCTAssertEqual(decoded, expected.1[0])
         let kind = SyntheticDatasetWriter.kind(ofInvalid: 7, seed: 5, kinds: kinds)
         XCTAssert(fm.fileExists(atPath: a + "/invalid/\(kind.rawValue)_000007.png"))
+    }
+
+    func testSignatureKindsAreMixedAndNamed() throws {
+        let dir = tempDir()
+        let config = SynthesisConfig(signature: SyntheticSignatureStyle(width: 200, height: 100, background: .mixed))
+        let s = try SyntheticDatasetWriter.write(SynthesisRequest(validCount: 12, invalidCount: 0, outputDirectory: dir, seed: 3,
+                                                                  signatureKinds: SignatureKind.allCases, config: config))
+        XCTAssertEqual(s.validImages, 12)
+        XCTAssertEqual(s.validByKind.values.reduce(0, +), 12)
+        XCTAssertEqual(Set(s.validByKind.keys), Set(SignatureKind.allCases))
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/valid")
+        XCTAssertEqual(names.filter { $0.hasPrefix("cursive_") }.count, s.validByKind[.cursive])
+        XCTAssertEqual(try SignatureKind.parseList("all"), [.bezier, .cursive])
+        XCTAssertThrowsError(try SignatureKind.parseList("scribble"))
     }
 
     func testBadRequestsGiveTypedErrors() {

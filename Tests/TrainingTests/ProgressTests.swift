@@ -16,6 +16,8 @@ final class ProgressTests: XCTestCase {
         end.step = 480
         end.elapsed = 125
         XCTAssertEqual(ProgressFormat.line(end, barWidth: 4), "autoencoder epoch 3/50 [====] 480/480 loss 0.2346 2:05")
+        let single = TrainingProgress(phase: "synth", epoch: 1, epochs: 1, step: 5, steps: 10, loss: nil, elapsed: 2)
+        XCTAssertEqual(ProgressFormat.line(single, barWidth: 0), "synth 5/10 eta 0:02")
     }
 
     func testPlainOutputIsSparseAndTerminalOutputRedraws() {

@@ -40,6 +40,21 @@ final class SynthesisTests: XCTestCase {
         XCTAssert((1...3).contains(median), "median crossing \(median) px")
     }
 
+    func testCursiveSignaturesAndScanBackgrounds() {
+        for seed in 0..<6 as Range<UInt64> {
+            var g = SeededGenerator(seed: seed), again = SeededGenerator(seed: seed)
+            let white = SyntheticSignature.generate(.cursive, style: SyntheticSignatureStyle(width: 600, height: 300), using: &g)
+            XCTAssertEqual(white, SyntheticSignature.generate(.cursive, style: SyntheticSignatureStyle(width: 600, height: 300), using: &again))
+            let dark = darkCount(white)
+            XCTAssert((200...30_000).contains(dark), "cursive seed \(seed): \(dark) dark pixels")
+            XCTAssertEqual(white[0, 0], 255)
+            var h = SeededGenerator(seed: seed)
+            let scan = SyntheticSignature.generate(.cursive, style: SyntheticSignatureStyle(width: 600, height: 300, background: .scan),
+                                                   using: &h)
+            XCTAssertGreaterThan(Set(scan.pixels).count, 20)  // anti-aliased pen, and grain where it survives
+        }
+    }
+
     func testSignatureSizeIsAParameter() {
         var g = SeededGenerator(seed: 1)
         let img = SyntheticSignature.generate(style: SyntheticSignatureStyle(width: 400, height: 200), using: &g)
@@ -70,21 +85,22 @@ final class SynthesisTests: XCTestCase {
         let synth = Synthesizer()
         guard synth.fonts != nil else { throw XCTSkip("fonts-dejavu-core absent") }
         for kind in NonSignatureKind.realistic {
-            var totalDark = 0
-            for seed in 0..<4 as Range<UInt64> {
+            var totalDark = 0, textured = 0
+            for seed in 0..<12 as Range<UInt64> {
                 var g = SeededGenerator(seed: seed)
                 let img = try synth.nonSignature(kind, using: &g)
                 XCTAssertEqual(img.width, 600)
                 XCTAssertEqual(img.height, 300)
-                // Paper is not pure white: the background has tone and grain.
                 let mean = img.pixels.reduce(0) { $0 + Int($1) } / img.pixelCount
-                XCTAssert((150...254).contains(mean), "\(kind) mean \(mean)")
-                XCTAssertGreaterThan(Set(img.pixels).count, 10)
+                XCTAssert(mean >= 120, "\(kind) mean \(mean): paper should stay light")
+                if Set(img.pixels).count > 40 { textured += 1 }
                 totalDark += darkCount(img)
                 var again = SeededGenerator(seed: seed)
                 XCTAssertEqual(img, try synth.nonSignature(kind, using: &again))
             }
-            if kind != .emptyBox { XCTAssertGreaterThan(totalDark, 800, "\(kind) has little ink") }
+            // Anti-aliased text and rules, and paper grain where it survives the scanner's white point.
+            XCTAssertGreaterThan(textured, 2, "\(kind): too few images with grey levels")
+            XCTAssertGreaterThan(totalDark, kind == .emptyBox ? 100 : 3000, "\(kind) has little ink")
         }
     }
 

@@ -37,7 +37,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testReducedModelBeatsChanceOnHeldOutGeneratedData() throws {
-        var config = reduced(seed: 5, valid: 30, invalid: 180)
+        var config = reduced(seed: 5, valid: 40, invalid: 200)
         config.autoencoderEpochs = 3
         config.classifierEpochs = 4
         let (samples, skipped) = TrainingDataBuilder.build(files: [], configuration: config)
@@ -59,8 +59,11 @@ final class TrainerTests: XCTestCase {
         let majority = max(validShare, 1 - validShare)
         let balanced = (confusion.recall + confusion.specificity) / 2
         XCTAssertGreaterThan(balanced, 0.5 + 0.2, "balanced accuracy \(balanced) (valid accepted \(confusion.recall), invalid rejected \(confusion.specificity))")
-        XCTAssertGreaterThan(confusion.recall, majority - 0.1)
-        XCTAssertGreaterThan(confusion.specificity, 0.5)
+        // Each class better than a coin flip, and the verdict better than always answering the majority class
+        // would be on balanced data.
+        XCTAssertGreaterThan(confusion.recall, 0.5, "valid accepted")
+        XCTAssertGreaterThan(confusion.specificity, 0.5, "invalid rejected")
+        XCTAssertGreaterThan(balanced, majority - 0.05)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(TrainingHistory.fileName).path))
     }
 

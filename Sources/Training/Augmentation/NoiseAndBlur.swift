@@ -15,6 +15,11 @@ public struct MotionBlurKernel: Sendable, Equatable {
         for v in [p1.x, p1.y, p2.x, p2.y] where v < 0 || v >= size {
             throw AugmentationError.invalidParameter(name: "motion blur line end", value: "\(v)", expected: "in 0..<\(size)")
         }
+        self.init(checkedSize: size, from: p1, to: p2)
+    }
+
+    /// The kernel for arguments already known to be valid (odd size, ends inside).
+    private init(checkedSize size: Int, from p1: (x: Int, y: Int), to p2: (x: Int, y: Int)) {
         var k = [Float](repeating: 0, count: size * size)
         // OpenCV's 8-connected line (LineIterator, left to right): one cell per step along the
         // major axis, a minor step when the error term goes negative — its tie-breaking decides
@@ -40,7 +45,7 @@ public struct MotionBlurKernel: Sendable, Equatable {
     }
 
     /// The single-cell kernel: no blur.
-    public static let identity = try! MotionBlurKernel(size: 1, from: (0, 0), to: (0, 0))
+    public static let identity = MotionBlurKernel(checkedSize: 1, from: (0, 0), to: (0, 0))
 
     /// albumentations' draw: size uniform over the odd values 3…maxSize; ends uniform in the
     /// kernel, the y ends distinct when the x ends coincide (so the line is never a single dot).
@@ -53,7 +58,7 @@ public struct MotionBlurKernel: Sendable, Equatable {
         if x1 == x2 {
             while y1 == y2 { y2 = rng.integer(in: 0...(k - 1)) }
         }
-        return try! MotionBlurKernel(size: k, from: (x1, y1), to: (x2, y2))
+        return MotionBlurKernel(checkedSize: k, from: (x1, y1), to: (x2, y2))
     }
 }
 

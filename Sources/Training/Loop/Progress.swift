@@ -47,9 +47,9 @@ public enum ProgressFormat {
     }
 
     /// One progress line, e.g. `autoencoder epoch 3/50 [=====>      ] 120/480 loss 0.2345 eta 0:42`
-    /// (`barWidth` 0 leaves the bar out).
+    /// (`barWidth` 0 leaves the bar out; a single-epoch job shows no epoch).
     public static func line(_ p: TrainingProgress, barWidth: Int = 24) -> String {
-        var s = "\(p.phase) epoch \(p.epoch)/\(p.epochs) "
+        var s = p.epochs > 1 ? "\(p.phase) epoch \(p.epoch)/\(p.epochs) " : "\(p.phase) "
         if barWidth > 0 { s += bar(p.steps > 0 ? Double(p.step) / Double(p.steps) : 0, width: barWidth) + " " }
         s += "\(p.step)/\(p.steps)"
         if let loss = p.loss { s += String(format: " loss %.4f", loss) }
@@ -62,26 +62,36 @@ public enum ProgressFormat {
     }
 }
 
-/// Prints progress: on a terminal one line redrawn in place (carriage return), elsewhere a plain
-/// line every `plainEvery` share of the epoch and at its end, so logs stay short.
-public final class ProgressPrinter {
+/// Prints progress: on a terminal one line redrawn in place (carriage return, at most every
+/// `redrawInterval` seconds), elsewhere a plain line every `plainEvery` share of the epoch and at
+/// its end, so logs stay short. Safe to call from several threads.
+public final class ProgressPrinter: @unchecked Sendable {
     private let isTerminal: Bool
     private let plainEvery: Double
+    private let redrawInterval: Double
     private let write: (String) -> Void
+    private let lock = NSLock()
     private var lastPlainFraction = -1.0
     private var lastEpoch = -1
+    private var lastRedraw = -Double.infinity
 
     /// `isTerminal` defaults to whether standard error is a TTY; `write` to standard error.
-    public init(isTerminal: Bool = isatty(2) != 0, plainEvery: Double = 0.25,
+    public init(isTerminal: Bool = isatty(2) != 0, plainEvery: Double = 0.25, redrawInterval: Double = 0,
                 write: @escaping (String) -> Void = { FileHandle.standardError.write(Data($0.utf8)) }) {
         self.isTerminal = isTerminal
         self.plainEvery = plainEvery
+        self.redrawInterval = redrawInterval
         self.write = write
     }
 
     public func update(_ p: TrainingProgress) {
+        lock.lock()
+        defer { lock.unlock() }
         let done = p.step >= p.steps
         if isTerminal {
+            let now = Date().timeIntervalSinceReferenceDate
+            guard done || now - lastRedraw >= redrawInterval else { return }
+            lastRedraw = now
             write("\r\u{1B}[K" + ProgressFormat.line(p) + (done ? "\n" : ""))
             return
         }
@@ -98,6 +108,8 @@ public final class ProgressPrinter {
 
     /// A message on its own line (e.g. an epoch summary), not disturbing a live bar.
     public func message(_ text: String) {
+        lock.lock()
+        defer { lock.unlock() }
         write((isTerminal ? "\r\u{1B}[K" : "") + text + "\n")
     }
 }

@@ -2,11 +2,21 @@
 /// noise, form rules, dotted baselines, streaks, dust and lid shadows. All operate on a `Canvas`
 /// in darkness units; sizes scale with the canvas height (designed at 300 px).
 enum PaperEffects {
-    /// Uneven paper tone: a base darkness, a smooth low-frequency variation and fine grain.
+    /// Uneven paper tone: a base darkness, a smooth low-frequency variation and fine grain, seen
+    /// through a scanner's white point. Most scanners clip paper to pure white; where tone and
+    /// grain survive the clip, the seed preprocessing (histogram equalisation, then an adaptive
+    /// threshold with C = 2) turns them into dense speckle — so most images here clip the paper
+    /// completely (clean background) and about a third keep some texture, partly or overall.
     static func paper<G: RandomNumberGenerator>(_ canvas: inout Canvas, using rng: inout G) {
         let base = Float(rng.uniform(0, 0.07))
         let swing = Float(rng.uniform(0, 0.04))
         let grain = Float(rng.uniform(0.004, 0.03))
+        let whitePoint: Float
+        switch rng.uniform(0, 1) {
+        case ..<0.65: whitePoint = base + swing + 2.5 * grain       // everything clips: clean white
+        case ..<0.9: whitePoint = base + swing * Float(rng.uniform(0, 1)) + grain * Float(rng.uniform(0, 2))  // patches
+        default: whitePoint = 0                                       // unclipped tone and grain
+        }
         let gx = 10, gy = 6
         var grid = [Float](repeating: 0, count: (gx + 1) * (gy + 1))
         for i in grid.indices { grid[i] = Float(rng.uniform(-1, 1)) * swing }
@@ -23,7 +33,8 @@ enum PaperEffects {
                     let a = grid[j * (gx + 1) + i], b = grid[j * (gx + 1) + i + 1]
                     let c = grid[(j + 1) * (gx + 1) + i], d = grid[(j + 1) * (gx + 1) + i + 1]
                     let smooth = (a + (b - a) * tx) * (1 - ty) + (c + (d - c) * tx) * ty
-                    ink[y * w + x] += base + smooth + grain * triangular(&rng)
+                    let tone = base + smooth + grain * triangular(&rng) - whitePoint
+                    if tone > 0 { ink[y * w + x] += tone }
                 }
             }
         }

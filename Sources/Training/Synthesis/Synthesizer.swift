@@ -38,9 +38,14 @@ public final class Synthesizer {
         self.init(config: config, fonts: try? FontLibrary())
     }
 
-    /// A Bézier-stroke signature.
+    /// A Bézier-stroke signature (the reference's kind).
     public func signature<G: RandomNumberGenerator>(using rng: inout G) -> GrayImage {
-        SyntheticSignature.generate(style: config.signature, using: &rng)
+        SyntheticSignature.generate(.bezier, style: config.signature, using: &rng)
+    }
+
+    /// A signature of `kind`.
+    public func signature<G: RandomNumberGenerator>(_ kind: SignatureKind, using rng: inout G) -> GrayImage {
+        SyntheticSignature.generate(kind, style: config.signature, using: &rng)
     }
 
     /// A non-signature of `kind`.

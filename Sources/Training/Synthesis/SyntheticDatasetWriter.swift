@@ -26,6 +26,8 @@ public struct SynthesisRequest: Sendable {
     public var seed: UInt64
     /// Kinds drawn uniformly, one per invalid image.
     public var kinds: [NonSignatureKind]
+    /// Kinds drawn uniformly, one per valid image (the reference: Bézier only).
+    public var signatureKinds: [SignatureKind]
     /// Also write the reference's five augmented copies of every signature.
     public var augment: Bool
     public var config: SynthesisConfig
@@ -33,13 +35,15 @@ public struct SynthesisRequest: Sendable {
     public var threads: Int
 
     public init(validCount: Int, invalidCount: Int, outputDirectory: String, seed: UInt64,
-                kinds: [NonSignatureKind] = NonSignatureKind.allCases, augment: Bool = false,
+                kinds: [NonSignatureKind] = NonSignatureKind.allCases, signatureKinds: [SignatureKind] = [.bezier],
+                augment: Bool = false,
                 config: SynthesisConfig = SynthesisConfig(), threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.validCount = validCount
         self.invalidCount = invalidCount
         self.outputDirectory = outputDirectory
         self.seed = seed
         self.kinds = kinds
+        self.signatureKinds = signatureKinds
         self.augment = augment
         self.config = config
         self.threads = threads
@@ -51,6 +55,7 @@ public struct SynthesisSummary: Sendable, Equatable {
     public var validImages: Int
     public var augmentedImages: Int
     public var invalidByKind: [NonSignatureKind: Int]
+    public var validByKind: [SignatureKind: Int]
     public var seconds: Double
 
     public var invalidImages: Int { invalidByKind.values.reduce(0, +) }
@@ -60,7 +65,7 @@ public struct SynthesisSummary: Sendable, Equatable {
 /// Writes a synthetic training set as PNG files. Image *i* of each class is drawn from its own
 /// random stream (`SeededGenerator(seed:stream:index:)`), so the set is the same for any thread
 /// count and any image can be regenerated alone. File names:
-/// `valid/signature_000042.png` (+ `_grid5`, `_grid7`, `_grid9`, `_grid12`, `_combined` with
+/// `valid/<kind>_000042.png` (+ `_grid5`, `_grid7`, `_grid9`, `_grid12`, `_combined` with
 /// augmentation) and `invalid/<kind>_000042.png`.
 public enum SyntheticDatasetWriter {
     static let validStream: UInt64 = 1
@@ -74,10 +79,12 @@ public enum SyntheticDatasetWriter {
     }
 
     /// Valid image `index` (and its augmented copies when asked), exactly as `write` makes it.
-    public static func valid(_ index: Int, seed: UInt64, synthesizer: Synthesizer, augment: Bool) -> [GrayImage] {
+    public static func valid(_ index: Int, seed: UInt64, kinds: [SignatureKind] = [.bezier], synthesizer: Synthesizer,
+                             augment: Bool) -> (SignatureKind, [GrayImage]) {
         var rng = SeededGenerator(seed: seed, stream: validStream, index: UInt64(index))
-        let image = synthesizer.signature(using: &rng)
-        return augment ? [image] + Augment.referenceCopies(of: image, using: &rng) : [image]
+        let kind = rng.pick(kinds)
+        let image = synthesizer.signature(kind, using: &rng)
+        return (kind, augment ? [image] + Augment.referenceCopies(of: image, using: &rng) : [image])
     }
 
     /// Invalid image `index`, exactly as `write` makes it.
@@ -98,6 +105,9 @@ public enum SyntheticDatasetWriter {
         guard request.invalidCount == 0 || !request.kinds.isEmpty else {
             throw SynthesisError.invalidRequest("no non-signature kinds selected")
         }
+        guard request.validCount == 0 || !request.signatureKinds.isEmpty else {
+            throw SynthesisError.invalidRequest("no signature kinds selected")
+        }
         let needFonts = request.invalidCount > 0 ? request.kinds.filter(\.needsFonts) : []
         if !needFonts.isEmpty {
             do { _ = try FontLibrary() } catch {
@@ -117,18 +127,19 @@ public enum SyntheticDatasetWriter {
             while item < total, !state.failed {
                 do {
                     if item < request.validCount {
-                        let images = valid(item, seed: request.seed, synthesizer: synthesizer, augment: request.augment)
-                        let base = "signature_" + number(item)
+                        let (kind, images) = valid(item, seed: request.seed, kinds: request.signatureKinds,
+                                                   synthesizer: synthesizer, augment: request.augment)
+                        let base = kind.rawValue + "_" + number(item)
                         for (k, image) in images.enumerated() {
                             let name = k == 0 ? base : base + "_" + copySuffixes[k - 1]
                             try OutputFiles.writePNG(image, to: (validDir as NSString).appendingPathComponent(name + ".png"))
                         }
-                        state.record(valid: 1, copies: images.count - 1, kind: nil)
+                        state.record(valid: 1, copies: images.count - 1, kind: nil, signatureKind: kind)
                     } else {
                         let i = item - request.validCount
                         let (kind, image) = try invalid(i, seed: request.seed, kinds: request.kinds, synthesizer: synthesizer)
                         try OutputFiles.writePNG(image, to: (invalidDir as NSString).appendingPathComponent("\(kind.rawValue)_\(number(i)).png"))
-                        state.record(valid: 0, copies: 0, kind: kind)
+                        state.record(valid: 0, copies: 0, kind: kind, signatureKind: nil)
                     }
                     progress?(state.done)
                 } catch {
@@ -152,12 +163,13 @@ public enum SyntheticDatasetWriter {
 /// Counters and the first error, shared by the worker threads under a lock.
 private final class SharedState: @unchecked Sendable {
     private let lock = NSLock()
-    private var _summary = SynthesisSummary(validImages: 0, augmentedImages: 0, invalidByKind: [:], seconds: 0)
+    private var _summary = SynthesisSummary(validImages: 0, augmentedImages: 0, invalidByKind: [:], validByKind: [:], seconds: 0)
     private var _done = 0
     private var _error: Error?
 
-    func record(valid: Int, copies: Int, kind: NonSignatureKind?) {
+    func record(valid: Int, copies: Int, kind: NonSignatureKind?, signatureKind: SignatureKind?) {
         lock.lock(); defer { lock.unlock() }
+        if let signatureKind { _summary.validByKind[signatureKind, default: 0] += 1 }
         _summary.validImages += valid
         _summary.augmentedImages += copies
         if let kind { _summary.invalidByKind[kind, default: 0] += 1 }

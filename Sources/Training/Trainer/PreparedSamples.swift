@@ -127,8 +127,10 @@ public enum TrainingDataBuilder {
                 group = file.writer.map { "writer:\(file.source)/\($0)" } ?? "file:\(file.path)"
             } else if item < files.count + c.syntheticValid {
                 let i = item - files.count
-                images = SyntheticDatasetWriter.valid(i, seed: c.seed, synthesizer: synthesizer, augment: c.augmentValid)
-                (label, source, name) = (.valid, "synthetic-signature", "synthetic-signature-\(i)")
+                let (kind, made) = SyntheticDatasetWriter.valid(i, seed: c.seed, kinds: c.syntheticSignatureKinds,
+                                                                synthesizer: synthesizer, augment: c.augmentValid)
+                images = made
+                (label, source, name) = (.valid, "synthetic-\(kind.rawValue)", "synthetic-\(kind.rawValue)-\(i)")
                 group = name
             } else {
                 let i = item - files.count - c.syntheticValid

@@ -225,7 +225,7 @@ public struct Trainer: Sendable {
         var sum = 0.0
         for chunk in chunks(indices) {
             let x = samples.batch(chunk)
-            sum += Double(model.evaluationLoss(input: x, target: x).totalLoss) * Double(chunk.count)
+            sum += Double(model.evaluate(batch: x).totalLoss) * Double(chunk.count)
         }
         return sum / Double(max(indices.count, 1))
     }

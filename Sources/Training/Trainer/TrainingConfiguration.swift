@@ -56,11 +56,13 @@ public struct TrainingConfiguration: Sendable {
     /// every valid image, real or synthetic, before preprocessing.
     public var augmentValid = true
 
-    /// Generated data mixed in: Bézier signatures (valid) and non-signatures of `syntheticKinds`.
+    /// Generated data mixed in: signatures of `syntheticSignatureKinds` (valid) and non-signatures of
+    /// `syntheticKinds`; `synthesis.signature.background` sets the signatures' paper.
     public var syntheticValid = 0
     public var syntheticInvalid = 0
+    public var syntheticSignatureKinds: [SignatureKind] = SignatureKind.allCases
     public var syntheticKinds: [NonSignatureKind] = NonSignatureKind.allCases
-    public var synthesis = SynthesisConfig()
+    public var synthesis = SynthesisConfig(signature: SyntheticSignatureStyle(background: .mixed))
 
     public var seed: UInt64 = 42
     /// Worker threads for decoding, synthesis, preprocessing and augmentation (BLAS keeps its own
@@ -81,6 +83,7 @@ public struct TrainingConfiguration: Sendable {
         try check(validationFraction > 0 && validationFraction < 1, "validation fraction \(validationFraction) not in (0, 1)")
         try check(syntheticValid >= 0 && syntheticInvalid >= 0, "synthetic counts must not be negative")
         try check(syntheticInvalid == 0 || !syntheticKinds.isEmpty, "no non-signature kinds selected")
+        try check(syntheticValid == 0 || !syntheticSignatureKinds.isEmpty, "no signature kinds selected")
         try check((0...1).contains(calibration.validAcceptance) && (0...1).contains(calibration.falseAcceptRate),
                   "calibration targets must be in [0, 1]")
         try check(autoencoderLearningRate > 0 && classifierLearningRate > 0, "learning rates must be positive")

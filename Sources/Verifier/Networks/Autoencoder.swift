@@ -138,15 +138,8 @@ public struct Autoencoder: Sendable {
     /// The data loss `0.7·BCE + 0.3·(1 − SSIM)` of reconstructing `x` in inference mode (validation),
     /// plus the L2 penalties in `totalLoss`; no gradients, nothing changes.
     public func evaluate(batch x: Tensor) -> TrainingLoss {
-        evaluationLoss(input: x, target: x)
-    }
-
-    /// The training loss in inference mode (moving BatchNorm statistics, no dropout), as Keras reports
-    /// `val_loss`: used for early stopping and learning-rate reduction on held-out images.
-    public func evaluationLoss(input x: Tensor, target: Tensor) -> TrainingLoss {
-        precondition(target.shape == x.shape, "Autoencoder: target \(target.shape) does not match input \(x.shape)")
         let recon = decode(encode(x))
-        let data = Self.dataLoss(reconstruction: recon, target: target, wantGradient: false).loss
+        let data = Self.dataLoss(reconstruction: recon, target: x, wantGradient: false).loss
         let reg = Double(encoder.regularizationLoss) + Double(decoder.regularizationLoss)
         return TrainingLoss(dataLoss: Float(data), totalLoss: Float(data + reg))
     }
