@@ -21,14 +21,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Model bundle folder (default: the bundled default model).")
     var model: String?
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Folders of signature scans.")
-    var valid: [String] = []
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Folders of non-signature images.")
-    var invalid: [String] = []
-
-    @Option(name: .long, parsing: .upToNextOption, help: "LABELS.tsv files (file, label[, source, writer]).")
-    var labels: [String] = []
+    @OptionGroup var scans: LabelledScanOptions
 
     @Option(name: .long, help: "Report folder (created if missing).")
     var out: String
@@ -37,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        guard !(valid.isEmpty && invalid.isEmpty && labels.isEmpty) else {
+        guard !scans.isEmpty else {
             throw ValidationError("nothing to evaluate: give --valid, --invalid or --labels")
         }
     }
@@ -49,14 +42,7 @@ struct EvaluateCommand: ParsableCommand {
             throw CommandFailure("cannot load model bundle \(folder.path): \(error)")
         }
         let profile = try PreprocessingProfile.forBundle(bundle.parameters)
-        var files: [LabeledFile] = []
-        do {
-            for dir in valid { files += try DatasetListing.folder(dir, label: .valid) }
-            for dir in invalid { files += try DatasetListing.folder(dir, label: .invalid) }
-            for path in labels { files += try DatasetListing.labelsFile(path) }
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        let files = try scans.listFiles()
         let (samples, skipped) = try ModelScoring.score(files: files, bundle: bundle, profile: profile, threads: threads,
                                                         warn: { warn($0) })
         let p = bundle.parameters

@@ -27,14 +27,7 @@ struct TrainCommand: ParsableCommand {
             BLAS threads: OPENBLAS_NUM_THREADS (default all cores).
             """)
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Folders of signature scans.")
-    var valid: [String] = []
-
-    @Option(name: .long, parsing: .upToNextOption, help: "Folders of non-signature images.")
-    var invalid: [String] = []
-
-    @Option(name: .long, parsing: .upToNextOption, help: "LABELS.tsv files (file, label[, source, writer]).")
-    var labels: [String] = []
+    @OptionGroup var scans: LabelledScanOptions
 
     @Option(name: .long, help: "Output bundle folder (replaced when training finishes).")
     var out: String
@@ -91,7 +84,7 @@ struct TrainCommand: ParsableCommand {
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {
-        guard !valid.isEmpty || !labels.isEmpty || syntheticValid > 0 else {
+        guard !scans.valid.isEmpty || !scans.labels.isEmpty || syntheticValid > 0 else {
             throw ValidationError("no signatures: give --valid DIR, --labels FILE or --synthetic-valid N")
         }
         guard TrainingRecipe(rawValue: recipe) != nil else {
@@ -130,14 +123,7 @@ struct TrainCommand: ParsableCommand {
         }
         do { try config.validate() } catch { throw ValidationError("\(error)") }
 
-        var files: [LabeledFile] = []
-        do {
-            for dir in valid { files += try DatasetListing.folder(dir, label: .valid) }
-            for dir in invalid { files += try DatasetListing.folder(dir, label: .invalid) }
-            for path in labels { files += try DatasetListing.labelsFile(path) }
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        let files = try scans.listFiles()
 
         let progress = TrainProgressView(terminal: isatty(1) != 0)
         let started = Date()
