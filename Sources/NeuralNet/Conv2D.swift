@@ -180,6 +180,19 @@ public struct Conv2D: KernelBiasLayer {
         let g = geometry(x)
         let n = x.shape[0], cout = outChannels
         let outPixels = g.oh * g.ow, inSize = g.h * g.w * g.c
+        if g.c == 1 && !inputGradient {
+            let (kgrad, bgrad) = x.storage.withUnsafeBufferPointer { xp in
+                dy.storage.withUnsafeBufferPointer { dp in
+                    y.storage.withUnsafeBufferPointer { yp in
+                        ConvKernels.singleChannelParameterGradients(g, images: n, input: xp.baseAddress!, dy: dp.baseAddress!,
+                                                                    y: yp.baseAddress!, activation: activation, cout: cout)
+                    }
+                }
+            }
+            biasGradient = Tensor(shape: bias.shape, storage: bgrad)
+            kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
+            return nil
+        }
         var dz = dy
         dz.storage.withUnsafeMutableBufferPointer { d in
             y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
@@ -232,14 +245,19 @@ public struct Conv2D: KernelBiasLayer {
                 start += nb
             }
         }}}}}}
-        if kernelL2 != 0 {
-            let k2 = 2 * kernelL2
-            kernel.storage.withUnsafeBufferPointer { kp in
-                for i in 0..<kgrad.count { kgrad[i] += k2 * kp[i] }
-            }
-        }
-        kernelGradient = Tensor(shape: kernel.shape, storage: kgrad)
+        kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
         return inputGradient ? Tensor(shape: x.shape, storage: dx) : nil
+    }
+
+    /// The data gradient of the kernel plus the L2 term 2λ·K.
+    private func withL2(_ data: [Float]) -> [Float] {
+        guard kernelL2 != 0 else { return data }
+        var kgrad = data
+        let k2 = 2 * kernelL2
+        kernel.storage.withUnsafeBufferPointer { kp in
+            for i in 0..<kgrad.count { kgrad[i] += k2 * kp[i] }
+        }
+        return kgrad
     }
 }
 

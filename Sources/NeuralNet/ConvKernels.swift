@@ -145,6 +145,90 @@ enum ConvKernels {
         }
     }
 
+    /// Parameter gradients of a single-input-channel convolution without im2col (whose K = kh·kw GEMM
+    /// is thin and whose patch matrix is 9× the input): dK[tap, :] = Σ_p x[p + tap]·dz[p, :] and
+    /// dBias = Σ_p dz[p, :], with dz = f'(y)·dy formed one output row at a time in a cache-resident
+    /// scratch (the activation mask is fused; the full-size dz is never written). Parallel over
+    /// (image, output row) units; per-row partial sums are accumulated in Double per worker.
+    static func singleChannelParameterGradients(_ g: Geometry, images n: Int, input: UnsafePointer<Float>,
+                                                dy: UnsafePointer<Float>, y: UnsafePointer<Float>,
+                                                activation: Activation, cout: Int) -> (kernel: [Float], bias: [Float]) {
+        typealias V = SIMD16<Float>
+        let taps = g.kh * g.kw
+        let inSize = g.h * g.w, rowSize = g.ow * cout
+        let units = n * g.oh
+        let parts = Parallel.partCount(units)
+        let vectorised = cout % 16 == 0
+        let blocks = cout / 16
+        let accCount = (taps + 1) * cout  // kernel taps, then the bias
+        var partial = [Double](repeating: 0, count: parts * accCount)
+        partial.withUnsafeMutableBufferPointer { pp in
+            let ptrs = UnsafeSendableBox((x: input, dy: dy, y: y, partial: pp.baseAddress!))
+            Parallel.parts(units) { part, range in
+                let raw = UnsafeMutableRawPointer.allocate(byteCount: (rowSize + accCount) * 4, alignment: 64)
+                defer { raw.deallocate() }
+                let dz = raw.bindMemory(to: Float.self, capacity: rowSize + accCount)
+                let acc = dz + rowSize
+                let sums = ptrs.value.partial + part * accCount
+                for u in range {
+                    let (img, oy) = (u / g.oh, u % g.oh)
+                    let offset = u * rowSize
+                    dz.update(from: ptrs.value.dy + offset, count: rowSize)
+                    activation.backward(UnsafeMutableBufferPointer(start: dz, count: rowSize),
+                                        output: UnsafeBufferPointer(start: ptrs.value.y + offset, count: rowSize),
+                                        parallel: false)
+                    acc.initialize(repeating: 0, count: accCount)
+                    let x = ptrs.value.x + img * inSize
+                    if vectorised {
+                        dz.withMemoryRebound(to: V.self, capacity: g.ow * blocks) { dv in
+                        acc.withMemoryRebound(to: V.self, capacity: (taps + 1) * blocks) { av in
+                            for ox in 0..<g.ow {
+                                let d = dv + ox * blocks
+                                for blk in 0..<blocks { av[taps * blocks + blk] += d[blk] }
+                                for ky in 0..<g.kh {
+                                    let iy = oy + ky - g.padTop
+                                    if iy < 0 || iy >= g.h { continue }
+                                    let row = x + iy * g.w
+                                    for kx in 0..<g.kw {
+                                        let ix = ox + kx - g.padLeft
+                                        if ix < 0 || ix >= g.w { continue }
+                                        let v = V(repeating: row[ix])
+                                        let a = av + (ky * g.kw + kx) * blocks
+                                        for blk in 0..<blocks { a[blk] += v * d[blk] }
+                                    }
+                                }
+                            }
+                        }}
+                    } else {
+                        for ox in 0..<g.ow {
+                            let d = dz + ox * cout
+                            for j in 0..<cout { acc[taps * cout + j] += d[j] }
+                            for ky in 0..<g.kh {
+                                let iy = oy + ky - g.padTop
+                                if iy < 0 || iy >= g.h { continue }
+                                for kx in 0..<g.kw {
+                                    let ix = ox + kx - g.padLeft
+                                    if ix < 0 || ix >= g.w { continue }
+                                    let v = x[iy * g.w + ix]
+                                    let a = acc + (ky * g.kw + kx) * cout
+                                    for j in 0..<cout { a[j] += v * d[j] }
+                                }
+                            }
+                        }
+                    }
+                    for i in 0..<accCount { sums[i] += Double(acc[i]) }
+                }
+            }
+        }
+        var kernel = [Float](repeating: 0, count: taps * cout), bias = [Float](repeating: 0, count: cout)
+        for i in 0..<accCount {
+            var t = 0.0
+            for p in 0..<parts { t += partial[p * accCount + i] }
+            if i < taps * cout { kernel[i] = Float(t) } else { bias[i - taps * cout] = Float(t) }
+        }
+        return (kernel, bias)
+    }
+
     /// The inference epilogue of a conv block, fused so the full-resolution activation is touched once
     /// while in cache: v = act(z + bias)·scale + shift (scale/shift: a folded inference BatchNorm,
     /// optional) in place on `z`, then, if `pool`, a 2×2 max into `out`. `z` holds rows of `width`

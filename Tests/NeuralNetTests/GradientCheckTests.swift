@@ -72,6 +72,31 @@ final class GradientCheckTests: XCTestCase {
         checkLayer(conv, input: Self.random([3, 6, 5, 2], seed: 5))
     }
 
+    /// A first layer on grey input takes the direct parameter-gradient kernel (no im2col, fused
+    /// activation mask); it must give the same kernel and bias gradients as the full backward, for
+    /// vectorised (16k) and scalar channel counts, both paddings, with and without L2.
+    func testSingleChannelParametersOnlyBackwardMatchesFullBackward() {
+        let cases: [(cout: Int, padding: Conv2D.Padding, act: Activation, l2: Float)] =
+            [(32, .same, .relu, 0), (16, .valid, .sigmoid, 0.01), (5, .same, .linear, 0), (3, .valid, .relu, 0.02)]
+        for (i, c) in cases.enumerated() {
+            var rng = SeededGenerator(seed: 40 + UInt64(i))
+            var conv = Conv2D(name: "c", inChannels: 1, outChannels: c.cout, padding: c.padding, activation: c.act,
+                              kernelL2: c.l2, rng: &rng)
+            conv.setVariable("bias", Self.random([c.cout], seed: 50, scale: 0.3))
+            var full = conv, paramsOnly = conv
+            let x = Self.random([3, 9, 7, 1], seed: 51)
+            let y = full.trainingForward(x)
+            _ = paramsOnly.trainingForward(x)
+            let r = Self.random(y.shape, seed: 52)
+            _ = full.backward(r)
+            paramsOnly.backwardParametersOnly(r)
+            for key in ["kernel", "bias"] {
+                let a = full.gradients[key]!.storage, b = paramsOnly.gradients[key]!.storage
+                XCTAssertLessThan(Self.relativeError(b, a.map(Double.init)), 1e-5, "case \(i) \(key)")
+            }
+        }
+    }
+
     func testConv2DForwardMatchesDirectConvolution() {
         var rng = SeededGenerator(seed: 6)
         let conv = Conv2D(name: "c", inChannels: 2, outChannels: 3, padding: .same, rng: &rng)
@@ -168,6 +193,9 @@ final class GradientCheckTests: XCTestCase {
         let y = pool.trainingForward(Tensor(shape: [1, 2, 2, 1], storage: [7, 7, 7, 7]))
         XCTAssertEqual(y.storage, [7])
         XCTAssertEqual(pool.backward(Tensor(shape: [1, 1, 1, 1], storage: [1])).storage, [1, 0, 0, 0])
+        // odd height and width: the trailing row and column get zero gradient
+        let odd = (0..<(2 * 5 * 5 * 2)).map { Float($0) * 0.01 }.shuffled(using: &rng)
+        checkLayer(MaxPool2D(), input: Tensor(shape: [2, 5, 5, 2], storage: odd))
     }
 
     func testActivationLayers() {
