@@ -193,13 +193,8 @@ public struct Conv2D: KernelBiasLayer {
             kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
             return nil
         }
-        var dz = dy
-        dz.storage.withUnsafeMutableBufferPointer { d in
-            y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
-        }
-        biasGradient = Tensor(shape: bias.shape, storage: dz.storage.withUnsafeBufferPointer {
-            ConvKernels.columnSums($0.baseAddress!, rows: n * outPixels, cols: cout)
-        })
+        let (dz, dBias) = ConvKernels.activationGradient(dy, output: y, activation: activation, channels: cout)
+        biasGradient = Tensor(shape: bias.shape, storage: dBias)
         let perChunk = max(1, ConvKernels.workspaceBudget / max(1, outPixels * g.patch))
         var cols = [Float](repeating: 0, count: min(n, perChunk) * outPixels * g.patch)
         var kgrad = [Float](repeating: 0, count: kernel.count)

@@ -174,13 +174,8 @@ public struct Conv2DTranspose: KernelBiasLayer {
         let g = geometry(x)
         let n = x.shape[0]
         let inPixels = g.h * g.w, outSize = g.oh * g.ow * g.cout
-        var dz = dy
-        dz.storage.withUnsafeMutableBufferPointer { d in
-            y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
-        }
-        biasGradient = Tensor(shape: bias.shape, storage: dz.storage.withUnsafeBufferPointer {
-            ConvKernels.columnSums($0.baseAddress!, rows: n * g.oh * g.ow, cols: g.cout)
-        })
+        let (dz, dBias) = ConvKernels.activationGradient(dy, output: y, activation: activation, channels: g.cout)
+        biasGradient = Tensor(shape: bias.shape, storage: dBias)
         let perChunk = max(1, ConvKernels.workspaceBudget / max(1, inPixels * g.taps))
         var cols = [Float](repeating: 0, count: min(n, perChunk) * inPixels * g.taps)
         var kgrad = [Float](repeating: 0, count: kernel.count)

@@ -327,14 +327,32 @@ enum ConvKernels {
         return (t1, t2)
     }
 
-    /// Column sums of a rows×cols matrix (the bias gradient).
-    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int) -> [Float] {
-        let base = UnsafeSendableBox(m)
-        let (sums, _) = channelSums(rows: rows, c: cols) { rr, a1, _ in
-            var p = base.value + rr.lowerBound * cols
-            for _ in rr { for j in 0..<cols { a1[j] += p[j] }; p += cols }
+    /// The pre-activation gradient dz = f'(y)·dy of a [rows, c] output (a new buffer: `dy` belongs to the
+    /// caller) and its column sums (the bias gradient), in one parallel pass over cache-sized blocks
+    /// instead of a copy, a masking pass and a summing pass over the full activation.
+    static func activationGradient(_ dy: Tensor, output y: Tensor, activation: Activation,
+                                   channels c: Int) -> (dz: Tensor, bias: [Float]) {
+        precondition(dy.count == y.count && dy.count % max(1, c) == 0)
+        let rows = dy.count / max(1, c)
+        var bias: [Float] = []
+        let dz = Tensor(shape: dy.shape) { out in
+            dy.storage.withUnsafeBufferPointer { dp in
+            y.storage.withUnsafeBufferPointer { yp in
+                let ptrs = UnsafeSendableBox((dy: dp.baseAddress!, y: yp.baseAddress!, dz: out.baseAddress!))
+                let (sums, _) = channelSums(rows: rows, c: c) { rr, a1, _ in
+                    let offset = rr.lowerBound * c, count = rr.count * c
+                    let d = ptrs.value.dz + offset
+                    d.update(from: ptrs.value.dy + offset, count: count)
+                    activation.backward(UnsafeMutableBufferPointer(start: d, count: count),
+                                        output: UnsafeBufferPointer(start: ptrs.value.y + offset, count: count),
+                                        parallel: false)
+                    var p = d
+                    for _ in rr { for j in 0..<c { a1[j] += p[j] }; p += c }
+                }
+                bias = sums.map { Float($0) }
+            }}
         }
-        return sums.map { Float($0) }
+        return (dz, bias)
     }
 }
 
