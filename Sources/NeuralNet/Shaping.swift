@@ -108,31 +108,53 @@ public struct Dropout: Layer {
 
     public func forward(_ x: Tensor) -> Tensor { x }
 
+    /// Draws the mask (one 64-bit value per two elements, low half first, from the seeded stream) and
+    /// applies it in one parallel pass: each worker draws its own stretch of the counter-based stream,
+    /// so the mask equals the sequential draw.
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
         guard rate > 0 else { cachedMask = []; return x }
         let scale = 1 / (1 - rate)
-        var mask = [Float](repeating: 0, count: x.count)
+        let count = x.count, pairs = (count + 1) / 2
         let threshold = UInt64(Double(rate) * Double(1 << 32))  // keep iff a 32-bit uniform ≥ rate·2³²
-        mask.withUnsafeMutableBufferPointer { m in
-            var i = 0
-            while i < m.count {
-                let r = rng.next()
-                if r & 0xFFFF_FFFF >= threshold { m[i] = scale }
-                if i + 1 < m.count, r >> 32 >= threshold { m[i + 1] = scale }
-                i += 2
-            }
+        let generator = rng
+        var mask = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }  // every entry written below
+        let y = Tensor(shape: x.shape) { out in
+            x.storage.withUnsafeBufferPointer { xp in
+            mask.withUnsafeMutableBufferPointer { mp in
+                let ptrs = UnsafeSendableBox((x: xp.baseAddress!, m: mp.baseAddress!, y: out.baseAddress!))
+                Parallel.ranges(pairs, minimumPerWorker: 1 << 14) { pr in
+                    let (xs, m, ys) = ptrs.value
+                    for k in pr {
+                        let r = generator.peek(ahead: k)
+                        let i = 2 * k
+                        m[i] = r & 0xFFFF_FFFF >= threshold ? scale : 0
+                        ys[i] = xs[i] * m[i]
+                        if i + 1 < count {
+                            m[i + 1] = r >> 32 >= threshold ? scale : 0
+                            ys[i + 1] = xs[i + 1] * m[i + 1]
+                        }
+                    }
+                }
+            }}
         }
-        var y = x
-        y.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= mask[i] } }
+        rng.advance(by: pairs)
         cachedMask = mask
         return y
     }
 
     public mutating func backward(_ dy: Tensor) -> Tensor {
         guard !cachedMask.isEmpty else { return dy }
-        var dx = dy
-        dx.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= cachedMask[i] } }
-        return dx
+        precondition(dy.count == cachedMask.count, "Dropout \(name): gradient size \(dy.count) ≠ \(cachedMask.count)")
+        return Tensor(shape: dy.shape) { out in
+            dy.storage.withUnsafeBufferPointer { dp in
+            cachedMask.withUnsafeBufferPointer { mp in
+                let ptrs = UnsafeSendableBox((d: dp.baseAddress!, m: mp.baseAddress!, o: out.baseAddress!))
+                Parallel.ranges(dy.count, minimumPerWorker: 1 << 15) { r in
+                    let (d, m, o) = ptrs.value
+                    for i in r { o[i] = d[i] * m[i] }
+                }
+            }}
+        }
     }
 }
 

@@ -218,6 +218,27 @@ final class GradientCheckTests: XCTestCase {
         checkLayer(Dropout(rate: 0.3, seed: 3), input: Self.random([2, 10], seed: 26))
     }
 
+    /// The parallel mask draw equals the sequential one: one 64-bit value per pair of elements (low
+    /// half first), consecutive calls continuing the stream, odd sizes using the low half only.
+    func testDropoutMaskFollowsTheSeededStreamAcrossCalls() {
+        let rate: Float = 0.3, scale = 1 / (1 - rate)
+        var drop = Dropout(rate: rate, seed: 11)
+        var rng = SeededGenerator(seed: 11)
+        let threshold = UInt64(Double(rate) * Double(1 << 32))
+        for count in [70_001, 40_000] {
+            let y = drop.trainingForward(Tensor(shape: [1, count], repeating: 1))
+            var expected = [Float](repeating: 0, count: count)
+            var i = 0
+            while i < count {
+                let r = rng.next()
+                expected[i] = r & 0xFFFF_FFFF >= threshold ? scale : 0
+                if i + 1 < count { expected[i + 1] = r >> 32 >= threshold ? scale : 0 }
+                i += 2
+            }
+            XCTAssertEqual(y.storage, expected, "count \(count)")
+        }
+    }
+
     func testFlattenAndReshapeKeepRowMajorOrder() {
         var flat = Flatten()
         let x = Self.random([2, 2, 3, 2], seed: 27)
