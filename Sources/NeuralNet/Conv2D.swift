@@ -2,7 +2,7 @@
 /// activation. Inference: im2col + one SGEMM per band of output rows (≈1 MB reused workspace, so
 /// patches and outputs stay in cache for the fused epilogue — measured faster than one whole-image
 /// or whole-batch GEMM); a single input channel uses a direct SIMD kernel instead (a K = 9 GEMM is
-/// ~7× slower). Training backward: chunks of images, two SGEMMs each.
+/// ~7× slower). Training backward: each core takes a share of the images, two SGEMMs per image.
 public struct Conv2D: KernelBiasLayer {
     public enum Padding: Sendable {
         /// Output the input's size (zero padding (k−1)/2 before, the rest after — TensorFlow's rule).
@@ -172,8 +172,9 @@ public struct Conv2D: KernelBiasLayer {
 
     public mutating func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
 
-    /// Parameter gradients, and dLoss/dInput if asked. Per chunk of images: gather patches (all cores),
-    /// dK += patchesᵀ·dz (SGEMM), then dpatches = dz·Kᵀ (SGEMM) summed back per input row (all cores).
+    /// Parameter gradients, and dLoss/dInput if asked. Per image, on one core: gather patches,
+    /// dK += patchesᵀ·dz (SGEMM), then dpatches = dz·Kᵀ (SGEMM) summed back onto the input (col2im).
+    /// A single-channel first layer takes a direct kernel instead.
     private mutating func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
         guard let x = cachedInput, let y = cachedOutput else { preconditionFailure("\(name): backward before trainingForward") }
         precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) ≠ output \(y.shape)")
@@ -195,51 +196,52 @@ public struct Conv2D: KernelBiasLayer {
         }
         let (dz, dBias) = ConvKernels.activationGradient(dy, output: y, activation: activation, channels: cout)
         biasGradient = Tensor(shape: bias.shape, storage: dBias)
-        let perChunk = max(1, ConvKernels.workspaceBudget / max(1, outPixels * g.patch))
-        var cols = [Float](repeating: 0, count: min(n, perChunk) * outPixels * g.patch)
-        var kgrad = [Float](repeating: 0, count: kernel.count)
+        // Each core takes a contiguous share of the images with its own patch workspace, kernel-gradient
+        // partial and single-threaded SGEMMs: no barrier between gathering, the two GEMMs and the
+        // scatter, and no OpenBLAS threads spinning against the gathering workers. Partials are summed
+        // in part order, so the result does not depend on timing.
+        let parts = Parallel.partCount(n)
+        let imageCols = outPixels * g.patch, kCount = kernel.count
+        var cols = [Float](unsafeUninitializedCapacity: parts * imageCols) { _, count in
+            count = parts * imageCols  // im2col writes every entry before use
+        }
+        var partials = [Float](repeating: 0, count: parts * kCount)
         var dx = [Float](unsafeUninitializedCapacity: inputGradient ? x.count : 0) { _, count in
             count = inputGradient ? x.count : 0  // every row is overwritten by col2im
         }
+        let blasThreads = BLAS.threadCount
+        if parts > 1 { BLAS.threadCount = 1 }
         x.storage.withUnsafeBufferPointer { xp in
         dz.storage.withUnsafeBufferPointer { dp in
         kernel.storage.withUnsafeBufferPointer { kp in
-        kgrad.withUnsafeMutableBufferPointer { gp in
+        partials.withUnsafeMutableBufferPointer { pp in
         dx.withUnsafeMutableBufferPointer { dxp in
         cols.withUnsafeMutableBufferPointer { cp in
-            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, cols: cp.baseAddress!, dx: dxp.baseAddress))
-            var start = 0
-            while start < n {
-                let nb = min(perChunk, n - start)
-                let first = start
-                // (image, output row) units: parallel even when a chunk holds one image.
-                Parallel.ranges(nb * g.oh) { units in
-                    for u in units {
-                        let (i, r) = (u / g.oh, u % g.oh)
-                        ConvKernels.im2col(g, input: ptrs.value.x + (first + i) * inSize,
-                                           cols: ptrs.value.cols + (i * outPixels + r * g.ow) * g.patch, rows: r..<(r + 1))
+            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, dz: dp.baseAddress!, k: kp.baseAddress!, partials: pp.baseAddress!,
+                                          cols: cp.baseAddress!, dx: dxp.baseAddress))
+            Parallel.parts(n) { part, images in
+                let q = ptrs.value
+                let colsBase = q.cols + part * imageCols, kgrad = q.partials + part * kCount
+                for img in images {
+                    ConvKernels.im2col(g, input: q.x + img * inSize, cols: colsBase)
+                    let d = q.dz + img * outPixels * cout
+                    // dK[patch, cout] += colsᵀ · dz
+                    BLAS.sgemm(transposeA: true, m: g.patch, n: cout, k: outPixels, a: colsBase, lda: g.patch,
+                               b: d, ldb: cout, beta: img == images.lowerBound ? 0 : 1, c: kgrad, ldc: cout)
+                    if let dx = q.dx {
+                        // dcols = dz · Kᵀ, then scatter back onto this image's input gradient.
+                        BLAS.sgemm(transposeB: true, m: outPixels, n: g.patch, k: cout, a: d, lda: cout,
+                                   b: q.k, ldb: cout, c: colsBase, ldc: g.patch)
+                        ConvKernels.col2im(g, cols: colsBase, output: dx + img * inSize, inputRows: 0..<g.h)
                     }
                 }
-                let d = dp.baseAddress! + start * outPixels * cout
-                // dK[patch, cout] += colsᵀ · dz
-                BLAS.sgemm(transposeA: true, m: g.patch, n: cout, k: nb * outPixels,
-                           a: cp.baseAddress!, lda: g.patch, b: d, ldb: cout,
-                           beta: start == 0 ? 0 : 1, c: gp.baseAddress!, ldc: cout)
-                if inputGradient {
-                    // dcols = dz · Kᵀ, then scatter back onto the input gradient (images are disjoint).
-                    BLAS.sgemm(transposeB: true, m: nb * outPixels, n: g.patch, k: cout,
-                               a: d, lda: cout, b: kp.baseAddress!, ldb: cout, c: cp.baseAddress!, ldc: g.patch)
-                    Parallel.ranges(nb * g.h) { units in
-                        for u in units {
-                            let (i, r) = (u / g.h, u % g.h)
-                            ConvKernels.col2im(g, cols: ptrs.value.cols + i * outPixels * g.patch,
-                                               output: ptrs.value.dx! + (first + i) * inSize, inputRows: r..<(r + 1))
-                        }
-                    }
-                }
-                start += nb
             }
         }}}}}}
+        if parts > 1 { BLAS.threadCount = blasThreads }
+        var kgrad = Array(partials[0..<kCount])
+        for p in 1..<parts {
+            for i in 0..<kCount { kgrad[i] += partials[p * kCount + i] }
+        }
         kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
         return inputGradient ? Tensor(shape: x.shape, storage: dx) : nil
     }
