@@ -83,6 +83,9 @@ public struct Conv2D: KernelBiasLayer {
         var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, g.patch)))
         if pool { band = max(2, band & ~1) }
         band = max(1, min(band, rowsUsed))
+        if n >= 2 * Parallel.workers && Parallel.workers > 1 {
+            return imagesPerCore(x, g, band: band, affine: affine, pool: pool)
+        }
         var cols = [Float](repeating: 0, count: band * g.ow * g.patch)
         var z = [Float](repeating: 0, count: band * g.ow * cout)
         return Tensor(shape: [n, outH, outW, cout]) { out in
@@ -120,6 +123,55 @@ public struct Conv2D: KernelBiasLayer {
                     }
                 }
             }}}}}}}
+        }
+    }
+
+    /// `inference` for a batch of at least two images per core: each core takes a share of the images
+    /// with its own band workspaces and single-threaded SGEMMs, so the bands need no barriers
+    /// between gathering, GEMM and epilogue (same per-band arithmetic as the shared path).
+    private func imagesPerCore(_ x: Tensor, _ g: ConvKernels.Geometry, band: Int,
+                               affine: (scale: [Float], shift: [Float])?, pool: Bool) -> Tensor {
+        let n = x.shape[0], cout = outChannels
+        let rowsUsed = pool ? (g.oh / 2) * 2 : g.oh
+        let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
+        let inSize = g.h * g.w * g.c, outSize = outH * outW * cout
+        let scale = affine?.scale ?? [], shift = affine?.shift ?? []
+        let act = activation
+        let parts = Parallel.partCount(n)
+        let colsCount = band * g.ow * g.patch, zCount = band * g.ow * cout
+        var work = [Float](repeating: 0, count: parts * (colsCount + zCount))
+        let blasThreads = BLAS.threadCount
+        BLAS.threadCount = 1
+        defer { BLAS.threadCount = blasThreads }
+        return Tensor(shape: [n, outH, outW, cout]) { out in
+            x.storage.withUnsafeBufferPointer { xp in
+            kernel.storage.withUnsafeBufferPointer { kp in
+            bias.storage.withUnsafeBufferPointer { bp in
+            scale.withUnsafeBufferPointer { sp in
+            shift.withUnsafeBufferPointer { tp in
+            work.withUnsafeMutableBufferPointer { wp in
+                let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
+                                              s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
+                                              work: wp.baseAddress!, out: out.baseAddress!))
+                Parallel.parts(n) { part, images in
+                    let q = ptrs.value
+                    let colsBase = q.work + part * (colsCount + zCount), zBase = colsBase + colsCount
+                    for img in images {
+                        let input = q.x + img * inSize
+                        var r0 = 0
+                        while r0 < rowsUsed {
+                            let rows = min(band, rowsUsed - r0)
+                            ConvKernels.im2col(g, input: input, cols: colsBase, rows: r0..<(r0 + rows))
+                            BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: colsBase, lda: g.patch,
+                                       b: q.k, ldb: cout, c: zBase, ldc: cout)
+                            let outBase = q.out + img * outSize + (pool ? r0 / 2 : r0) * outW * cout
+                            ConvKernels.convEpilogue(z: zBase, zRows: 0..<rows, width: g.ow, cout: cout, bias: q.b,
+                                                     activation: act, scale: q.s, shift: q.t, pool: pool, out: outBase)
+                            r0 += rows
+                        }
+                    }
+                }
+            }}}}}}
         }
     }
 
