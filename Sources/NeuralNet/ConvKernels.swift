@@ -3,10 +3,6 @@ import Foundation
 /// Low-level convolution helpers shared by Conv2D and Conv2DTranspose: patch gathering (im2col),
 /// patch scattering (col2im), and the bias/activation epilogue. Everything is NHWC, row-major.
 enum ConvKernels {
-    /// The largest im2col workspace (in floats) one GEMM chunk may use: whole images are grouped
-    /// into chunks below this size so the batch runs as a few large GEMMs without a huge buffer.
-    static let workspaceBudget = 1 << 22
-
     /// Geometry of one stride-1 convolution over a single image.
     struct Geometry {
         var h, w, c: Int        // input
