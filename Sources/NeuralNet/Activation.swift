@@ -17,12 +17,14 @@ public enum Activation: Sendable {
     }
 
     /// Multiplies `dy` in place by f'(x) expressed through the output y = f(x)
-    /// (ReLU: y > 0, as TensorFlow's ReluGrad; sigmoid: y·(1−y)). Large buffers use all cores.
-    public func backward(_ dy: UnsafeMutableBufferPointer<Float>, output y: UnsafeBufferPointer<Float>) {
+    /// (ReLU: y > 0, as TensorFlow's ReluGrad; sigmoid: y·(1−y)). Large buffers use all cores
+    /// unless `parallel` is false (callers already running on a worker).
+    public func backward(_ dy: UnsafeMutableBufferPointer<Float>, output y: UnsafeBufferPointer<Float>,
+                         parallel: Bool = true) {
         guard self != .linear, let d0 = dy.baseAddress, let y0 = y.baseAddress else { return }
         let ptrs = UnsafeSendableBox((d: d0, y: y0))
         let relu = self == .relu
-        Parallel.ranges(dy.count, minimumPerWorker: 1 << 15) { r in
+        Parallel.ranges(dy.count, minimumPerWorker: parallel ? 1 << 15 : Int.max) { r in
             let d = ptrs.value.d, y = ptrs.value.y
             if relu {
                 for i in r { d[i] = y[i] > 0 ? d[i] : 0 }

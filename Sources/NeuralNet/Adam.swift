@@ -35,14 +35,20 @@ public struct Adam: Sendable {
         var state = moments.removeValue(forKey: name)
             ?? ([Float](repeating: 0, count: value.count), [Float](repeating: 0, count: value.count))
         let (b1, b2, eps) = (1 - beta1, 1 - beta2, epsilon)
-        state.m.withUnsafeMutableBufferPointer { m in
-        state.v.withUnsafeMutableBufferPointer { v in
-        value.storage.withUnsafeMutableBufferPointer { w in
-        gradient.storage.withUnsafeBufferPointer { g in
-            for i in w.indices {
-                m[i] += (g[i] - m[i]) * b1
-                v[i] += (g[i] * g[i] - v[i]) * b2
-                w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
+        // Element-wise, so large variables (the classifier's 11 M-weight Dense kernel) split across cores.
+        state.m.withUnsafeMutableBufferPointer { mp in
+        state.v.withUnsafeMutableBufferPointer { vp in
+        value.storage.withUnsafeMutableBufferPointer { wp in
+        gradient.storage.withUnsafeBufferPointer { gp in
+            guard let m0 = mp.baseAddress, let v0 = vp.baseAddress, let w0 = wp.baseAddress, let g0 = gp.baseAddress else { return }
+            let ptrs = UnsafeSendableBox((m: m0, v: v0, w: w0, g: g0))
+            Parallel.ranges(wp.count, minimumPerWorker: 1 << 16) { r in
+                let (m, v, w, g) = ptrs.value
+                for i in r {
+                    m[i] += (g[i] - m[i]) * b1
+                    v[i] += (g[i] * g[i] - v[i]) * b2
+                    w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
+                }
             }
         }}}}
         moments[name] = state

@@ -2,7 +2,7 @@
 /// activation. Inference: im2col + one SGEMM per band of output rows (≈1 MB reused workspace, so
 /// patches and outputs stay in cache for the fused epilogue — measured faster than one whole-image
 /// or whole-batch GEMM); a single input channel uses a direct SIMD kernel instead (a K = 9 GEMM is
-/// ~7× slower). Training backward: chunks of images, two SGEMMs each.
+/// ~7× slower). Training backward: each core takes a share of the images, two SGEMMs per image.
 public struct Conv2D: KernelBiasLayer {
     public enum Padding: Sendable {
         /// Output the input's size (zero padding (k−1)/2 before, the rest after — TensorFlow's rule).
@@ -83,6 +83,9 @@ public struct Conv2D: KernelBiasLayer {
         var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, g.patch)))
         if pool { band = max(2, band & ~1) }
         band = max(1, min(band, rowsUsed))
+        if n >= 2 * Parallel.workers && Parallel.workers > 1 {
+            return imagesPerCore(x, g, band: band, affine: affine, pool: pool)
+        }
         var cols = [Float](repeating: 0, count: band * g.ow * g.patch)
         var z = [Float](repeating: 0, count: band * g.ow * cout)
         return Tensor(shape: [n, outH, outW, cout]) { out in
@@ -120,6 +123,55 @@ public struct Conv2D: KernelBiasLayer {
                     }
                 }
             }}}}}}}
+        }
+    }
+
+    /// `inference` for a batch of at least two images per core: each core takes a share of the images
+    /// with its own band workspaces and single-threaded SGEMMs, so the bands need no barriers
+    /// between gathering, GEMM and epilogue (same per-band arithmetic as the shared path).
+    private func imagesPerCore(_ x: Tensor, _ g: ConvKernels.Geometry, band: Int,
+                               affine: (scale: [Float], shift: [Float])?, pool: Bool) -> Tensor {
+        let n = x.shape[0], cout = outChannels
+        let rowsUsed = pool ? (g.oh / 2) * 2 : g.oh
+        let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
+        let inSize = g.h * g.w * g.c, outSize = outH * outW * cout
+        let scale = affine?.scale ?? [], shift = affine?.shift ?? []
+        let act = activation
+        let parts = Parallel.partCount(n)
+        let colsCount = band * g.ow * g.patch, zCount = band * g.ow * cout
+        var work = [Float](repeating: 0, count: parts * (colsCount + zCount))
+        let blasThreads = BLAS.threadCount
+        BLAS.threadCount = 1
+        defer { BLAS.threadCount = blasThreads }
+        return Tensor(shape: [n, outH, outW, cout]) { out in
+            x.storage.withUnsafeBufferPointer { xp in
+            kernel.storage.withUnsafeBufferPointer { kp in
+            bias.storage.withUnsafeBufferPointer { bp in
+            scale.withUnsafeBufferPointer { sp in
+            shift.withUnsafeBufferPointer { tp in
+            work.withUnsafeMutableBufferPointer { wp in
+                let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
+                                              s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
+                                              work: wp.baseAddress!, out: out.baseAddress!))
+                Parallel.parts(n) { part, images in
+                    let q = ptrs.value
+                    let colsBase = q.work + part * (colsCount + zCount), zBase = colsBase + colsCount
+                    for img in images {
+                        let input = q.x + img * inSize
+                        var r0 = 0
+                        while r0 < rowsUsed {
+                            let rows = min(band, rowsUsed - r0)
+                            ConvKernels.im2col(g, input: input, cols: colsBase, rows: r0..<(r0 + rows))
+                            BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: colsBase, lda: g.patch,
+                                       b: q.k, ldb: cout, c: zBase, ldc: cout)
+                            let outBase = q.out + img * outSize + (pool ? r0 / 2 : r0) * outW * cout
+                            ConvKernels.convEpilogue(z: zBase, zRows: 0..<rows, width: g.ow, cout: cout, bias: q.b,
+                                                     activation: act, scale: q.s, shift: q.t, pool: pool, out: outBase)
+                            r0 += rows
+                        }
+                    }
+                }
+            }}}}}}
         }
     }
 
@@ -172,74 +224,89 @@ public struct Conv2D: KernelBiasLayer {
 
     public mutating func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
 
-    /// Parameter gradients, and dLoss/dInput if asked. Per chunk of images: gather patches (all cores),
-    /// dK += patchesᵀ·dz (SGEMM), then dpatches = dz·Kᵀ (SGEMM) summed back per input row (all cores).
+    /// Parameter gradients, and dLoss/dInput if asked. Per image, on one core: gather patches,
+    /// dK += patchesᵀ·dz (SGEMM), then dpatches = dz·Kᵀ (SGEMM) summed back onto the input (col2im).
+    /// A single-channel first layer takes a direct kernel instead.
     private mutating func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
         guard let x = cachedInput, let y = cachedOutput else { preconditionFailure("\(name): backward before trainingForward") }
         precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) ≠ output \(y.shape)")
         let g = geometry(x)
         let n = x.shape[0], cout = outChannels
         let outPixels = g.oh * g.ow, inSize = g.h * g.w * g.c
-        var dz = dy
-        dz.storage.withUnsafeMutableBufferPointer { d in
-            y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
+        if g.c == 1 && !inputGradient {
+            let (kgrad, bgrad) = x.storage.withUnsafeBufferPointer { xp in
+                dy.storage.withUnsafeBufferPointer { dp in
+                    y.storage.withUnsafeBufferPointer { yp in
+                        ConvKernels.singleChannelParameterGradients(g, images: n, input: xp.baseAddress!, dy: dp.baseAddress!,
+                                                                    y: yp.baseAddress!, activation: activation, cout: cout)
+                    }
+                }
+            }
+            biasGradient = Tensor(shape: bias.shape, storage: bgrad)
+            kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
+            return nil
         }
-        biasGradient = Tensor(shape: bias.shape, storage: dz.storage.withUnsafeBufferPointer {
-            ConvKernels.columnSums($0.baseAddress!, rows: n * outPixels, cols: cout)
-        })
-        let perChunk = max(1, ConvKernels.workspaceBudget / max(1, outPixels * g.patch))
-        var cols = [Float](repeating: 0, count: min(n, perChunk) * outPixels * g.patch)
-        var kgrad = [Float](repeating: 0, count: kernel.count)
+        let (dz, dBias) = ConvKernels.activationGradient(dy, output: y, activation: activation, channels: cout)
+        biasGradient = Tensor(shape: bias.shape, storage: dBias)
+        // Each core takes a contiguous share of the images with its own patch workspace, kernel-gradient
+        // partial and single-threaded SGEMMs: no barrier between gathering, the two GEMMs and the
+        // scatter, and no OpenBLAS threads spinning against the gathering workers. Partials are summed
+        // in part order, so the result does not depend on timing.
+        let parts = Parallel.partCount(n)
+        let imageCols = outPixels * g.patch, kCount = kernel.count
+        var cols = [Float](unsafeUninitializedCapacity: parts * imageCols) { _, count in
+            count = parts * imageCols  // im2col writes every entry before use
+        }
+        var partials = [Float](repeating: 0, count: parts * kCount)
         var dx = [Float](unsafeUninitializedCapacity: inputGradient ? x.count : 0) { _, count in
             count = inputGradient ? x.count : 0  // every row is overwritten by col2im
         }
+        let blasThreads = BLAS.threadCount
+        if parts > 1 { BLAS.threadCount = 1 }
         x.storage.withUnsafeBufferPointer { xp in
         dz.storage.withUnsafeBufferPointer { dp in
         kernel.storage.withUnsafeBufferPointer { kp in
-        kgrad.withUnsafeMutableBufferPointer { gp in
+        partials.withUnsafeMutableBufferPointer { pp in
         dx.withUnsafeMutableBufferPointer { dxp in
         cols.withUnsafeMutableBufferPointer { cp in
-            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, cols: cp.baseAddress!, dx: dxp.baseAddress))
-            var start = 0
-            while start < n {
-                let nb = min(perChunk, n - start)
-                let first = start
-                // (image, output row) units: parallel even when a chunk holds one image.
-                Parallel.ranges(nb * g.oh) { units in
-                    for u in units {
-                        let (i, r) = (u / g.oh, u % g.oh)
-                        ConvKernels.im2col(g, input: ptrs.value.x + (first + i) * inSize,
-                                           cols: ptrs.value.cols + (i * outPixels + r * g.ow) * g.patch, rows: r..<(r + 1))
+            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, dz: dp.baseAddress!, k: kp.baseAddress!, partials: pp.baseAddress!,
+                                          cols: cp.baseAddress!, dx: dxp.baseAddress))
+            Parallel.parts(n) { part, images in
+                let q = ptrs.value
+                let colsBase = q.cols + part * imageCols, kgrad = q.partials + part * kCount
+                for img in images {
+                    ConvKernels.im2col(g, input: q.x + img * inSize, cols: colsBase)
+                    let d = q.dz + img * outPixels * cout
+                    // dK[patch, cout] += colsᵀ · dz
+                    BLAS.sgemm(transposeA: true, m: g.patch, n: cout, k: outPixels, a: colsBase, lda: g.patch,
+                               b: d, ldb: cout, beta: img == images.lowerBound ? 0 : 1, c: kgrad, ldc: cout)
+                    if let dx = q.dx {
+                        // dcols = dz · Kᵀ, then scatter back onto this image's input gradient.
+                        BLAS.sgemm(transposeB: true, m: outPixels, n: g.patch, k: cout, a: d, lda: cout,
+                                   b: q.k, ldb: cout, c: colsBase, ldc: g.patch)
+                        ConvKernels.col2im(g, cols: colsBase, output: dx + img * inSize, inputRows: 0..<g.h)
                     }
                 }
-                let d = dp.baseAddress! + start * outPixels * cout
-                // dK[patch, cout] += colsᵀ · dz
-                BLAS.sgemm(transposeA: true, m: g.patch, n: cout, k: nb * outPixels,
-                           a: cp.baseAddress!, lda: g.patch, b: d, ldb: cout,
-                           beta: start == 0 ? 0 : 1, c: gp.baseAddress!, ldc: cout)
-                if inputGradient {
-                    // dcols = dz · Kᵀ, then scatter back onto the input gradient (images are disjoint).
-                    BLAS.sgemm(transposeB: true, m: nb * outPixels, n: g.patch, k: cout,
-                               a: d, lda: cout, b: kp.baseAddress!, ldb: cout, c: cp.baseAddress!, ldc: g.patch)
-                    Parallel.ranges(nb * g.h) { units in
-                        for u in units {
-                            let (i, r) = (u / g.h, u % g.h)
-                            ConvKernels.col2im(g, cols: ptrs.value.cols + i * outPixels * g.patch,
-                                               output: ptrs.value.dx! + (first + i) * inSize, inputRows: r..<(r + 1))
-                        }
-                    }
-                }
-                start += nb
             }
         }}}}}}
-        if kernelL2 != 0 {
-            let k2 = 2 * kernelL2
-            kernel.storage.withUnsafeBufferPointer { kp in
-                for i in 0..<kgrad.count { kgrad[i] += k2 * kp[i] }
-            }
+        if parts > 1 { BLAS.threadCount = blasThreads }
+        var kgrad = Array(partials[0..<kCount])
+        for p in 1..<parts {
+            for i in 0..<kCount { kgrad[i] += partials[p * kCount + i] }
         }
-        kernelGradient = Tensor(shape: kernel.shape, storage: kgrad)
+        kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
         return inputGradient ? Tensor(shape: x.shape, storage: dx) : nil
+    }
+
+    /// The data gradient of the kernel plus the L2 term 2λ·K.
+    private func withL2(_ data: [Float]) -> [Float] {
+        guard kernelL2 != 0 else { return data }
+        var kgrad = data
+        let k2 = 2 * kernelL2
+        kernel.storage.withUnsafeBufferPointer { kp in
+            for i in 0..<kgrad.count { kgrad[i] += k2 * kp[i] }
+        }
+        return kgrad
     }
 }
 

@@ -2,7 +2,8 @@
 /// [kh, kw, out, in], with fused bias and activation. TensorFlow alignment:
 /// `out[s·i + ky − p, s·j + kx − p, o] += Σ_c x[i, j, c] · K[ky, kx, o, c]`, output s·H × s·W,
 /// `p = ⌊max(k − s, 0)/2⌋` (0 for k 3, s 2: all padding falls after). Computed as one SGEMM
-/// X·Kᵀ per chunk of images followed by an output-row-parallel accumulation (col2im).
+/// X·Kᵀ per chunk of images followed by an output-row-parallel accumulation (col2im). Backward:
+/// each core takes a share of the images (gather, then two single-threaded SGEMMs per image).
 public struct Conv2DTranspose: KernelBiasLayer {
     public let name: String
     public internal(set) var kernel: Tensor
@@ -174,46 +175,46 @@ public struct Conv2DTranspose: KernelBiasLayer {
         let g = geometry(x)
         let n = x.shape[0]
         let inPixels = g.h * g.w, outSize = g.oh * g.ow * g.cout
-        var dz = dy
-        dz.storage.withUnsafeMutableBufferPointer { d in
-            y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
-        }
-        biasGradient = Tensor(shape: bias.shape, storage: dz.storage.withUnsafeBufferPointer {
-            ConvKernels.columnSums($0.baseAddress!, rows: n * g.oh * g.ow, cols: g.cout)
-        })
-        let perChunk = max(1, ConvKernels.workspaceBudget / max(1, inPixels * g.taps))
-        var cols = [Float](repeating: 0, count: min(n, perChunk) * inPixels * g.taps)
-        var kgrad = [Float](repeating: 0, count: kernel.count)
+        let (dz, dBias) = ConvKernels.activationGradient(dy, output: y, activation: activation, channels: g.cout)
+        biasGradient = Tensor(shape: bias.shape, storage: dBias)
+        // Each core takes a contiguous share of the images with its own workspace, kernel-gradient
+        // partial and single-threaded SGEMMs (no barriers, no spinning BLAS threads); partials are
+        // summed in part order, so the result does not depend on timing.
+        let parts = Parallel.partCount(n)
+        let imageCols = inPixels * g.taps, kCount = kernel.count
+        var cols = [Float](repeating: 0, count: parts * imageCols)
+        var partials = [Float](repeating: 0, count: parts * kCount)
         var dx = [Float](repeating: 0, count: x.count)
+        let blasThreads = BLAS.threadCount
+        if parts > 1 { BLAS.threadCount = 1 }
         x.storage.withUnsafeBufferPointer { xp in
         dz.storage.withUnsafeBufferPointer { dp in
         kernel.storage.withUnsafeBufferPointer { kp in
-        kgrad.withUnsafeMutableBufferPointer { gp in
+        partials.withUnsafeMutableBufferPointer { pp in
         dx.withUnsafeMutableBufferPointer { dxp in
         cols.withUnsafeMutableBufferPointer { cp in
-            let ptrs = UnsafeSendableBox((d: dp.baseAddress!, cols: cp.baseAddress!))
-            var start = 0
-            while start < n {
-                let nb = min(perChunk, n - start)
-                let first = start
-                Parallel.ranges(nb * g.h) { units in
-                    for u in units {
-                        let (i, r) = (u / g.h, u % g.h)
-                        Self.gather(g, dOut: ptrs.value.d + (first + i) * outSize,
-                                    cols: ptrs.value.cols + (i * inPixels + r * g.w) * g.taps, inputRows: r..<(r + 1))
-                    }
+            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, d: dp.baseAddress!, k: kp.baseAddress!, partials: pp.baseAddress!,
+                                          dx: dxp.baseAddress!, cols: cp.baseAddress!))
+            Parallel.parts(n) { part, images in
+                let q = ptrs.value
+                let colsBase = q.cols + part * imageCols, kg = q.partials + part * kCount
+                for img in images {
+                    Self.gather(g, dOut: q.d + img * outSize, cols: colsBase, inputRows: 0..<g.h)
+                    let xs = q.x + img * inPixels * g.cin
+                    // dK[(ky,kx,o), c] += dcolsᵀ · X
+                    BLAS.sgemm(transposeA: true, m: g.taps, n: g.cin, k: inPixels, a: colsBase, lda: g.taps,
+                               b: xs, ldb: g.cin, beta: img == images.lowerBound ? 0 : 1, c: kg, ldc: g.cin)
+                    // dX = dcols · K
+                    BLAS.sgemm(m: inPixels, n: g.cin, k: g.taps, a: colsBase, lda: g.taps,
+                               b: q.k, ldb: g.cin, c: q.dx + img * inPixels * g.cin, ldc: g.cin)
                 }
-                let xs = xp.baseAddress! + start * inPixels * g.cin
-                // dK[(ky,kx,o), c] += dcolsᵀ · X
-                BLAS.sgemm(transposeA: true, m: g.taps, n: g.cin, k: nb * inPixels,
-                           a: cp.baseAddress!, lda: g.taps, b: xs, ldb: g.cin,
-                           beta: start == 0 ? 0 : 1, c: gp.baseAddress!, ldc: g.cin)
-                // dX = dcols · K
-                BLAS.sgemm(m: nb * inPixels, n: g.cin, k: g.taps, a: cp.baseAddress!, lda: g.taps,
-                           b: kp.baseAddress!, ldb: g.cin, c: dxp.baseAddress! + start * inPixels * g.cin, ldc: g.cin)
-                start += nb
             }
         }}}}}}
+        if parts > 1 { BLAS.threadCount = blasThreads }
+        var kgrad = Array(partials[0..<kCount])
+        for p in 1..<parts {
+            for i in 0..<kCount { kgrad[i] += partials[p * kCount + i] }
+        }
         if kernelL2 != 0 {
             let k2 = 2 * kernelL2
             kernel.storage.withUnsafeBufferPointer { kp in

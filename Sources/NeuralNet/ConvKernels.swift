@@ -3,10 +3,6 @@ import Foundation
 /// Low-level convolution helpers shared by Conv2D and Conv2DTranspose: patch gathering (im2col),
 /// patch scattering (col2im), and the bias/activation epilogue. Everything is NHWC, row-major.
 enum ConvKernels {
-    /// The largest im2col workspace (in floats) one GEMM chunk may use: whole images are grouped
-    /// into chunks below this size so the batch runs as a few large GEMMs without a huge buffer.
-    static let workspaceBudget = 1 << 22
-
     /// Geometry of one stride-1 convolution over a single image.
     struct Geometry {
         var h, w, c: Int        // input
@@ -145,6 +141,90 @@ enum ConvKernels {
         }
     }
 
+    /// Parameter gradients of a single-input-channel convolution without im2col (whose K = kh·kw GEMM
+    /// is thin and whose patch matrix is 9× the input): dK[tap, :] = Σ_p x[p + tap]·dz[p, :] and
+    /// dBias = Σ_p dz[p, :], with dz = f'(y)·dy formed one output row at a time in a cache-resident
+    /// scratch (the activation mask is fused; the full-size dz is never written). Parallel over
+    /// (image, output row) units; per-row partial sums are accumulated in Double per worker.
+    static func singleChannelParameterGradients(_ g: Geometry, images n: Int, input: UnsafePointer<Float>,
+                                                dy: UnsafePointer<Float>, y: UnsafePointer<Float>,
+                                                activation: Activation, cout: Int) -> (kernel: [Float], bias: [Float]) {
+        typealias V = SIMD16<Float>
+        let taps = g.kh * g.kw
+        let inSize = g.h * g.w, rowSize = g.ow * cout
+        let units = n * g.oh
+        let parts = Parallel.partCount(units)
+        let vectorised = cout % 16 == 0
+        let blocks = cout / 16
+        let accCount = (taps + 1) * cout  // kernel taps, then the bias
+        var partial = [Double](repeating: 0, count: parts * accCount)
+        partial.withUnsafeMutableBufferPointer { pp in
+            let ptrs = UnsafeSendableBox((x: input, dy: dy, y: y, partial: pp.baseAddress!))
+            Parallel.parts(units) { part, range in
+                let raw = UnsafeMutableRawPointer.allocate(byteCount: (rowSize + accCount) * 4, alignment: 64)
+                defer { raw.deallocate() }
+                let dz = raw.bindMemory(to: Float.self, capacity: rowSize + accCount)
+                let acc = dz + rowSize
+                let sums = ptrs.value.partial + part * accCount
+                for u in range {
+                    let (img, oy) = (u / g.oh, u % g.oh)
+                    let offset = u * rowSize
+                    dz.update(from: ptrs.value.dy + offset, count: rowSize)
+                    activation.backward(UnsafeMutableBufferPointer(start: dz, count: rowSize),
+                                        output: UnsafeBufferPointer(start: ptrs.value.y + offset, count: rowSize),
+                                        parallel: false)
+                    acc.initialize(repeating: 0, count: accCount)
+                    let x = ptrs.value.x + img * inSize
+                    if vectorised {
+                        dz.withMemoryRebound(to: V.self, capacity: g.ow * blocks) { dv in
+                        acc.withMemoryRebound(to: V.self, capacity: (taps + 1) * blocks) { av in
+                            for ox in 0..<g.ow {
+                                let d = dv + ox * blocks
+                                for blk in 0..<blocks { av[taps * blocks + blk] += d[blk] }
+                                for ky in 0..<g.kh {
+                                    let iy = oy + ky - g.padTop
+                                    if iy < 0 || iy >= g.h { continue }
+                                    let row = x + iy * g.w
+                                    for kx in 0..<g.kw {
+                                        let ix = ox + kx - g.padLeft
+                                        if ix < 0 || ix >= g.w { continue }
+                                        let v = V(repeating: row[ix])
+                                        let a = av + (ky * g.kw + kx) * blocks
+                                        for blk in 0..<blocks { a[blk] += v * d[blk] }
+                                    }
+                                }
+                            }
+                        }}
+                    } else {
+                        for ox in 0..<g.ow {
+                            let d = dz + ox * cout
+                            for j in 0..<cout { acc[taps * cout + j] += d[j] }
+                            for ky in 0..<g.kh {
+                                let iy = oy + ky - g.padTop
+                                if iy < 0 || iy >= g.h { continue }
+                                for kx in 0..<g.kw {
+                                    let ix = ox + kx - g.padLeft
+                                    if ix < 0 || ix >= g.w { continue }
+                                    let v = x[iy * g.w + ix]
+                                    let a = acc + (ky * g.kw + kx) * cout
+                                    for j in 0..<cout { a[j] += v * d[j] }
+                                }
+                            }
+                        }
+                    }
+                    for i in 0..<accCount { sums[i] += Double(acc[i]) }
+                }
+            }
+        }
+        var kernel = [Float](repeating: 0, count: taps * cout), bias = [Float](repeating: 0, count: cout)
+        for i in 0..<accCount {
+            var t = 0.0
+            for p in 0..<parts { t += partial[p * accCount + i] }
+            if i < taps * cout { kernel[i] = Float(t) } else { bias[i - taps * cout] = Float(t) }
+        }
+        return (kernel, bias)
+    }
+
     /// The inference epilogue of a conv block, fused so the full-resolution activation is touched once
     /// while in cache: v = act(z + bias)·scale + shift (scale/shift: a folded inference BatchNorm,
     /// optional) in place on `z`, then, if `pool`, a 2×2 max into `out`. `z` holds rows of `width`
@@ -243,14 +323,32 @@ enum ConvKernels {
         return (t1, t2)
     }
 
-    /// Column sums of a rows×cols matrix (the bias gradient).
-    static func columnSums(_ m: UnsafePointer<Float>, rows: Int, cols: Int) -> [Float] {
-        let base = UnsafeSendableBox(m)
-        let (sums, _) = channelSums(rows: rows, c: cols) { rr, a1, _ in
-            var p = base.value + rr.lowerBound * cols
-            for _ in rr { for j in 0..<cols { a1[j] += p[j] }; p += cols }
+    /// The pre-activation gradient dz = f'(y)·dy of a [rows, c] output (a new buffer: `dy` belongs to the
+    /// caller) and its column sums (the bias gradient), in one parallel pass over cache-sized blocks
+    /// instead of a copy, a masking pass and a summing pass over the full activation.
+    static func activationGradient(_ dy: Tensor, output y: Tensor, activation: Activation,
+                                   channels c: Int) -> (dz: Tensor, bias: [Float]) {
+        precondition(dy.count == y.count && dy.count % max(1, c) == 0)
+        let rows = dy.count / max(1, c)
+        var bias: [Float] = []
+        let dz = Tensor(shape: dy.shape) { out in
+            dy.storage.withUnsafeBufferPointer { dp in
+            y.storage.withUnsafeBufferPointer { yp in
+                let ptrs = UnsafeSendableBox((dy: dp.baseAddress!, y: yp.baseAddress!, dz: out.baseAddress!))
+                let (sums, _) = channelSums(rows: rows, c: c) { rr, a1, _ in
+                    let offset = rr.lowerBound * c, count = rr.count * c
+                    let d = ptrs.value.dz + offset
+                    d.update(from: ptrs.value.dy + offset, count: count)
+                    activation.backward(UnsafeMutableBufferPointer(start: d, count: count),
+                                        output: UnsafeBufferPointer(start: ptrs.value.y + offset, count: count),
+                                        parallel: false)
+                    var p = d
+                    for _ in rr { for j in 0..<c { a1[j] += p[j] }; p += c }
+                }
+                bias = sums.map { Float($0) }
+            }}
         }
-        return sums.map { Float($0) }
+        return (dz, bias)
     }
 }
 

@@ -63,13 +63,8 @@ public struct Dense: KernelBiasLayer {
         precondition(dy.shape == y.shape, "Dense \(name): gradient shape \(dy.shape) ≠ output \(y.shape)")
         let (fin, fout) = (kernel.shape[0], kernel.shape[1])
         let n = y.shape[0]
-        var dz = dy
-        dz.storage.withUnsafeMutableBufferPointer { d in
-            y.storage.withUnsafeBufferPointer { activation.backward(d, output: $0) }
-        }
-        biasGradient = Tensor(shape: bias.shape, storage: dz.storage.withUnsafeBufferPointer {
-            ConvKernels.columnSums($0.baseAddress!, rows: n, cols: fout)
-        })
+        let (dz, dBias) = ConvKernels.activationGradient(dy, output: y, activation: activation, channels: fout)
+        biasGradient = Tensor(shape: bias.shape, storage: dBias)
         var kgrad = Tensor(shape: kernel.shape) { gp in
             x.storage.withUnsafeBufferPointer { xp in
             dz.storage.withUnsafeBufferPointer { dp in

@@ -78,8 +78,10 @@ public struct Sequential: Sendable {
         return y
     }
 
-    /// Training pass through every layer (caches for `backward`).
+    /// Training pass through every layer (caches for `backward`). The first one tunes the heap for
+    /// the large per-step buffers (`TrainingMemory`).
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
+        _ = TrainingMemory.configured
         var y = x
         for i in layers.indices { y = layers[i].trainingForward(y) }
         return y

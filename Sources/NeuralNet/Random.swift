@@ -5,12 +5,31 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     public init(seed: UInt64) { state = seed }
 
+    static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+        state &+= Self.increment
+        return Self.mix(state)
+    }
+
+    @inline(__always)
+    static func mix(_ s: UInt64) -> UInt64 {
+        var z = s
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// The value the (k+1)-th next `next()` call will return (k = 0: the next one), without advancing:
+    /// SplitMix64 is counter-based, so disjoint stretches of the stream can be drawn in parallel.
+    @inline(__always)
+    func peek(ahead k: Int) -> UInt64 {
+        Self.mix(state &+ UInt64(truncatingIfNeeded: k + 1) &* Self.increment)
+    }
+
+    /// Skips `count` values, as that many `next()` calls would.
+    mutating func advance(by count: Int) {
+        state &+= UInt64(truncatingIfNeeded: count) &* Self.increment
     }
 
     /// Uniform in [0, 1).

@@ -8,19 +8,23 @@ public struct MaxPool2D: Layer {
 
     public init(name: String = "max_pooling2d") { self.name = name }
 
+    /// Pools (and records each window's argmax as a flat input index if asked), in parallel over
+    /// (image, output row) units.
     private func pool(_ x: Tensor, argmax: UnsafeMutablePointer<Int32>?) -> Tensor {
         precondition(x.rank == 4, "MaxPool2D \(name): input \(x.shape) is not NHWC")
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (oh, ow) = (h / 2, w / 2)
         return Tensor(shape: [n, oh, ow, c]) { out in
             x.storage.withUnsafeBufferPointer { xp in
-                let base = xp.baseAddress!
-                var o = out.baseAddress!
-                var a = argmax
-                for b in 0..<n {
-                    for oy in 0..<oh {
+                let ptrs = UnsafeSendableBox((x: xp.baseAddress!, out: out.baseAddress!, a: argmax))
+                Parallel.ranges(n * oh, minimumPerWorker: 8) { units in
+                    let base = ptrs.value.x
+                    for u in units {
+                        let (b, oy) = (u / oh, u % oh)
                         let r0 = ((b * h + 2 * oy) * w) * c
                         let r1 = r0 + w * c
+                        var o = ptrs.value.out + u * ow * c
+                        var a = ptrs.value.a.map { $0 + u * ow * c }
                         for ox in 0..<ow {
                             let i00 = r0 + 2 * ox * c, i01 = i00 + c, i10 = r1 + 2 * ox * c, i11 = i10 + c
                             if let ap = a {
@@ -50,25 +54,40 @@ public struct MaxPool2D: Layer {
 
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
         let outCount = x.shape[0] * (x.shape[1] / 2) * (x.shape[2] / 2) * x.shape[3]
-        var argmax = [Int32](repeating: 0, count: outCount)
+        var argmax = [Int32](unsafeUninitializedCapacity: outCount) { _, count in count = outCount }  // pool writes all
         let y = argmax.withUnsafeMutableBufferPointer { pool(x, argmax: $0.baseAddress!) }
         cachedArgmax = argmax
         cachedInputShape = x.shape
         return y
     }
 
+    /// Routes each window's gradient to its argmax. Each (image, output row) unit owns its two input
+    /// rows, which it zeroes and fills in one pass (in parallel, no separate zeroing of the whole
+    /// gradient); a trailing odd input row gets zeros.
     public mutating func backward(_ dy: Tensor) -> Tensor {
         precondition(dy.count == cachedArgmax.count, "MaxPool2D \(name): backward before trainingForward")
-        var dx = Tensor(shape: cachedInputShape)
-        dx.storage.withUnsafeMutableBufferPointer { d in
+        let (n, h, w, c) = (cachedInputShape[0], cachedInputShape[1], cachedInputShape[2], cachedInputShape[3])
+        let (oh, ow) = (h / 2, w / 2)
+        if oh == 0 { return Tensor(shape: cachedInputShape) }
+        return Tensor(shape: cachedInputShape) { d in
             dy.storage.withUnsafeBufferPointer { g in
                 cachedArgmax.withUnsafeBufferPointer { a in
-                    let (dp, gp, ap) = (d.baseAddress!, g.baseAddress!, a.baseAddress!)
-                    for i in 0..<a.count { dp[Int(ap[i])] += gp[i] }
+                    let ptrs = UnsafeSendableBox((d: d.baseAddress!, g: g.baseAddress!, a: a.baseAddress!))
+                    Parallel.ranges(n * oh, minimumPerWorker: 8) { units in
+                        let (dp, gp, ap) = ptrs.value
+                        for u in units {
+                            let (b, oy) = (u / oh, u % oh)
+                            (dp + (b * h + 2 * oy) * w * c).initialize(repeating: 0, count: 2 * w * c)
+                            if h % 2 == 1 && oy == oh - 1 {
+                                (dp + (b * h + h - 1) * w * c).initialize(repeating: 0, count: w * c)
+                            }
+                            let first = u * ow * c
+                            for i in first..<(first + ow * c) { dp[Int(ap[i])] = gp[i] }
+                        }
+                    }
                 }
             }
         }
-        return dx
     }
 }
 
@@ -89,31 +108,53 @@ public struct Dropout: Layer {
 
     public func forward(_ x: Tensor) -> Tensor { x }
 
+    /// Draws the mask (one 64-bit value per two elements, low half first, from the seeded stream) and
+    /// applies it in one parallel pass: each worker draws its own stretch of the counter-based stream,
+    /// so the mask equals the sequential draw.
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
         guard rate > 0 else { cachedMask = []; return x }
         let scale = 1 / (1 - rate)
-        var mask = [Float](repeating: 0, count: x.count)
+        let count = x.count, pairs = (count + 1) / 2
         let threshold = UInt64(Double(rate) * Double(1 << 32))  // keep iff a 32-bit uniform ≥ rate·2³²
-        mask.withUnsafeMutableBufferPointer { m in
-            var i = 0
-            while i < m.count {
-                let r = rng.next()
-                if r & 0xFFFF_FFFF >= threshold { m[i] = scale }
-                if i + 1 < m.count, r >> 32 >= threshold { m[i + 1] = scale }
-                i += 2
-            }
+        let generator = rng
+        var mask = [Float](unsafeUninitializedCapacity: count) { _, n in n = count }  // every entry written below
+        let y = Tensor(shape: x.shape) { out in
+            x.storage.withUnsafeBufferPointer { xp in
+            mask.withUnsafeMutableBufferPointer { mp in
+                let ptrs = UnsafeSendableBox((x: xp.baseAddress!, m: mp.baseAddress!, y: out.baseAddress!))
+                Parallel.ranges(pairs, minimumPerWorker: 1 << 14) { pr in
+                    let (xs, m, ys) = ptrs.value
+                    for k in pr {
+                        let r = generator.peek(ahead: k)
+                        let i = 2 * k
+                        m[i] = r & 0xFFFF_FFFF >= threshold ? scale : 0
+                        ys[i] = xs[i] * m[i]
+                        if i + 1 < count {
+                            m[i + 1] = r >> 32 >= threshold ? scale : 0
+                            ys[i + 1] = xs[i + 1] * m[i + 1]
+                        }
+                    }
+                }
+            }}
         }
-        var y = x
-        y.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= mask[i] } }
+        rng.advance(by: pairs)
         cachedMask = mask
         return y
     }
 
     public mutating func backward(_ dy: Tensor) -> Tensor {
         guard !cachedMask.isEmpty else { return dy }
-        var dx = dy
-        dx.storage.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= cachedMask[i] } }
-        return dx
+        precondition(dy.count == cachedMask.count, "Dropout \(name): gradient size \(dy.count) ≠ \(cachedMask.count)")
+        return Tensor(shape: dy.shape) { out in
+            dy.storage.withUnsafeBufferPointer { dp in
+            cachedMask.withUnsafeBufferPointer { mp in
+                let ptrs = UnsafeSendableBox((d: dp.baseAddress!, m: mp.baseAddress!, o: out.baseAddress!))
+                Parallel.ranges(dy.count, minimumPerWorker: 1 << 15) { r in
+                    let (d, m, o) = ptrs.value
+                    for i in r { o[i] = d[i] * m[i] }
+                }
+            }}
+        }
     }
 }
 

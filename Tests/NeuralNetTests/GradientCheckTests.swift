@@ -72,6 +72,31 @@ final class GradientCheckTests: XCTestCase {
         checkLayer(conv, input: Self.random([3, 6, 5, 2], seed: 5))
     }
 
+    /// A first layer on grey input takes the direct parameter-gradient kernel (no im2col, fused
+    /// activation mask); it must give the same kernel and bias gradients as the full backward, for
+    /// vectorised (16k) and scalar channel counts, both paddings, with and without L2.
+    func testSingleChannelParametersOnlyBackwardMatchesFullBackward() {
+        let cases: [(cout: Int, padding: Conv2D.Padding, act: Activation, l2: Float)] =
+            [(32, .same, .relu, 0), (16, .valid, .sigmoid, 0.01), (5, .same, .linear, 0), (3, .valid, .relu, 0.02)]
+        for (i, c) in cases.enumerated() {
+            var rng = SeededGenerator(seed: 40 + UInt64(i))
+            var conv = Conv2D(name: "c", inChannels: 1, outChannels: c.cout, padding: c.padding, activation: c.act,
+                              kernelL2: c.l2, rng: &rng)
+            conv.setVariable("bias", Self.random([c.cout], seed: 50, scale: 0.3))
+            var full = conv, paramsOnly = conv
+            let x = Self.random([3, 9, 7, 1], seed: 51)
+            let y = full.trainingForward(x)
+            _ = paramsOnly.trainingForward(x)
+            let r = Self.random(y.shape, seed: 52)
+            _ = full.backward(r)
+            paramsOnly.backwardParametersOnly(r)
+            for key in ["kernel", "bias"] {
+                let a = full.gradients[key]!.storage, b = paramsOnly.gradients[key]!.storage
+                XCTAssertLessThan(Self.relativeError(b, a.map(Double.init)), 1e-5, "case \(i) \(key)")
+            }
+        }
+    }
+
     func testConv2DForwardMatchesDirectConvolution() {
         var rng = SeededGenerator(seed: 6)
         let conv = Conv2D(name: "c", inChannels: 2, outChannels: 3, padding: .same, rng: &rng)
@@ -168,6 +193,9 @@ final class GradientCheckTests: XCTestCase {
         let y = pool.trainingForward(Tensor(shape: [1, 2, 2, 1], storage: [7, 7, 7, 7]))
         XCTAssertEqual(y.storage, [7])
         XCTAssertEqual(pool.backward(Tensor(shape: [1, 1, 1, 1], storage: [1])).storage, [1, 0, 0, 0])
+        // odd height and width: the trailing row and column get zero gradient
+        let odd = (0..<(2 * 5 * 5 * 2)).map { Float($0) * 0.01 }.shuffled(using: &rng)
+        checkLayer(MaxPool2D(), input: Tensor(shape: [2, 5, 5, 2], storage: odd))
     }
 
     func testActivationLayers() {
@@ -188,6 +216,27 @@ final class GradientCheckTests: XCTestCase {
         XCTAssertEqual(Double(kept.count) / 4000, 0.5, accuracy: 0.05)
         XCTAssertEqual(drop.backward(x), y, "backward multiplies by the same mask")
         checkLayer(Dropout(rate: 0.3, seed: 3), input: Self.random([2, 10], seed: 26))
+    }
+
+    /// The parallel mask draw equals the sequential one: one 64-bit value per pair of elements (low
+    /// half first), consecutive calls continuing the stream, odd sizes using the low half only.
+    func testDropoutMaskFollowsTheSeededStreamAcrossCalls() {
+        let rate: Float = 0.3, scale = 1 / (1 - rate)
+        var drop = Dropout(rate: rate, seed: 11)
+        var rng = SeededGenerator(seed: 11)
+        let threshold = UInt64(Double(rate) * Double(1 << 32))
+        for count in [70_001, 40_000] {
+            let y = drop.trainingForward(Tensor(shape: [1, count], repeating: 1))
+            var expected = [Float](repeating: 0, count: count)
+            var i = 0
+            while i < count {
+                let r = rng.next()
+                expected[i] = r & 0xFFFF_FFFF >= threshold ? scale : 0
+                if i + 1 < count { expected[i + 1] = r >> 32 >= threshold ? scale : 0 }
+                i += 2
+            }
+            XCTAssertEqual(y.storage, expected, "count \(count)")
+        }
     }
 
     func testFlattenAndReshapeKeepRowMajorOrder() {
