@@ -1,4 +1,5 @@
 import COpenBLAS
+import Foundation
 
 /// The single doorway to OpenBLAS: every matrix product in the engine goes through here,
 /// so thread settings and the row-major convention live in one place.
@@ -40,5 +41,43 @@ public enum BLAS {
     /// The kernel family OpenBLAS picked at load time (e.g. "Haswell", "SkylakeX").
     public static var coreName: String {
         String(cString: openblas_get_corename())
+    }
+
+    /// Runs `body` with OpenBLAS limited to one thread, for code that already splits its work across
+    /// the cores itself (each core's SGEMMs must not spawn more threads). The thread count is
+    /// process-wide, so overlapping callers (e.g. several worker loops) share one reference-counted
+    /// window: the first to enter saves and lowers it, the last to leave restores it.
+    /// With `when: false` it just runs `body` (callers that split the work only sometimes).
+    public static func withSingleThreadedCalls<T>(when condition: Bool = true, _ body: () throws -> T) rethrows -> T {
+        guard condition else { return try body() }
+        singleThreadGate.enter()
+        defer { singleThreadGate.leave() }
+        return try body()
+    }
+
+    private static let singleThreadGate = SingleThreadGate()
+}
+
+/// The reference count behind `BLAS.withSingleThreadedCalls`.
+private final class SingleThreadGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var depth = 0
+    private var savedThreads = 1
+
+    func enter() {
+        lock.lock()
+        defer { lock.unlock() }
+        if depth == 0 {
+            savedThreads = BLAS.threadCount
+            BLAS.threadCount = 1
+        }
+        depth += 1
+    }
+
+    func leave() {
+        lock.lock()
+        defer { lock.unlock() }
+        depth -= 1
+        if depth == 0 { BLAS.threadCount = savedThreads }
     }
 }

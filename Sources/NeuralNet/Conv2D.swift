@@ -140,10 +140,7 @@ public struct Conv2D: KernelBiasLayer {
         let parts = Parallel.partCount(n)
         let colsCount = band * g.ow * g.patch, zCount = band * g.ow * cout
         var work = [Float](repeating: 0, count: parts * (colsCount + zCount))
-        let blasThreads = BLAS.threadCount
-        BLAS.threadCount = 1
-        defer { BLAS.threadCount = blasThreads }
-        return Tensor(shape: [n, outH, outW, cout]) { out in
+        return BLAS.withSingleThreadedCalls { Tensor(shape: [n, outH, outW, cout]) { out in
             x.storage.withUnsafeBufferPointer { xp in
             kernel.storage.withUnsafeBufferPointer { kp in
             bias.storage.withUnsafeBufferPointer { bp in
@@ -172,7 +169,7 @@ public struct Conv2D: KernelBiasLayer {
                     }
                 }
             }}}}}}
-        }
+        } }
     }
 
     /// Single input channel: no GEMM (K would be kh·kw). One parallel pass over all (image, output row)
@@ -261,8 +258,7 @@ public struct Conv2D: KernelBiasLayer {
         var dx = [Float](unsafeUninitializedCapacity: inputGradient ? x.count : 0) { _, count in
             count = inputGradient ? x.count : 0  // every row is overwritten by col2im
         }
-        let blasThreads = BLAS.threadCount
-        if parts > 1 { BLAS.threadCount = 1 }
+        BLAS.withSingleThreadedCalls(when: parts > 1) {
         x.storage.withUnsafeBufferPointer { xp in
         dz.storage.withUnsafeBufferPointer { dp in
         kernel.storage.withUnsafeBufferPointer { kp in
@@ -289,7 +285,7 @@ public struct Conv2D: KernelBiasLayer {
                 }
             }
         }}}}}}
-        if parts > 1 { BLAS.threadCount = blasThreads }
+        }
         var kgrad = Array(partials[0..<kCount])
         for p in 1..<parts {
             for i in 0..<kCount { kgrad[i] += partials[p * kCount + i] }

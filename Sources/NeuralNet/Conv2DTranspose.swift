@@ -185,8 +185,7 @@ public struct Conv2DTranspose: KernelBiasLayer {
         var cols = [Float](repeating: 0, count: parts * imageCols)
         var partials = [Float](repeating: 0, count: parts * kCount)
         var dx = [Float](repeating: 0, count: x.count)
-        let blasThreads = BLAS.threadCount
-        if parts > 1 { BLAS.threadCount = 1 }
+        BLAS.withSingleThreadedCalls(when: parts > 1) {
         x.storage.withUnsafeBufferPointer { xp in
         dz.storage.withUnsafeBufferPointer { dp in
         kernel.storage.withUnsafeBufferPointer { kp in
@@ -210,7 +209,7 @@ public struct Conv2DTranspose: KernelBiasLayer {
                 }
             }
         }}}}}}
-        if parts > 1 { BLAS.threadCount = blasThreads }
+        }
         var kgrad = Array(partials[0..<kCount])
         for p in 1..<parts {
             for i in 0..<kCount { kgrad[i] += partials[p * kCount + i] }
