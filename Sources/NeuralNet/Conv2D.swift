@@ -18,10 +18,13 @@ public struct Conv2D: KernelBiasLayer {
     public let activation: Activation
     /// L2 factor λ: adds λ·Σ kernel² to the loss (Keras `regularizers.l2(λ)`).
     public var kernelL2: Float
-    public private(set) var kernelGradient: Tensor
-    public private(set) var biasGradient: Tensor
-    private var cachedInput: Tensor?
-    private var cachedOutput: Tensor?
+    public internal(set) var kernelGradient: Tensor
+    public internal(set) var biasGradient: Tensor
+    // Training caches (Conv2DTraining.swift): the input, the output (pooled when the following
+    // max-pool ran fused) and, if so, each pooled value's window position.
+    var cachedInput: Tensor?
+    var cachedOutput: Tensor?
+    var cachedWindows: [UInt8]?
 
     public init(name: String, kernel: Tensor, bias: Tensor, padding: Padding,
                 activation: Activation = .linear, kernelL2: Float = 0) {
@@ -70,6 +73,13 @@ public struct Conv2D: KernelBiasLayer {
     /// touches its full-resolution activation once. Each band of output rows of one image is one SGEMM
     /// (or a direct kernel for a single input channel); gathering and epilogue run on all cores.
     public func inference(_ x: Tensor, affine: (scale: [Float], shift: [Float])? = nil, pool: Bool = false) -> Tensor {
+        convolve(x, affine: affine, pool: pool, windows: nil)
+    }
+
+    /// `inference`, also recording each pooled value's window position in `windows` (pooling only) —
+    /// the training pass of a fused conv → max-pool pair.
+    func convolve(_ x: Tensor, affine: (scale: [Float], shift: [Float])?, pool: Bool,
+                  windows: UnsafeMutablePointer<UInt8>?) -> Tensor {
         let g = geometry(x)
         let n = x.shape[0], cout = outChannels
         let rowsUsed = pool ? (g.oh / 2) * 2 : g.oh
@@ -78,13 +88,13 @@ public struct Conv2D: KernelBiasLayer {
         let scale = affine?.scale ?? [], shift = affine?.shift ?? []
         let act = activation
         if g.c == 1 {
-            return directInference(x, g, affine: affine, pool: pool)
+            return directInference(x, g, affine: affine, pool: pool, windows: windows)
         }
         var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, g.patch)))
         if pool { band = max(2, band & ~1) }
         band = max(1, min(band, rowsUsed))
         if n >= 2 * Parallel.workers && Parallel.workers > 1 {
-            return imagesPerCore(x, g, band: band, affine: affine, pool: pool)
+            return imagesPerCore(x, g, band: band, affine: affine, pool: pool, windows: windows)
         }
         var cols = [Float](repeating: 0, count: band * g.ow * g.patch)
         var z = [Float](repeating: 0, count: band * g.ow * cout)
@@ -98,7 +108,7 @@ public struct Conv2D: KernelBiasLayer {
             z.withUnsafeMutableBufferPointer { zp in
                 let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
                                               s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
-                                              cols: cp.baseAddress!, z: zp.baseAddress!, out: out.baseAddress!))
+                                              cols: cp.baseAddress!, z: zp.baseAddress!, out: out.baseAddress!, win: windows))
                 for img in 0..<n {
                     let input = ptrs.value.x + img * inSize
                     var r0 = 0
@@ -111,13 +121,13 @@ public struct Conv2D: KernelBiasLayer {
                         }
                         BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: colsBase, lda: g.patch,
                                    b: ptrs.value.k, ldb: cout, c: zBase, ldc: cout)
-                        let outBase = ptrs.value.out + img * outSize + (pool ? r0 / 2 : r0) * outW * cout
                         let units = pool ? rows / 2 : rows
                         Parallel.ranges(units) { ur in
                             let zr = pool ? (2 * ur.lowerBound)..<(2 * ur.upperBound) : ur
+                            let offset = img * outSize + ((pool ? r0 / 2 : r0) + ur.lowerBound) * outW * cout
                             ConvKernels.convEpilogue(z: zBase, zRows: zr, width: g.ow, cout: cout, bias: ptrs.value.b,
                                                      activation: act, scale: ptrs.value.s, shift: ptrs.value.t, pool: pool,
-                                                     out: outBase + ur.lowerBound * outW * cout)
+                                                     out: ptrs.value.out + offset, windows: ptrs.value.win.map { $0 + offset })
                         }
                         r0 += rows
                     }
@@ -130,7 +140,8 @@ public struct Conv2D: KernelBiasLayer {
     /// with its own band workspaces and single-threaded SGEMMs, so the bands need no barriers
     /// between gathering, GEMM and epilogue (same per-band arithmetic as the shared path).
     private func imagesPerCore(_ x: Tensor, _ g: ConvKernels.Geometry, band: Int,
-                               affine: (scale: [Float], shift: [Float])?, pool: Bool) -> Tensor {
+                               affine: (scale: [Float], shift: [Float])?, pool: Bool,
+                               windows: UnsafeMutablePointer<UInt8>?) -> Tensor {
         let n = x.shape[0], cout = outChannels
         let rowsUsed = pool ? (g.oh / 2) * 2 : g.oh
         let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
@@ -149,7 +160,7 @@ public struct Conv2D: KernelBiasLayer {
             work.withUnsafeMutableBufferPointer { wp in
                 let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
                                               s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
-                                              work: wp.baseAddress!, out: out.baseAddress!))
+                                              work: wp.baseAddress!, out: out.baseAddress!, win: windows))
                 Parallel.parts(n) { part, images in
                     let q = ptrs.value
                     let colsBase = q.work + part * (colsCount + zCount), zBase = colsBase + colsCount
@@ -161,9 +172,10 @@ public struct Conv2D: KernelBiasLayer {
                             ConvKernels.im2col(g, input: input, cols: colsBase, rows: r0..<(r0 + rows))
                             BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: colsBase, lda: g.patch,
                                        b: q.k, ldb: cout, c: zBase, ldc: cout)
-                            let outBase = q.out + img * outSize + (pool ? r0 / 2 : r0) * outW * cout
+                            let offset = img * outSize + (pool ? r0 / 2 : r0) * outW * cout
                             ConvKernels.convEpilogue(z: zBase, zRows: 0..<rows, width: g.ow, cout: cout, bias: q.b,
-                                                     activation: act, scale: q.s, shift: q.t, pool: pool, out: outBase)
+                                                     activation: act, scale: q.s, shift: q.t, pool: pool,
+                                                     out: q.out + offset, windows: q.win.map { $0 + offset })
                             r0 += rows
                         }
                     }
@@ -176,7 +188,8 @@ public struct Conv2D: KernelBiasLayer {
     /// units of the batch; each worker computes the one or two conv rows a unit needs into a small
     /// cache-resident scratch and runs the epilogue (bias, activation, folded BN, pool) from there.
     private func directInference(_ x: Tensor, _ g: ConvKernels.Geometry,
-                                 affine: (scale: [Float], shift: [Float])?, pool: Bool) -> Tensor {
+                                 affine: (scale: [Float], shift: [Float])?, pool: Bool,
+                                 windows: UnsafeMutablePointer<UInt8>?) -> Tensor {
         let n = x.shape[0], cout = outChannels
         let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
         let inSize = g.h * g.w, outSize = outH * outW * cout
@@ -191,7 +204,7 @@ public struct Conv2D: KernelBiasLayer {
             shift.withUnsafeBufferPointer { tp in
                 let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
                                               s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
-                                              out: out.baseAddress!))
+                                              out: out.baseAddress!, win: windows))
                 Parallel.ranges(n * outH) { units in
                     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: rowsPerUnit * g.ow * cout)
                     defer { scratch.deallocate() }
@@ -201,101 +214,18 @@ public struct Conv2D: KernelBiasLayer {
                         let convRows = (r * rowsPerUnit)..<(r * rowsPerUnit + rowsPerUnit)
                         ConvKernels.directSingleChannel(g, input: q.x + img * inSize, kernel: q.k, cout: cout,
                                                         rows: convRows, out: scratch)
+                        let offset = img * outSize + r * outW * cout
                         ConvKernels.convEpilogue(z: scratch, zRows: 0..<rowsPerUnit, width: g.ow, cout: cout, bias: q.b,
                                                  activation: act, scale: q.s, shift: q.t, pool: pool,
-                                                 out: q.out + img * outSize + r * outW * cout)
+                                                 out: q.out + offset, windows: q.win.map { $0 + offset })
                     }
                 }
             }}}}}
         }
     }
 
-    public mutating func trainingForward(_ x: Tensor) -> Tensor {
-        let y = forward(x)
-        cachedInput = x
-        cachedOutput = y
-        return y
-    }
-
-    public mutating func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
-
-    public mutating func backwardParametersOnly(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
-
-    /// Parameter gradients, and dLoss/dInput if asked. Per image, on one core: gather patches,
-    /// dK += patchesᵀ·dz (SGEMM), then dpatches = dz·Kᵀ (SGEMM) summed back onto the input (col2im).
-    /// A single-channel first layer takes a direct kernel instead.
-    private mutating func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
-        guard let x = cachedInput, let y = cachedOutput else { preconditionFailure("\(name): backward before trainingForward") }
-        precondition(dy.shape == y.shape, "Conv2D \(name): gradient shape \(dy.shape) ≠ output \(y.shape)")
-        let g = geometry(x)
-        let n = x.shape[0], cout = outChannels
-        let outPixels = g.oh * g.ow, inSize = g.h * g.w * g.c
-        if g.c == 1 && !inputGradient {
-            let (kgrad, bgrad) = x.storage.withUnsafeBufferPointer { xp in
-                dy.storage.withUnsafeBufferPointer { dp in
-                    y.storage.withUnsafeBufferPointer { yp in
-                        ConvKernels.singleChannelParameterGradients(g, images: n, input: xp.baseAddress!, dy: dp.baseAddress!,
-                                                                    y: yp.baseAddress!, activation: activation, cout: cout)
-                    }
-                }
-            }
-            biasGradient = Tensor(shape: bias.shape, storage: bgrad)
-            kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
-            return nil
-        }
-        let (dz, dBias) = ConvKernels.activationGradient(dy, output: y, activation: activation, channels: cout)
-        biasGradient = Tensor(shape: bias.shape, storage: dBias)
-        // Each core takes a contiguous share of the images with its own patch workspace, kernel-gradient
-        // partial and single-threaded SGEMMs: no barrier between gathering, the two GEMMs and the
-        // scatter, and no OpenBLAS threads spinning against the gathering workers. Partials are summed
-        // in part order, so the result does not depend on timing.
-        let parts = Parallel.partCount(n)
-        let imageCols = outPixels * g.patch, kCount = kernel.count
-        var cols = [Float](unsafeUninitializedCapacity: parts * imageCols) { _, count in
-            count = parts * imageCols  // im2col writes every entry before use
-        }
-        var partials = [Float](repeating: 0, count: parts * kCount)
-        var dx = [Float](unsafeUninitializedCapacity: inputGradient ? x.count : 0) { _, count in
-            count = inputGradient ? x.count : 0  // every row is overwritten by col2im
-        }
-        BLAS.withSingleThreadedCalls(when: parts > 1) {
-        x.storage.withUnsafeBufferPointer { xp in
-        dz.storage.withUnsafeBufferPointer { dp in
-        kernel.storage.withUnsafeBufferPointer { kp in
-        partials.withUnsafeMutableBufferPointer { pp in
-        dx.withUnsafeMutableBufferPointer { dxp in
-        cols.withUnsafeMutableBufferPointer { cp in
-            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, dz: dp.baseAddress!, k: kp.baseAddress!, partials: pp.baseAddress!,
-                                          cols: cp.baseAddress!, dx: dxp.baseAddress))
-            Parallel.parts(n) { part, images in
-                let q = ptrs.value
-                let colsBase = q.cols + part * imageCols, kgrad = q.partials + part * kCount
-                for img in images {
-                    ConvKernels.im2col(g, input: q.x + img * inSize, cols: colsBase)
-                    let d = q.dz + img * outPixels * cout
-                    // dK[patch, cout] += colsᵀ · dz
-                    BLAS.sgemm(transposeA: true, m: g.patch, n: cout, k: outPixels, a: colsBase, lda: g.patch,
-                               b: d, ldb: cout, beta: img == images.lowerBound ? 0 : 1, c: kgrad, ldc: cout)
-                    if let dx = q.dx {
-                        // dcols = dz · Kᵀ, then scatter back onto this image's input gradient.
-                        BLAS.sgemm(transposeB: true, m: outPixels, n: g.patch, k: cout, a: d, lda: cout,
-                                   b: q.k, ldb: cout, c: colsBase, ldc: g.patch)
-                        ConvKernels.col2im(g, cols: colsBase, output: dx + img * inSize, inputRows: 0..<g.h)
-                    }
-                }
-            }
-        }}}}}}
-        }
-        var kgrad = Array(partials[0..<kCount])
-        for p in 1..<parts {
-            for i in 0..<kCount { kgrad[i] += partials[p * kCount + i] }
-        }
-        kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
-        return inputGradient ? Tensor(shape: x.shape, storage: dx) : nil
-    }
-
     /// The data gradient of the kernel plus the L2 term 2λ·K.
-    private func withL2(_ data: [Float]) -> [Float] {
+    func withL2(_ data: [Float]) -> [Float] {
         guard kernelL2 != 0 else { return data }
         var kgrad = data
         let k2 = 2 * kernelL2

@@ -43,23 +43,28 @@ enum ConvKernels {
         }
     }
 
-    /// The adjoint of `im2col`, output-stationary: input rows `inputRows` of one image are overwritten
-    /// with the sum of every patch entry that gathered them, so disjoint row ranges can run in parallel.
-    static func col2im(_ g: Geometry, cols: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, inputRows: Range<Int>) {
+    /// The adjoint of `im2col` for output rows `rows` of one image: every patch entry of `cols` (laid out
+    /// as `im2col` gathers them, first row at `cols`) is added onto the input pixel it came from.
+    /// Bands of rows run one after another on one core (neighbouring bands touch shared input rows).
+    static func col2imAdd(_ g: Geometry, cols: UnsafePointer<Float>, rows: Range<Int>, output: UnsafeMutablePointer<Float>) {
         let c = g.c
-        for iy in inputRows {
-            let row = output + iy * g.w * c
-            row.initialize(repeating: 0, count: g.w * c)
-            for ky in 0..<g.kh {
-                let oy = iy - ky + g.padTop
-                if oy < 0 || oy >= g.oh { continue }
-                for ix in 0..<g.w {
-                    let d = row + ix * c
+        var src = cols
+        for oy in rows {
+            for ox in 0..<g.ow {
+                for ky in 0..<g.kh {
+                    let iy = oy + ky - g.padTop
+                    if iy < 0 || iy >= g.h {
+                        src += g.kw * c
+                        continue
+                    }
+                    let rowBase = output + iy * g.w * c
                     for kx in 0..<g.kw {
-                        let ox = ix - kx + g.padLeft
-                        if ox < 0 || ox >= g.ow { continue }
-                        let src = cols + (oy * g.ow + ox) * g.patch + (ky * g.kw + kx) * c
-                        for ci in 0..<c { d[ci] += src[ci] }
+                        let ix = ox + kx - g.padLeft
+                        if ix >= 0 && ix < g.w {
+                            let d = rowBase + ix * c
+                            for ci in 0..<c { d[ci] += src[ci] }
+                        }
+                        src += c
                     }
                 }
             }
@@ -141,88 +146,54 @@ enum ConvKernels {
         }
     }
 
-    /// Parameter gradients of a single-input-channel convolution without im2col (whose K = kh·kw GEMM
-    /// is thin and whose patch matrix is 9× the input): dK[tap, :] = Σ_p x[p + tap]·dz[p, :] and
-    /// dBias = Σ_p dz[p, :], with dz = f'(y)·dy formed one output row at a time in a cache-resident
-    /// scratch (the activation mask is fused; the full-size dz is never written). Parallel over
-    /// (image, output row) units; per-row partial sums are accumulated in Double per worker.
-    static func singleChannelParameterGradients(_ g: Geometry, images n: Int, input: UnsafePointer<Float>,
-                                                dy: UnsafePointer<Float>, y: UnsafePointer<Float>,
-                                                activation: Activation, cout: Int) -> (kernel: [Float], bias: [Float]) {
+    /// Parameter-gradient contribution of one output row `oy` of a single-input-channel convolution,
+    /// without im2col (whose K = kh·kw GEMM is thin and whose patch matrix is 9× the input):
+    /// acc[tap, :] += x[p + tap]·dz[p, :] and acc[taps, :] += dz[p, :] over the row's pixels.
+    /// `dz` holds the row (ow × cout); `acc` holds (kh·kw + 1) × cout floats.
+    static func singleChannelRowGradients(_ g: Geometry, input x: UnsafePointer<Float>, oy: Int, cout: Int,
+                                          dz: UnsafePointer<Float>, acc: UnsafeMutablePointer<Float>) {
         typealias V = SIMD16<Float>
         let taps = g.kh * g.kw
-        let inSize = g.h * g.w, rowSize = g.ow * cout
-        let units = n * g.oh
-        let parts = Parallel.partCount(units)
-        let vectorised = cout % 16 == 0
-        let blocks = cout / 16
-        let accCount = (taps + 1) * cout  // kernel taps, then the bias
-        var partial = [Double](repeating: 0, count: parts * accCount)
-        partial.withUnsafeMutableBufferPointer { pp in
-            let ptrs = UnsafeSendableBox((x: input, dy: dy, y: y, partial: pp.baseAddress!))
-            Parallel.parts(units) { part, range in
-                let raw = UnsafeMutableRawPointer.allocate(byteCount: (rowSize + accCount) * 4, alignment: 64)
-                defer { raw.deallocate() }
-                let dz = raw.bindMemory(to: Float.self, capacity: rowSize + accCount)
-                let acc = dz + rowSize
-                let sums = ptrs.value.partial + part * accCount
-                for u in range {
-                    let (img, oy) = (u / g.oh, u % g.oh)
-                    let offset = u * rowSize
-                    dz.update(from: ptrs.value.dy + offset, count: rowSize)
-                    activation.backward(UnsafeMutableBufferPointer(start: dz, count: rowSize),
-                                        output: UnsafeBufferPointer(start: ptrs.value.y + offset, count: rowSize),
-                                        parallel: false)
-                    acc.initialize(repeating: 0, count: accCount)
-                    let x = ptrs.value.x + img * inSize
-                    if vectorised {
-                        dz.withMemoryRebound(to: V.self, capacity: g.ow * blocks) { dv in
-                        acc.withMemoryRebound(to: V.self, capacity: (taps + 1) * blocks) { av in
-                            for ox in 0..<g.ow {
-                                let d = dv + ox * blocks
-                                for blk in 0..<blocks { av[taps * blocks + blk] += d[blk] }
-                                for ky in 0..<g.kh {
-                                    let iy = oy + ky - g.padTop
-                                    if iy < 0 || iy >= g.h { continue }
-                                    let row = x + iy * g.w
-                                    for kx in 0..<g.kw {
-                                        let ix = ox + kx - g.padLeft
-                                        if ix < 0 || ix >= g.w { continue }
-                                        let v = V(repeating: row[ix])
-                                        let a = av + (ky * g.kw + kx) * blocks
-                                        for blk in 0..<blocks { a[blk] += v * d[blk] }
-                                    }
-                                }
-                            }
-                        }}
-                    } else {
-                        for ox in 0..<g.ow {
-                            let d = dz + ox * cout
-                            for j in 0..<cout { acc[taps * cout + j] += d[j] }
-                            for ky in 0..<g.kh {
-                                let iy = oy + ky - g.padTop
-                                if iy < 0 || iy >= g.h { continue }
-                                for kx in 0..<g.kw {
-                                    let ix = ox + kx - g.padLeft
-                                    if ix < 0 || ix >= g.w { continue }
-                                    let v = x[iy * g.w + ix]
-                                    let a = acc + (ky * g.kw + kx) * cout
-                                    for j in 0..<cout { a[j] += v * d[j] }
-                                }
-                            }
+        let aligned = cout % 16 == 0 && Int(bitPattern: dz) % MemoryLayout<V>.alignment == 0
+            && Int(bitPattern: acc) % MemoryLayout<V>.alignment == 0
+        if aligned {
+            let blocks = cout / 16
+            dz.withMemoryRebound(to: V.self, capacity: g.ow * blocks) { dv in
+            acc.withMemoryRebound(to: V.self, capacity: (taps + 1) * blocks) { av in
+                for ox in 0..<g.ow {
+                    let d = dv + ox * blocks
+                    for blk in 0..<blocks { av[taps * blocks + blk] += d[blk] }
+                    for ky in 0..<g.kh {
+                        let iy = oy + ky - g.padTop
+                        if iy < 0 || iy >= g.h { continue }
+                        let row = x + iy * g.w
+                        for kx in 0..<g.kw {
+                            let ix = ox + kx - g.padLeft
+                            if ix < 0 || ix >= g.w { continue }
+                            let v = V(repeating: row[ix])
+                            let a = av + (ky * g.kw + kx) * blocks
+                            for blk in 0..<blocks { a[blk] += v * d[blk] }
                         }
                     }
-                    for i in 0..<accCount { sums[i] += Double(acc[i]) }
+                }
+            }}
+            return
+        }
+        for ox in 0..<g.ow {
+            let d = dz + ox * cout
+            for j in 0..<cout { acc[taps * cout + j] += d[j] }
+            for ky in 0..<g.kh {
+                let iy = oy + ky - g.padTop
+                if iy < 0 || iy >= g.h { continue }
+                for kx in 0..<g.kw {
+                    let ix = ox + kx - g.padLeft
+                    if ix < 0 || ix >= g.w { continue }
+                    let v = x[iy * g.w + ix]
+                    let a = acc + (ky * g.kw + kx) * cout
+                    for j in 0..<cout { a[j] += v * d[j] }
                 }
             }
         }
-        var kernel = [Float](repeating: 0, count: taps * cout), bias = [Float](repeating: 0, count: cout)
-        for i in 0..<accCount {
-            var t = 0.0
-            for p in 0..<parts { t += partial[p * accCount + i] }
-            if i < taps * cout { kernel[i] = Float(t) } else { bias[i - taps * cout] = Float(t) }
-        }
-        return (kernel, bias)
     }
 
     /// The inference epilogue of a conv block, fused so the full-resolution activation is touched once
@@ -230,15 +201,20 @@ enum ConvKernels {
     /// optional) in place on `z`, then, if `pool`, a 2×2 max into `out`. `z` holds rows of `width`
     /// pixels × `cout`; only rows `zRows` are processed; output rows are written from `out`
     /// (width/2 pixels per row if pooling; without pooling `out` may equal the rows' start in `z`).
+    /// `windows`, when pooling for training, receives each pooled value's position in its window.
     static func convEpilogue(z: UnsafeMutablePointer<Float>, zRows: Range<Int>, width: Int, cout: Int,
                              bias: UnsafePointer<Float>, activation: Activation,
                              scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
-                             pool: Bool, out: UnsafeMutablePointer<Float>) {
+                             pool: Bool, out: UnsafeMutablePointer<Float>, windows: UnsafeMutablePointer<UInt8>? = nil) {
         let pixels = zRows.count * width
         let first = z + zRows.lowerBound * width * cout
         transform(first, pixels: pixels, cout: cout, bias: bias, activation: activation, scale: scale, shift: shift)
         if pool {
-            maxPool2x2(first, rows: zRows.count, width: width, cout: cout, out: out)
+            if let windows {
+                maxPool2x2(first, rows: zRows.count, width: width, cout: cout, out: out, windows: windows)
+            } else {
+                maxPool2x2(first, rows: zRows.count, width: width, cout: cout, out: out)
+            }
         } else if out != first {
             out.update(from: first, count: pixels * cout)
         }
@@ -289,6 +265,30 @@ enum ConvKernels {
                 let a = top + 2 * px * cout, b = a + cout, c = bottom + 2 * px * cout, d = c + cout
                 for j in 0..<cout { o[j] = max(max(a[j], b[j]), max(c[j], d[j])) }
                 o += cout
+            }
+        }
+    }
+
+    /// `maxPool2x2` that also records where each maximum sits in its window (0 top-left, 1 top-right,
+    /// 2 bottom-left, 3 bottom-right; the first of equal values, as `MaxPool2D`), for the backward pass.
+    static func maxPool2x2(_ z: UnsafePointer<Float>, rows: Int, width: Int, cout: Int, out: UnsafeMutablePointer<Float>,
+                           windows: UnsafeMutablePointer<UInt8>) {
+        let ow = width / 2
+        var o = out, win = windows
+        for r in stride(from: 0, to: rows - 1, by: 2) {
+            let top = z + r * width * cout, bottom = top + width * cout
+            for px in 0..<ow {
+                let a = top + 2 * px * cout, b = a + cout, c = bottom + 2 * px * cout, d = c + cout
+                for j in 0..<cout {
+                    var best = a[j], at: UInt8 = 0
+                    if b[j] > best { best = b[j]; at = 1 }
+                    if c[j] > best { best = c[j]; at = 2 }
+                    if d[j] > best { best = d[j]; at = 3 }
+                    o[j] = best
+                    win[j] = at
+                }
+                o += cout
+                win += cout
             }
         }
     }

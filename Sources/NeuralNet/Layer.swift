@@ -42,6 +42,8 @@ extension Layer {
 /// A chain of layers, as Keras `Sequential`: the two networks are built from these.
 public struct Sequential: Sendable {
     public var layers: [any Layer]
+    /// Indices of the MaxPool2D layers the last `trainingForward` ran inside the preceding Conv2D.
+    private var poolsFusedInTraining: Set<Int> = []
 
     public init(_ layers: [any Layer]) { self.layers = layers }
 
@@ -78,19 +80,34 @@ public struct Sequential: Sendable {
         return y
     }
 
-    /// Training pass through every layer (caches for `backward`). The first one tunes the heap for
-    /// the large per-step buffers (`TrainingMemory`).
+    /// Training pass through every layer (caches for `backward`). A Conv2D directly followed by a
+    /// MaxPool2D runs as one fused pass (`Conv2D.trainingForwardPooled`: the full-resolution
+    /// activation is never stored); the pool layer is then skipped in both directions. The first
+    /// call tunes the heap for the large per-step buffers (`TrainingMemory`).
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
         _ = TrainingMemory.configured
+        poolsFusedInTraining = []
         var y = x
-        for i in layers.indices { y = layers[i].trainingForward(y) }
+        var i = 0
+        while i < layers.count {
+            if var conv = layers[i] as? Conv2D, conv.fusesPoolInTraining,
+               i + 1 < layers.count, layers[i + 1] is MaxPool2D {
+                y = conv.trainingForwardPooled(y)
+                layers[i] = conv
+                poolsFusedInTraining.insert(i + 1)
+                i += 2
+            } else {
+                y = layers[i].trainingForward(y)
+                i += 1
+            }
+        }
         return y
     }
 
     /// Backward pass in reverse order; returns dLoss/dInput.
     public mutating func backward(_ dy: Tensor) -> Tensor {
         var g = dy
-        for i in layers.indices.reversed() { g = layers[i].backward(g) }
+        for i in layers.indices.reversed() where !poolsFusedInTraining.contains(i) { g = layers[i].backward(g) }
         return g
     }
 
@@ -99,7 +116,7 @@ public struct Sequential: Sendable {
     public mutating func backwardParametersOnly(_ dy: Tensor) {
         guard !layers.isEmpty else { return }
         var g = dy
-        for i in layers.indices.dropFirst().reversed() { g = layers[i].backward(g) }
+        for i in layers.indices.dropFirst().reversed() where !poolsFusedInTraining.contains(i) { g = layers[i].backward(g) }
         layers[0].backwardParametersOnly(g)
     }
 

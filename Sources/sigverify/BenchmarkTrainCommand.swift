@@ -22,6 +22,9 @@ struct BenchmarkTrainCommand: ParsableCommand {
     @Option(name: .long, help: "Timed steps per network (the fastest is reported).")
     var steps = 3
 
+    @Option(name: .long, help: "Measure only this network (autoencoder or classifier); both by default.")
+    var network: TrainingPhase?
+
     @Flag(name: .long, help: "Print tab-separated rows (network, batch, seconds per step, images/s) for scripts.")
     var tsv = false
 
@@ -34,7 +37,8 @@ struct BenchmarkTrainCommand: ParsableCommand {
         if !tsv {
             print("OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads; input \(inputSize)×\(inputSize), latent \(latentDim), batch \(batchSize), best of \(steps) steps")
         }
-        for m in try TrainingBenchmark.measure(inputSize: inputSize, latentDim: latentDim, batchSize: batchSize, steps: steps) {
+        for m in try TrainingBenchmark.measure(inputSize: inputSize, latentDim: latentDim, batchSize: batchSize, steps: steps,
+                                                            networks: network.map { [$0] } ?? [.autoencoder, .classifier]) {
             if tsv {
                 print("\(m.network.rawValue)\t\(m.batchSize)\t\(m.stepSeconds)\t\(m.imagesPerSecond)")
             } else {
@@ -45,3 +49,5 @@ struct BenchmarkTrainCommand: ParsableCommand {
         }
     }
 }
+
+extension TrainingPhase: ExpressibleByArgument {}

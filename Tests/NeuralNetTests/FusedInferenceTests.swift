@@ -86,7 +86,9 @@ final class FusedInferenceTests: XCTestCase {
 
     func testBatchedEqualsPerImageForLargeBatches() {
         // 100-pixel rows of 288-value patches: each image spans several row bands (the last one partial),
-        // and the transposed conv's GEMM output spans several chunks of images.
+        // and the transposed conv's GEMM output spans several chunks of images. Batched and per-image
+        // calls may take different SGEMM kernels (OpenBLAS' Zen kernels round differently by matrix
+        // size), so values agree to float rounding, not bit for bit: 1e-5 on values of order 1–10.
         var rng = SeededGenerator(seed: 12)
         let conv = Conv2D(name: "c", inChannels: 32, outChannels: 16, padding: .same, activation: .relu, rng: &rng)
         let deconv = Conv2DTranspose(name: "t", inChannels: 16, outChannels: 8, activation: .relu, rng: &rng)
@@ -99,10 +101,10 @@ final class FusedInferenceTests: XCTestCase {
         for i in 0..<5 {
             let xi = Tensor(shape: shape, storage: Array(x.storage[(i * per)..<((i + 1) * per)]))
             let yi = deconv.forward(conv.forward(xi))
-            XCTAssertLessThanOrEqual(Self.maxDiff(yi.storage, Array(y.storage[(i * perOut)..<((i + 1) * perOut)])), 1e-6)
+            XCTAssertLessThanOrEqual(Self.maxDiff(yi.storage, Array(y.storage[(i * perOut)..<((i + 1) * perOut)])), 1e-5)
             var pool = MaxPool2D()
             let reference = pool.trainingForward(bn.forward(conv.forward(xi)))
-            XCTAssertLessThanOrEqual(Self.maxDiff(reference.storage, Array(pooled.storage[(i * perPooled)..<((i + 1) * perPooled)])), 1e-6)
+            XCTAssertLessThanOrEqual(Self.maxDiff(reference.storage, Array(pooled.storage[(i * perPooled)..<((i + 1) * perPooled)])), 1e-5)
         }
     }
 }

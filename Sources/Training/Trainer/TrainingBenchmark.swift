@@ -18,6 +18,7 @@ public enum TrainingBenchmark {
     /// Times `steps` training steps of each network on random inputs (after one warm-up step) and
     /// keeps the fastest, which is the least disturbed by other processes on a shared machine.
     public static func measure(inputSize: Int, latentDim: Int, batchSize: Int, steps: Int,
+                               networks: [TrainingPhase] = [.autoencoder, .classifier],
                                seed: UInt64 = 1) throws -> [Measurement] {
         let parameters = VerifierParameters(inputShape: [inputSize, inputSize, 1], latentDim: latentDim,
                                             reconstructionThreshold: 0)
@@ -28,20 +29,29 @@ public enum TrainingBenchmark {
                        storage: (0..<count).map { _ in rng.nextUnitFloat() < 0.08 ? 1 : 0 })
         let labels = (0..<batchSize).map { Float($0 % 2) }
 
-        var autoencoder = try Autoencoder(parameters: parameters, seed: seed)
-        var adam = Adam(learningRate: 1e-4)
-        let ae = time(steps: steps) {
-            _ = autoencoder.computeGradients(input: x, target: x)
-            autoencoder.applyGradients(&adam)
+        var measurements: [Measurement] = []
+        for network in networks {
+            let best: (wall: Double, cpu: Double)
+            switch network {
+            case .autoencoder:
+                var autoencoder = try Autoencoder(parameters: parameters, seed: seed)
+                var adam = Adam(learningRate: 1e-4)
+                best = time(steps: steps) {
+                    _ = autoencoder.computeGradients(input: x, target: x)
+                    autoencoder.applyGradients(&adam)
+                }
+            case .classifier:
+                var classifier = try Classifier(parameters: parameters, seed: seed &+ 1)
+                var adam = Adam(learningRate: 1e-3)
+                best = time(steps: steps) {
+                    _ = classifier.computeGradients(batch: x, labels: labels)
+                    classifier.applyGradients(&adam)
+                }
+            }
+            measurements.append(Measurement(network: network, batchSize: batchSize,
+                                            stepSeconds: best.wall, stepCPUSeconds: best.cpu))
         }
-        var classifier = try Classifier(parameters: parameters, seed: seed &+ 1)
-        var adam2 = Adam(learningRate: 1e-3)
-        let cls = time(steps: steps) {
-            _ = classifier.computeGradients(batch: x, labels: labels)
-            classifier.applyGradients(&adam2)
-        }
-        return [Measurement(network: .autoencoder, batchSize: batchSize, stepSeconds: ae.wall, stepCPUSeconds: ae.cpu),
-                Measurement(network: .classifier, batchSize: batchSize, stepSeconds: cls.wall, stepCPUSeconds: cls.cpu)]
+        return measurements
     }
 
     private static func time(steps: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
