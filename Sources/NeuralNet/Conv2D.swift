@@ -71,87 +71,42 @@ public struct Conv2D: KernelBiasLayer {
     /// Inference with the following inference-mode BatchNorm (`affine`: its per-channel scale and shift)
     /// and 2×2 max-pool optionally folded into the epilogue — the encoder's conv → ReLU → BN → pool block
     /// touches its full-resolution activation once. Each band of output rows of one image is one SGEMM
-    /// (or a direct kernel for a single input channel); gathering and epilogue run on all cores.
+    /// (or a direct kernel for a single input channel) followed by the epilogue while the band is in cache.
     public func inference(_ x: Tensor, affine: (scale: [Float], shift: [Float])? = nil, pool: Bool = false) -> Tensor {
         convolve(x, affine: affine, pool: pool, windows: nil)
     }
 
     /// `inference`, also recording each pooled value's window position in `windows` (pooling only) —
     /// the training pass of a fused conv → max-pool pair.
+    ///
+    /// Two ways to use both cores, same per-band arithmetic: with at least two images per core, each
+    /// core takes a share of the images with its own band workspace and single-threaded SGEMMs (no
+    /// barriers between gathering, GEMM and epilogue); with fewer, images run one at a time and each
+    /// band's gathering and epilogue are split across the cores around a multi-threaded SGEMM.
     func convolve(_ x: Tensor, affine: (scale: [Float], shift: [Float])?, pool: Bool,
                   windows: UnsafeMutablePointer<UInt8>?) -> Tensor {
         let g = geometry(x)
-        let n = x.shape[0], cout = outChannels
-        let rowsUsed = pool ? (g.oh / 2) * 2 : g.oh
-        let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
-        let inSize = g.h * g.w * g.c, outSize = outH * outW * cout
-        let scale = affine?.scale ?? [], shift = affine?.shift ?? []
-        let act = activation
         if g.c == 1 {
             return directInference(x, g, affine: affine, pool: pool, windows: windows)
         }
-        var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, g.patch)))
-        if pool { band = max(2, band & ~1) }
-        band = max(1, min(band, rowsUsed))
-        if n >= 2 * Parallel.workers && Parallel.workers > 1 {
-            return imagesPerCore(x, g, band: band, affine: affine, pool: pool, windows: windows)
-        }
-        var cols = [Float](repeating: 0, count: band * g.ow * g.patch)
-        var z = [Float](repeating: 0, count: band * g.ow * cout)
-        return Tensor(shape: [n, outH, outW, cout]) { out in
-            x.storage.withUnsafeBufferPointer { xp in
-            kernel.storage.withUnsafeBufferPointer { kp in
-            bias.storage.withUnsafeBufferPointer { bp in
-            scale.withUnsafeBufferPointer { sp in
-            shift.withUnsafeBufferPointer { tp in
-            cols.withUnsafeMutableBufferPointer { cp in
-            z.withUnsafeMutableBufferPointer { zp in
-                let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
-                                              s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
-                                              cols: cp.baseAddress!, z: zp.baseAddress!, out: out.baseAddress!, win: windows))
-                for img in 0..<n {
-                    let input = ptrs.value.x + img * inSize
-                    var r0 = 0
-                    while r0 < rowsUsed {
-                        let rows = min(band, rowsUsed - r0)
-                        let (zBase, colsBase) = (ptrs.value.z, ptrs.value.cols)
-                        Parallel.ranges(rows) { rr in
-                            ConvKernels.im2col(g, input: input, cols: colsBase + rr.lowerBound * g.ow * g.patch,
-                                               rows: (r0 + rr.lowerBound)..<(r0 + rr.upperBound))
-                        }
-                        BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: colsBase, lda: g.patch,
-                                   b: ptrs.value.k, ldb: cout, c: zBase, ldc: cout)
-                        let units = pool ? rows / 2 : rows
-                        Parallel.ranges(units) { ur in
-                            let zr = pool ? (2 * ur.lowerBound)..<(2 * ur.upperBound) : ur
-                            let offset = img * outSize + ((pool ? r0 / 2 : r0) + ur.lowerBound) * outW * cout
-                            ConvKernels.convEpilogue(z: zBase, zRows: zr, width: g.ow, cout: cout, bias: ptrs.value.b,
-                                                     activation: act, scale: ptrs.value.s, shift: ptrs.value.t, pool: pool,
-                                                     out: ptrs.value.out + offset, windows: ptrs.value.win.map { $0 + offset })
-                        }
-                        r0 += rows
-                    }
-                }
-            }}}}}}}
-        }
-    }
-
-    /// `inference` for a batch of at least two images per core: each core takes a share of the images
-    /// with its own band workspaces and single-threaded SGEMMs, so the bands need no barriers
-    /// between gathering, GEMM and epilogue (same per-band arithmetic as the shared path).
-    private func imagesPerCore(_ x: Tensor, _ g: ConvKernels.Geometry, band: Int,
-                               affine: (scale: [Float], shift: [Float])?, pool: Bool,
-                               windows: UnsafeMutablePointer<UInt8>?) -> Tensor {
         let n = x.shape[0], cout = outChannels
         let rowsUsed = pool ? (g.oh / 2) * 2 : g.oh
         let (outH, outW) = pool ? (g.oh / 2, g.ow / 2) : (g.oh, g.ow)
         let inSize = g.h * g.w * g.c, outSize = outH * outW * cout
         let scale = affine?.scale ?? [], shift = affine?.shift ?? []
         let act = activation
-        let parts = Parallel.partCount(n)
+        var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, g.patch)))
+        if pool { band = max(2, band & ~1) }
+        band = max(1, min(band, rowsUsed))
+        let perCore = n >= 2 * Parallel.workers && Parallel.workers > 1
+        let parts = perCore ? Parallel.partCount(n) : 1
         let colsCount = band * g.ow * g.patch, zCount = band * g.ow * cout
         var work = [Float](repeating: 0, count: parts * (colsCount + zCount))
-        return BLAS.withSingleThreadedCalls { Tensor(shape: [n, outH, outW, cout]) { out in
+        // Per core: everything on the calling core. Shared: split the band's rows across the cores.
+        let spread: (Int, (Range<Int>) -> Void) -> Void = perCore
+            ? { count, body in body(0..<count) }
+            : { count, body in Parallel.ranges(count, body) }
+        return BLAS.withSingleThreadedCalls(when: perCore) { Tensor(shape: [n, outH, outW, cout]) { out in
             x.storage.withUnsafeBufferPointer { xp in
             kernel.storage.withUnsafeBufferPointer { kp in
             bias.storage.withUnsafeBufferPointer { bp in
@@ -161,25 +116,32 @@ public struct Conv2D: KernelBiasLayer {
                 let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
                                               s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
                                               work: wp.baseAddress!, out: out.baseAddress!, win: windows))
-                Parallel.parts(n) { part, images in
+                let images: (Int, Range<Int>) -> Void = { part, images in
                     let q = ptrs.value
-                    let colsBase = q.work + part * (colsCount + zCount), zBase = colsBase + colsCount
+                    let cols = q.work + part * (colsCount + zCount), z = cols + colsCount
                     for img in images {
                         let input = q.x + img * inSize
                         var r0 = 0
                         while r0 < rowsUsed {
                             let rows = min(band, rowsUsed - r0)
-                            ConvKernels.im2col(g, input: input, cols: colsBase, rows: r0..<(r0 + rows))
-                            BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: colsBase, lda: g.patch,
-                                       b: q.k, ldb: cout, c: zBase, ldc: cout)
-                            let offset = img * outSize + (pool ? r0 / 2 : r0) * outW * cout
-                            ConvKernels.convEpilogue(z: zBase, zRows: 0..<rows, width: g.ow, cout: cout, bias: q.b,
-                                                     activation: act, scale: q.s, shift: q.t, pool: pool,
-                                                     out: q.out + offset, windows: q.win.map { $0 + offset })
+                            spread(rows) { rr in
+                                ConvKernels.im2col(g, input: input, cols: cols + rr.lowerBound * g.ow * g.patch,
+                                                   rows: (r0 + rr.lowerBound)..<(r0 + rr.upperBound))
+                            }
+                            BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: cols, lda: g.patch,
+                                       b: q.k, ldb: cout, c: z, ldc: cout)
+                            spread(pool ? rows / 2 : rows) { ur in
+                                let zRows = pool ? (2 * ur.lowerBound)..<(2 * ur.upperBound) : ur
+                                let offset = img * outSize + ((pool ? r0 / 2 : r0) + ur.lowerBound) * outW * cout
+                                ConvKernels.convEpilogue(z: z, zRows: zRows, width: g.ow, cout: cout, bias: q.b,
+                                                         activation: act, scale: q.s, shift: q.t, pool: pool,
+                                                         out: q.out + offset, windows: q.win.map { $0 + offset })
+                            }
                             r0 += rows
                         }
                     }
                 }
+                if perCore { Parallel.parts(n, images) } else { images(0, 0..<n) }
             }}}}}}
         } }
     }

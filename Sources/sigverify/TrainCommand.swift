@@ -77,6 +77,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not add the 5 augmented copies of each valid image.")
     var noAugment = false
 
+    @Flag(name: .long, help: "Train the classifier on its images as they are (no on-the-fly rotation/shift/zoom; always so with --recipe seed).")
+    var noClassifierAugment = false
+
     @Option(name: .long, help: "Random seed (the same seed and data give the same bundle).")
     var seed: UInt64 = 42
 
@@ -103,6 +106,7 @@ struct TrainCommand: ParsableCommand {
         config.batchSize = batchSize
         config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept)
         config.augmentValid = !noAugment
+        config.augmentClassifier = !noClassifierAugment && config.recipe != .seed
         config.syntheticValid = syntheticValid
         config.syntheticInvalid = syntheticInvalid
         config.seed = seed

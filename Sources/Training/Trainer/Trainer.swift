@@ -54,6 +54,7 @@ public struct Trainer: Sendable {
     static let splitStream: UInt64 = 21
     static let shuffleStream: UInt64 = 22
     static let affineStream: UInt64 = 23
+    static let classifierAffineStream: UInt64 = 24
 
     public init(configuration: TrainingConfiguration) {
         self.configuration = configuration
@@ -175,7 +176,7 @@ public struct Trainer: Sendable {
             for step in 0..<steps {
                 let idx = Array(order[(step * c.batchSize)..<min(order.count, (step + 1) * c.batchSize)])
                 let target = samples.batch(idx)
-                let input = augmentedInputs(target, epoch: epoch, firstPosition: step * c.batchSize)
+                let input = augmentedInputs(target, stream: Self.affineStream, epoch: epoch, firstPosition: step * c.batchSize)
                 let loss = model.computeGradients(input: input, target: target)
                 model.applyGradients(&adam)
                 lossSum += Double(loss.totalLoss) * Double(idx.count)
@@ -199,8 +200,8 @@ public struct Trainer: Sendable {
     }
 
     /// The batch with an independent random pose change per image (Keras `ImageDataGenerator`
-    /// ranges), drawn from a stream fixed by (seed, epoch, position) and spread over the workers.
-    private func augmentedInputs(_ batch: Tensor, epoch: Int, firstPosition: Int) -> Tensor {
+    /// ranges), drawn from a stream fixed by (seed, stream, epoch, position) and spread over the workers.
+    private func augmentedInputs(_ batch: Tensor, stream: UInt64, epoch: Int, firstPosition: Int) -> Tensor {
         let (n, h, w) = (batch.shape[0], batch.shape[1], batch.shape[2])
         let c = configuration
         var out = batch
@@ -210,7 +211,7 @@ public struct Trainer: Sendable {
             batch.storage.withUnsafeBufferPointer { src in
                 let source = SendablePointer(UnsafeMutablePointer(mutating: src.baseAddress!))
                 concurrentIndices(n, threads: c.threads) { k in
-                    var rng = SeededGenerator(seed: c.seed &+ UInt64(epoch), stream: Self.affineStream,
+                    var rng = SeededGenerator(seed: c.seed &+ UInt64(epoch), stream: stream,
                                               index: UInt64(firstPosition + k))
                     let plane = Array(UnsafeBufferPointer(start: source.pointer + k * per, count: per))
                     let moved = Augment.randomAffine(plane: plane, width: w, height: h, ranges: c.affine, using: &rng)
@@ -264,7 +265,11 @@ public struct Trainer: Sendable {
             for step in 0..<steps {
                 let idx = Array(order[(step * c.batchSize)..<min(order.count, (step + 1) * c.batchSize)])
                 let labels = idx.map { samples.labels[$0] == .valid ? Float(1) : 0 }
-                let loss = model.computeGradients(batch: samples.batch(idx), labels: labels)
+                let batch = samples.batch(idx)
+                let input = c.augmentClassifier
+                    ? augmentedInputs(batch, stream: Self.classifierAffineStream, epoch: epoch, firstPosition: step * c.batchSize)
+                    : batch
+                let loss = model.computeGradients(batch: input, labels: labels)
                 model.applyGradients(&adam)
                 lossSum += Double(loss.totalLoss) * Double(idx.count)
                 seen += idx.count

@@ -52,6 +52,10 @@ public struct TrainingConfiguration: Sendable {
     public var minimumLearningRate = 1e-6
     /// On-the-fly pose augmentation of the autoencoder's inputs (the target stays the original).
     public var affine: AffineRanges = .reference
+    /// The same on-the-fly pose augmentation for the classifier's inputs (both classes). Not in the
+    /// reference (its classifier overfits its few thousand images within a few epochs); the CLI turns
+    /// it off for `--recipe seed`.
+    public var augmentClassifier = true
     /// Adds the reference's five augmented copies (four grid distortions, one noise+blur chain) of
     /// every valid image, real or synthetic, before preprocessing.
     public var augmentValid = true
