@@ -241,21 +241,27 @@ public final class JobQueue {
     }
 
     /// Returns jobs whose lease expired (their worker died or hung) to the queue, or fails them
-    /// when they have used all attempts — a scan that kills its worker cannot loop forever.
+    /// when they have used all attempts — a scan that kills its worker cannot loop forever. A
+    /// requeued job waits out `retryPolicy`'s backoff for its attempt (jittered in SQL), as a
+    /// transient failure does: a scan that crashes workers does not take down the next one at once,
+    /// and a batch lost together is not retried in lockstep.
     @discardableResult
-    public func reapExpiredLeases() throws(PostgresError) -> (requeued: [Int64], failed: [Int64]) {
+    public func reapExpiredLeases(retryPolicy: RetryPolicy = RetryPolicy()) throws(PostgresError) -> (requeued: [Int64], failed: [Int64]) {
         let result = try db.execute("""
             UPDATE sigverify.jobs j
             SET status = CASE WHEN j.attempts >= j.max_attempts THEN 'failed' ELSE 'queued' END,
                 last_error = 'lease of ' || j.lease_owner || ' expired during attempt ' || j.attempts
                              || CASE WHEN j.attempts >= j.max_attempts THEN ' (no attempts left)' ELSE '' END,
-                run_after = now(), lease_owner = NULL, lease_expires_at = NULL
+                run_after = now() + make_interval(secs =>
+                    least($2::float8, $1::float8 * power(2, greatest(0, least(j.attempts - 1, 62))))
+                    * (0.5 + 0.5 * random())),
+                lease_owner = NULL, lease_expires_at = NULL
             WHERE j.id IN (
                 SELECT id FROM sigverify.jobs
                 WHERE status = 'running' AND lease_expires_at < now()
                 FOR UPDATE SKIP LOCKED)
             RETURNING j.id, j.status
-            """)
+            """, [.double(retryPolicy.baseDelay), .double(retryPolicy.maxDelay)])
         var requeued: [Int64] = [], failed: [Int64] = []
         for r in 0..<result.count {
             guard let id = try result.int(r, "id").map(Int64.init) else { continue }

@@ -173,6 +173,9 @@ public struct RetryPolicy: Sendable, Equatable {
         self.maxDelay = maxDelay
     }
 
+    /// No waiting between attempts (tests, or an operator draining a queue by hand).
+    public static let immediate = RetryPolicy(baseDelay: 0, maxDelay: 0)
+
     /// The range the delay after failed attempt `attempt` (1-based) is drawn from, in seconds.
     public func delayRange(afterAttempt attempt: Int) -> ClosedRange<Double> {
         let exponent = Double(max(0, min(attempt - 1, 62)))

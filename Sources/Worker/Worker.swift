@@ -295,7 +295,7 @@ public final class Worker: @unchecked Sendable {
                 }
                 if let q = queue {
                     try q.heartbeat(workerId: config.workerId, jobIds: inFlightJobs(), leaseSeconds: config.leaseSeconds)
-                    try q.reapExpiredLeases()
+                    try q.reapExpiredLeases(retryPolicy: config.retryPolicy)
                 }
             } catch {
                 log.warning("heartbeat failed", metadata: ["error": "\(error)"])

@@ -18,7 +18,7 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Scans claimed and verified per batch.") var batchSize = 32
     @Option(help: "Lease length in seconds (extended by a heartbeat every third of it).") var leaseSeconds = 30.0
     @Option(help: "Seconds between polls when no NOTIFY arrives.") var pollInterval = 5.0
-    @Option(help: "First retry delay in seconds for transient failures (doubles per attempt, capped at 5 min).")
+    @Option(help: "First retry delay in seconds for transient failures and reaped jobs (doubles per attempt, capped at 5 min).")
     var retryBase = 2.0
     @Option(help: "Largest scan accepted, in bytes.") var maxScanBytes = VerifyingScanProcessor.defaultMaxScanBytes
     @Flag(help: "Exit 0 once nothing is queued or running.") var untilEmpty = false

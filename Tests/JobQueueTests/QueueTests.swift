@@ -141,7 +141,7 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(claimedByA.map(\.id), ids)
         // A stalls past its lease; the reaper returns the job and B takes it.
         Thread.sleep(forTimeInterval: 1.2)
-        let reaped = try b.reapExpiredLeases()
+        let reaped = try b.reapExpiredLeases(retryPolicy: .immediate)
         XCTAssertEqual(reaped.requeued, ids)
         let claimedByB = try b.claim(batchSize: 1, leaseSeconds: 30, workerId: "B")
         XCTAssertEqual(claimedByB.first?.attempt, 2)
@@ -216,6 +216,25 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(reaped.requeued, [ids[1]])
         let reason = try db.connect().execute("SELECT last_error FROM sigverify.jobs WHERE id = $1", [.int(ids[0])])
         XCTAssertEqual(try reason.string(0, "last_error"), "lease of dead expired during attempt 1 (no attempts left)")
+    }
+
+    func testReaperBacksOffBeforeTheNextAttempt() throws {
+        let db = try TestDatabase()
+        let queue = try db.queue()
+        let ids = try queue.enqueue([NewJob(image: [1])])
+        for attempt in 1...3 {
+            XCTAssertEqual(try queue.claim(batchSize: 1, leaseSeconds: 0.2, workerId: "dead").map(\.attempt), [attempt])
+            Thread.sleep(forTimeInterval: 0.3)
+            XCTAssertEqual(try queue.reapExpiredLeases(retryPolicy: RetryPolicy(baseDelay: 60, maxDelay: 100)).requeued, ids)
+            // Attempt k waits in [½d, d], d = min(100, 60·2^(k−1)): not claimable now.
+            let wait = try db.connect().execute("SELECT extract(epoch FROM run_after - now())::float8 AS s FROM sigverify.jobs")
+            let seconds = try XCTUnwrap(wait.double(0, "s"))
+            let d = min(100, 60 * pow(2, Double(attempt - 1)))
+            XCTAssertGreaterThan(seconds, d / 2 - 1, "attempt \(attempt)")
+            XCTAssertLessThanOrEqual(seconds, d, "attempt \(attempt)")
+            XCTAssertEqual(try queue.claim(batchSize: 1, leaseSeconds: 0.2, workerId: "other"), [])
+            try db.connect().execute("UPDATE sigverify.jobs SET run_after = now()")  // skip the wait
+        }
     }
 
     func testHeartbeatExtendsOnlyTheListedLeases() throws {
