@@ -7,22 +7,6 @@ public struct PreprocessedScan: Sendable, Equatable {
     public let input: [Float]
 }
 
-/// The serialisable identity of a profile: what a model bundle's `parameters.json` records so
-/// that verification preprocesses exactly as training did. A bundle without it means `seed`.
-public struct PreprocessingProfileDescription: Codable, Equatable, Sendable {
-    public var name: String
-    public var version: Int
-    /// Every tunable number of the pipeline, by name, so two bundles with the same profile
-    /// name but different settings can never be confused.
-    public var parameters: [String: Double]
-
-    public init(name: String, version: Int, parameters: [String: Double]) {
-        self.name = name
-        self.version = version
-        self.parameters = parameters
-    }
-}
-
 /// A named, versioned preprocessing pipeline from a decoded gray scan to the network input.
 ///
 /// - `seed`: the reference's OpenCV pipeline (SPEC.md §2), bit-exact with the golden fixtures.
@@ -51,32 +35,26 @@ public struct PreprocessingProfile: Sendable, Equatable {
         return profile
     }
 
-    /// Rebuilds the profile a model bundle names. Unknown names, other versions and unknown
+    /// Rebuilds the profile a model bundle records (its name, version and settings; no settings means
+    /// the built-in profile of that name and version). Unknown names, other versions and unknown
     /// parameter names are errors rather than silent fallbacks: a model must see its own inputs.
-    public init(_ description: PreprocessingProfileDescription) throws(PreprocessingError) {
-        switch description.name {
-        case "seed":
-            guard description.version == SeedParameters.version else {
-                throw .unsupportedProfile(name: description.name, version: description.version,
-                                          reason: "this build knows version \(SeedParameters.version)")
+    /// (The bundle's Codable record lives in Verifier; Preprocessing does not know bundles.)
+    public init(name: String, version: Int, parameters: [String: Double]? = nil) throws(PreprocessingError) {
+        func check(_ known: Int) throws(PreprocessingError) {
+            guard version == known else {
+                throw .unsupportedProfile(name: name, version: version, reason: "this build knows version \(known)")
             }
-            self.init(kind: .seed(try SeedParameters(description.parameters, profileName: description.name)))
-        case "clean":
-            guard description.version == CleanParameters.version else {
-                throw .unsupportedProfile(name: description.name, version: description.version,
-                                          reason: "this build knows version \(CleanParameters.version)")
-            }
-            self.init(kind: .clean(try CleanParameters(description.parameters, profileName: description.name)))
-        default:
-            throw .unknownProfile(description.name)
         }
-    }
-
-    /// The profile a model bundle was trained with: its `preprocessing` description, or `seed`
-    /// for bundles written before profiles existed (no description).
-    public static func forBundle(_ description: PreprocessingProfileDescription?) throws(PreprocessingError) -> PreprocessingProfile {
-        guard let description else { return .default }
-        return try PreprocessingProfile(description)
+        switch name {
+        case "seed":
+            try check(SeedParameters.version)
+            self.init(kind: .seed(try SeedParameters(parameters ?? [:], profileName: name)))
+        case "clean":
+            try check(CleanParameters.version)
+            self.init(kind: .clean(try CleanParameters(parameters ?? [:], profileName: name)))
+        default:
+            throw .unknownProfile(name)
+        }
     }
 
     init(kind: Kind) { self.kind = kind }
@@ -84,9 +62,7 @@ public struct PreprocessingProfile: Sendable, Equatable {
     /// This profile with some parameters replaced (for experiments and tuning; the result's
     /// description records them, so a bundle trained with it reproduces them exactly).
     public func with(parameters changes: [String: Double]) throws(PreprocessingError) -> PreprocessingProfile {
-        var description = profileDescription
-        description.parameters.merge(changes) { _, new in new }
-        return try PreprocessingProfile(description)
+        try PreprocessingProfile(name: name, version: version, parameters: parameters.merging(changes) { _, new in new })
     }
 
     public var name: String {
@@ -103,11 +79,12 @@ public struct PreprocessingProfile: Sendable, Equatable {
         }
     }
 
-    /// The Codable description for a model bundle's `parameters.json`.
-    public var profileDescription: PreprocessingProfileDescription {
+    /// Every tunable number of the pipeline, by name — what a model bundle records beside the name
+    /// and version, so two bundles with the same profile name but other settings are never confused.
+    public var parameters: [String: Double] {
         switch kind {
-        case .seed(let p): return PreprocessingProfileDescription(name: name, version: version, parameters: p.dictionary)
-        case .clean(let p): return PreprocessingProfileDescription(name: name, version: version, parameters: p.dictionary)
+        case .seed(let p): return p.dictionary
+        case .clean(let p): return p.dictionary
         }
     }
 

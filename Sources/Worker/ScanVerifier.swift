@@ -92,19 +92,8 @@ public enum ScanVerifierError: Error, CustomStringConvertible, Sendable {
 
 extension PreprocessingProfile {
     /// The profile a bundle was trained with; bundles that name none used the seed profile.
-    /// (The bundle records a plain description, since Verifier does not know Preprocessing.)
     public static func forBundle(_ parameters: VerifierParameters) throws(PreprocessingError) -> PreprocessingProfile {
         guard let description = parameters.preprocessing else { return .default }
-        guard let settings = description.parameters else {
-            // Named without settings: the built-in profile of that name, if the version matches.
-            let profile = try PreprocessingProfile.named(description.name)
-            guard profile.version == description.version else {
-                throw .unsupportedProfile(name: description.name, version: description.version,
-                                          reason: "this build knows version \(profile.version)")
-            }
-            return profile
-        }
-        return try PreprocessingProfile(PreprocessingProfileDescription(
-            name: description.name, version: description.version, parameters: settings))
+        return try PreprocessingProfile(name: description.name, version: description.version, parameters: description.parameters)
     }
 }

@@ -3,7 +3,7 @@ import XCTest
 import Imaging
 import Preprocessing
 
-/// Profiles are chosen by name and travel in a model bundle as a Codable description.
+/// Profiles are chosen by name and rebuilt from what a model bundle records (name, version, settings).
 final class ProfileTests: XCTestCase {
     func testProfilesAreFoundByName() throws {
         XCTAssertEqual(try PreprocessingProfile.named("seed"), .seed)
@@ -14,48 +14,40 @@ final class ProfileTests: XCTestCase {
         }
     }
 
-    func testDescriptionRoundTripsThroughJSON() throws {
+    func testProfilesAreRebuiltFromTheirRecord() throws {
         for profile in PreprocessingProfile.all {
-            let data = try JSONEncoder().encode(profile.profileDescription)
-            let decoded = try JSONDecoder().decode(PreprocessingProfileDescription.self, from: data)
-            XCTAssertEqual(decoded.name, profile.name)
-            XCTAssertEqual(try PreprocessingProfile(decoded), profile)
+            XCTAssertEqual(try PreprocessingProfile(name: profile.name, version: profile.version, parameters: profile.parameters), profile)
         }
-        let json = #"{"name":"seed","version":1,"parameters":{"adaptive_block_size":11,"adaptive_c":2}}"#
-        let seed = try JSONDecoder().decode(PreprocessingProfileDescription.self, from: Data(json.utf8))
-        XCTAssertEqual(try PreprocessingProfile(seed), .seed)
+        XCTAssertEqual(try PreprocessingProfile(name: "seed", version: 1, parameters: ["adaptive_block_size": 11, "adaptive_c": 2]), .seed)
         // Parameters left out mean the profile's own values.
-        XCTAssertEqual(try PreprocessingProfile(.init(name: "seed", version: 1, parameters: [:])), .seed)
-        XCTAssertEqual(try PreprocessingProfile(.init(name: "clean", version: 1, parameters: [:])), .clean)
-    }
-
-    func testBundlesWithoutAProfileMeanSeed() throws {
-        XCTAssertEqual(try PreprocessingProfile.forBundle(nil), .seed)
-        XCTAssertEqual(try PreprocessingProfile.forBundle(PreprocessingProfile.clean.profileDescription), .clean)
-        XCTAssertThrowsError(try PreprocessingProfile.forBundle(.init(name: "nope", version: 1, parameters: [:])))
+        XCTAssertEqual(try PreprocessingProfile(name: "seed", version: 1, parameters: [:]), .seed)
+        XCTAssertEqual(try PreprocessingProfile(name: "clean", version: 1), .clean)
+        XCTAssertThrowsError(try PreprocessingProfile(name: "nope", version: 1)) { error in
+            XCTAssertEqual(error as? PreprocessingError, .unknownProfile("nope"))
+        }
     }
 
     func testParametersCanBeOverriddenAndAreRecorded() throws {
         let loose = try PreprocessingProfile.clean.with(parameters: ["threshold_max": 230])
         XCTAssertNotEqual(loose, .clean)
-        XCTAssertEqual(loose.profileDescription.parameters["threshold_max"], 230)
-        XCTAssertEqual(try PreprocessingProfile(loose.profileDescription), loose)
+        XCTAssertEqual(loose.parameters["threshold_max"], 230)
+        XCTAssertEqual(try PreprocessingProfile(name: loose.name, version: loose.version, parameters: loose.parameters), loose)
         XCTAssertThrowsError(try PreprocessingProfile.clean.with(parameters: ["threshold_max": 999]))
         XCTAssertThrowsError(try PreprocessingProfile.seed.with(parameters: ["adaptive_block_size": 15]))
     }
 
-    func testDescriptionsThisBuildCannotHonourAreErrors() {
-        var future = PreprocessingProfile.clean.profileDescription
-        future.version = 99
-        XCTAssertThrowsError(try PreprocessingProfile(future))
-        var odd = PreprocessingProfile.clean.profileDescription
-        odd.parameters["sharpen"] = 1
-        XCTAssertThrowsError(try PreprocessingProfile(odd)) { error in
+    func testRecordsThisBuildCannotHonourAreErrors() {
+        let clean = PreprocessingProfile.clean
+        XCTAssertThrowsError(try PreprocessingProfile(name: "clean", version: 99, parameters: clean.parameters))
+        XCTAssertThrowsError(try PreprocessingProfile(name: "clean", version: 99))
+        var odd = clean.parameters
+        odd["sharpen"] = 1
+        XCTAssertThrowsError(try PreprocessingProfile(name: "clean", version: 1, parameters: odd)) { error in
             XCTAssert("\(error)".contains("unknown parameter 'sharpen'"), "\(error)")
         }
-        var changedSeed = PreprocessingProfile.seed.profileDescription
-        changedSeed.parameters["adaptive_c"] = 5
-        XCTAssertThrowsError(try PreprocessingProfile(changedSeed))
+        var changedSeed = PreprocessingProfile.seed.parameters
+        changedSeed["adaptive_c"] = 5
+        XCTAssertThrowsError(try PreprocessingProfile(name: "seed", version: 1, parameters: changedSeed))
     }
 
     func testStagesEndWithTheRunResult() throws {

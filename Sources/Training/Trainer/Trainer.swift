@@ -84,7 +84,7 @@ public struct Trainer: Sendable {
         var parameters = VerifierParameters(
             inputShape: [c.inputSize, c.inputSize, 1], latentDim: c.latentDim, reconstructionThreshold: 0,
             preprocessing: PreprocessingDescription(name: c.profile.name, version: c.profile.version,
-                                                    parameters: c.profile.profileDescription.parameters))
+                                                    parameters: c.profile.parameters))
         var history = TrainingHistory()
 
         // 2. Autoencoder
