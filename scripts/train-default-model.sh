@@ -70,7 +70,7 @@ start=$(date +%s)
 "$SIGVERIFY" train --labels "$TRAIN" --synthetic-valid 200 --synthetic-invalid 2400 \
     --synthetic-signature-kinds all --synthetic-background mixed \
     --profile "$PROFILE" --recipe "$RECIPE" --input-size 64 --latent-dim 64 \
-    --epochs 20 --classifier-epochs ${CLS_EPOCHS:-10} --batch-size 32 --seed 7 --out "$OUT"
+    --epochs 20 --classifier-epochs 30 --batch-size 32 --seed 7 --out "$OUT"
 echo "training took $(( $(date +%s) - start )) s"
 
 # Held-out evaluation: held-out real scans + synthetic data from another seed.

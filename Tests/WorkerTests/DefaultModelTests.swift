@@ -1,0 +1,30 @@
+import Foundation
+import TestSupport
+import Verifier
+import Worker
+import XCTest
+
+/// The committed default model (`models/default`, what `verify` and `work` use without `--model`)
+/// loads with its own preprocessing profile and sorts the bundled sample scans correctly — a guard
+/// against committing a broken or mismatched bundle. (Its held-out quality is measured by
+/// `scripts/train-default-model.sh`, not here.)
+final class DefaultModelTests: XCTestCase {
+    func testDefaultModelSortsTheBundledSamples() throws {
+        let scanVerifier = try ScanVerifier(modelFolder: FixturePaths.packageRoot.appendingPathComponent("models/default"))
+        XCTAssertEqual(scanVerifier.profile.name, scanVerifier.bundle.parameters.preprocessing?.name)
+        let samples = FixturePaths.packageRoot.appendingPathComponent("samples")
+        let expected: [(file: String, valid: Bool)] = [
+            ("aug1200_00.png", true), ("scan1500_00.jpg", true), ("scan600_01.jpg", true), ("scan600_04.png", true),
+            ("camera.png", false), ("horse.png", false), ("invalid224_01.png", false), ("invalid224_02.jpg", false),
+            ("page.png", false),
+        ]
+        let prepared = try expected.map { try scanVerifier.prepare([UInt8](Data(contentsOf: samples.appendingPathComponent($0.file)))) }
+        let verdicts = try scanVerifier.verify(prepared)
+        XCTAssertEqual(verdicts.count, expected.count)
+        for (verification, sample) in zip(verdicts, expected) {
+            XCTAssertEqual(verification.verdict == .valid, sample.valid,
+                           "\(sample.file): \(verification.verdict) (mse \(verification.reconstructionError), "
+                           + "forest \(verification.anomalyScore), classifier \(verification.classifierConfidence))")
+        }
+    }
+}
