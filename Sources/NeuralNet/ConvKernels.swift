@@ -10,6 +10,21 @@ enum ConvKernels {
         var padTop, padLeft: Int
         var oh, ow: Int         // output
         var patch: Int { kh * kw * c }
+
+        /// Calls `body(tap, inputPixel)` for every kernel tap (ky·kw + kx) of output pixel (oy, ox) that
+        /// lands inside the input (padding taps are skipped); `inputPixel` = iy·w + ix.
+        @inline(__always)
+        func forEachTap(oy: Int, ox: Int, _ body: (_ tap: Int, _ inputPixel: Int) -> Void) {
+            for ky in 0..<kh {
+                let iy = oy + ky - padTop
+                if iy < 0 || iy >= h { continue }
+                for kx in 0..<kw {
+                    let ix = ox + kx - padLeft
+                    if ix < 0 || ix >= w { continue }
+                    body(ky * kw + kx, iy * w + ix)
+                }
+            }
+        }
     }
 
     /// Gathers the kh×kw×c patch of every output pixel of one image into `cols`
@@ -109,14 +124,8 @@ enum ConvKernels {
                         }
                         for blk in 0..<blocks {
                             var acc = V(repeating: 0)
-                            for ky in 0..<g.kh {
-                                let iy = oy + ky - g.padTop
-                                if iy < 0 || iy >= g.h { continue }
-                                for kx in 0..<g.kw {
-                                    let ix = ox + kx - g.padLeft
-                                    if ix < 0 || ix >= g.w { continue }
-                                    acc += V(repeating: input[iy * g.w + ix]) * kv[(ky * g.kw + kx) * blocks + blk]
-                                }
+                            g.forEachTap(oy: oy, ox: ox) { tap, pixel in
+                                acc += V(repeating: input[pixel]) * kv[tap * blocks + blk]
                             }
                             o[blk] = acc
                         }
@@ -130,16 +139,10 @@ enum ConvKernels {
         for oy in rows {
             for ox in 0..<g.ow {
                 for j in 0..<cout { o[j] = 0 }
-                for ky in 0..<g.kh {
-                    let iy = oy + ky - g.padTop
-                    if iy < 0 || iy >= g.h { continue }
-                    for kx in 0..<g.kw {
-                        let ix = ox + kx - g.padLeft
-                        if ix < 0 || ix >= g.w { continue }
-                        let v = input[iy * g.w + ix]
-                        let k = kernel + (ky * g.kw + kx) * cout
-                        for j in 0..<cout { o[j] += v * k[j] }
-                    }
+                g.forEachTap(oy: oy, ox: ox) { tap, pixel in
+                    let v = input[pixel]
+                    let k = kernel + tap * cout
+                    for j in 0..<cout { o[j] += v * k[j] }
                 }
                 o += cout
             }
@@ -182,16 +185,10 @@ enum ConvKernels {
         for ox in 0..<g.ow {
             let d = dz + ox * cout
             for j in 0..<cout { acc[taps * cout + j] += d[j] }
-            for ky in 0..<g.kh {
-                let iy = oy + ky - g.padTop
-                if iy < 0 || iy >= g.h { continue }
-                for kx in 0..<g.kw {
-                    let ix = ox + kx - g.padLeft
-                    if ix < 0 || ix >= g.w { continue }
-                    let v = x[iy * g.w + ix]
-                    let a = acc + (ky * g.kw + kx) * cout
-                    for j in 0..<cout { a[j] += v * d[j] }
-                }
+            g.forEachTap(oy: oy, ox: ox) { tap, pixel in
+                let v = x[pixel]
+                let a = acc + tap * cout
+                for j in 0..<cout { a[j] += v * d[j] }
             }
         }
     }
