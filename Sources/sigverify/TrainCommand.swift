@@ -106,7 +106,7 @@ struct TrainCommand: ParsableCommand {
         config.batchSize = batchSize
         config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept)
         config.augmentValid = !noAugment
-        config.augmentClassifier = !noClassifierAugment && config.recipe != .seed
+        config.augmentClassifier = !noClassifierAugment
         config.syntheticValid = syntheticValid
         config.syntheticInvalid = syntheticInvalid
         config.seed = seed

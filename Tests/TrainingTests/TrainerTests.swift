@@ -157,6 +157,16 @@ final class TrainerTests: XCTestCase {
         XCTAssertThrowsError(try JointCalibration.choose(scores.filter { !$0.isValid }, targets: CalibrationTargets()))
     }
 
+    func testClassifierAugmentationIsNeverPartOfTheSeedRecipe() {
+        var c = TrainingConfiguration()
+        XCTAssertTrue(c.augmentsClassifier, "on by default for the calibrated recipe")
+        c.recipe = .seed
+        XCTAssertFalse(c.augmentsClassifier, "the seed recipe reproduces the reference, whose classifier saw its images as they are")
+        c.recipe = .calibrated
+        c.augmentClassifier = false
+        XCTAssertFalse(c.augmentsClassifier)
+    }
+
     func testConfigurationErrorsAreTyped() {
         var c = TrainingConfiguration()
         c.inputSize = 40

@@ -266,7 +266,7 @@ public struct Trainer: Sendable {
                 let idx = Array(order[(step * c.batchSize)..<min(order.count, (step + 1) * c.batchSize)])
                 let labels = idx.map { samples.labels[$0] == .valid ? Float(1) : 0 }
                 let batch = samples.batch(idx)
-                let input = c.augmentClassifier
+                let input = c.augmentsClassifier
                     ? augmentedInputs(batch, stream: Self.classifierAffineStream, epoch: epoch, firstPosition: step * c.batchSize)
                     : batch
                 let loss = model.computeGradients(batch: input, labels: labels)

@@ -53,9 +53,11 @@ public struct TrainingConfiguration: Sendable {
     /// On-the-fly pose augmentation of the autoencoder's inputs (the target stays the original).
     public var affine: AffineRanges = .reference
     /// The same on-the-fly pose augmentation for the classifier's inputs (both classes). Not in the
-    /// reference (its classifier overfits its few thousand images within a few epochs); the CLI turns
-    /// it off for `--recipe seed`.
+    /// reference (its classifier overfits its few thousand images within a few epochs), so the
+    /// `seed` recipe, which reproduces the reference, never applies it (`augmentsClassifier`).
     public var augmentClassifier = true
+    /// Whether classifier training augments its inputs: asked for, and not the `seed` recipe.
+    public var augmentsClassifier: Bool { augmentClassifier && recipe != .seed }
     /// Adds the reference's five augmented copies (four grid distortions, one noise+blur chain) of
     /// every valid image, real or synthetic, before preprocessing.
     public var augmentValid = true
