@@ -104,22 +104,16 @@ public struct SHA256: Sendable {
                         w[t] = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
                     }
                     var (a, b, c, d, e, f, g, h) = (h0, h1, h2, h3, h4, h5, h6, h7)
-                    for t in 0..<16 {
-                        let wt = w[t]
-                        let S1 = Self.rotr(e, 6) ^ Self.rotr(e, 11) ^ Self.rotr(e, 25)
-                        let ch = (e & f) ^ (~e & g)
-                        let t1 = h &+ S1 &+ ch &+ k[t] &+ wt
-                        let S0 = Self.rotr(a, 2) ^ Self.rotr(a, 13) ^ Self.rotr(a, 22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
-                        h = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ S0 &+ maj
-                    }
-                    for t in 16..<64 {
-                        let w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15]
-                        let s0 = Self.rotr(w15, 7) ^ Self.rotr(w15, 18) ^ (w15 >> 3)
-                        let s1 = Self.rotr(w2, 17) ^ Self.rotr(w2, 19) ^ (w2 >> 10)
-                        let wt = w[t & 15] &+ s0 &+ w[(t - 7) & 15] &+ s1
-                        w[t & 15] = wt
+                    for t in 0..<64 {
+                        // The message schedule in a 16-word ring: words 0–15 are the block itself.
+                        var wt = w[t & 15]
+                        if t >= 16 {
+                            let w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15]
+                            let s0 = Self.rotr(w15, 7) ^ Self.rotr(w15, 18) ^ (w15 >> 3)
+                            let s1 = Self.rotr(w2, 17) ^ Self.rotr(w2, 19) ^ (w2 >> 10)
+                            wt = wt &+ s0 &+ w[(t - 7) & 15] &+ s1
+                            w[t & 15] = wt
+                        }
                         let S1 = Self.rotr(e, 6) ^ Self.rotr(e, 11) ^ Self.rotr(e, 25)
                         let ch = (e & f) ^ (~e & g)
                         let t1 = h &+ S1 &+ ch &+ k[t] &+ wt
