@@ -61,8 +61,10 @@ extension Conv2D {
         let taps = g.kh * g.kw, kCount = kernel.count
         let dzCount = band * g.ow * cout
         let colsCount = direct ? 0 : band * g.ow * g.patch
+        // Float accumulators, then per-part Double sums of the same layout: the direct kernel's taps
+        // (its kernel gradient) then the bias; the GEMM path sums only the bias this way.
         let accCount = direct ? (taps + 1) * cout : cout
-        let sumCount = kCount + cout  // per part: the kernel (direct kernel only) then the bias, in Double
+        let sumCount = accCount, biasOffset = sumCount - cout
         let parts = Parallel.partCount(n)
         var sums = [Double](repeating: 0, count: parts * sumCount)
         var kernelPartials = [Float](repeating: 0, count: direct ? 0 : parts * kCount)
@@ -139,7 +141,7 @@ extension Conv2D {
                                     for j in 0..<cout { acc[j] += d[j] }
                                     d += cout
                                 }
-                                for j in 0..<cout { partSums[kCount + j] += Double(acc[j]) }
+                                for j in 0..<cout { partSums[biasOffset + j] += Double(acc[j]) }
                             }
                             if let dx = q.dx {
                                 // dcols = dz · Kᵀ, added back onto this image's input gradient.
@@ -154,23 +156,12 @@ extension Conv2D {
             }
         }}}}}}}}
         }
-        var kgrad = [Float](repeating: 0, count: kCount), bgrad = [Float](repeating: 0, count: cout)
-        for i in 0..<kCount {
-            if direct {
-                var t = 0.0
-                for p in 0..<parts { t += sums[p * sumCount + i] }
-                kgrad[i] = Float(t)
-            } else {
-                var t: Float = 0
-                for p in 0..<parts { t += kernelPartials[p * kCount + i] }
-                kgrad[i] = t
-            }
-        }
-        for j in 0..<cout {
-            var t = 0.0
-            for p in 0..<parts { t += sums[p * sumCount + kCount + j] }
-            bgrad[j] = Float(t)
-        }
+        // Parts combined in part order.
+        func summed(_ offset: Int) -> Float { Float((0..<parts).reduce(0.0) { $0 + sums[$1 * sumCount + offset] }) }
+        let kgrad = direct
+            ? (0..<kCount).map(summed)
+            : (0..<kCount).map { i in (0..<parts).reduce(Float(0)) { $0 + kernelPartials[$1 * kCount + i] } }
+        let bgrad = (0..<cout).map { summed(biasOffset + $0) }
         kernelGradient = Tensor(shape: kernel.shape, storage: withL2(kgrad))
         biasGradient = Tensor(shape: bias.shape, storage: bgrad)
         return inputGradient ? Tensor(shape: x.shape, storage: dx) : nil
