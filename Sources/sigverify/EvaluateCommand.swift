@@ -45,11 +45,9 @@ struct EvaluateCommand: ParsableCommand {
         let files = try scans.listFiles()
         let (samples, skipped) = try ModelScoring.score(files: files, bundle: bundle, profile: profile, threads: threads,
                                                         warn: { warn($0) })
-        let p = bundle.parameters
         let report = EvaluationReport(
             samples: samples,
-            thresholds: CriterionThresholds(reconstructionMax: p.reconstructionThreshold, anomalyScoreMin: p.anomalyScoreMin,
-                                            classifierConfidenceMin: p.classifierConfidenceMin),
+            thresholds: CriterionThresholds(bundle.parameters),
             model: "\(folder.path) (version \(bundle.version), profile \(profile.name))")
         let historyURL = folder.appendingPathComponent(TrainingHistory.fileName)
         let history = FileManager.default.fileExists(atPath: historyURL.path)
@@ -60,13 +58,15 @@ struct EvaluateCommand: ParsableCommand {
 
         print("model \(folder.path) version \(bundle.version), profile \(profile.name); "
               + "\(report.validCount) valid + \(report.invalidCount) invalid images (\(skipped.count) skipped)")
-        print("                 accuracy  valid accepted  invalid rejected  precision  F1     ROC-AUC  EER")
+        print("                 accuracy  valid accepted  invalid rejected  precision  F1     ROC-AUC  EER    "
+              + "alone rejected (valid / invalid)")
         func row(_ name: String, _ m: DecisionMetrics, _ c: CriterionReport?) {
             let auc = c?.rocAUC.map { String(format: "%.3f", $0) } ?? "  -  "
             let eer = c?.equalErrorRate.map { String(format: "%.3f", $0) } ?? "  -  "
+            let alone = c.map { "  \($0.soleRejections.valid) / \($0.soleRejections.invalid)" } ?? ""
             print(name.padding(toLength: 17, withPad: " ", startingAt: 0)
                   + String(format: "%.3f     %.3f           %.3f             %.3f      %.3f  ", m.accuracy, m.recall,
-                           m.specificity, m.precision, m.f1) + auc + "    " + eer)
+                           m.specificity, m.precision, m.f1) + auc + "    " + eer + alone)
         }
         row("verdict", report.verdict, nil)
         row("reconstruction", report.reconstruction.metrics, report.reconstruction)
@@ -75,6 +75,10 @@ struct EvaluateCommand: ParsableCommand {
         print("per source (accuracy, count):")
         for (source, m) in report.perSource.sorted(by: { $0.key < $1.key }) {
             print("  " + source.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%.3f  %d", m.accuracy, m.count))
+        }
+        for name in report.idleCriteria {
+            warn("WARNING: the \(name) criterion decided no verdict on these images — every image it rejected was "
+                 + "also rejected by another criterion; the verdict would be the same without it")
         }
         print("wrote \(written.count) files to \(out)")
     }

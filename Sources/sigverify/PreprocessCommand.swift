@@ -2,14 +2,21 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Preprocessing
+import Verifier
+import Worker
 
-/// `sigverify preprocess SCAN... --out DIR [--stages] [--profile NAME]`: writes what the verifier
-/// sees for each scan, so a person can look at it. A failing file is reported and skipped.
+/// `sigverify preprocess SCAN... --out DIR [--stages] [--model DIR | --profile NAME --size N]`: writes
+/// what a model's networks see for each scan (or a profile's output), so a person can look at it. A
+/// failing file is reported and skipped.
 struct PreprocessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "preprocess",
-        abstract: "Preprocess scans into the 224×224 images the verifier sees.",
+        abstract: "Preprocess scans into the images a model's networks see.",
         discussion: """
+            With --model DIR (or --model default, the bundled default model) the output is exactly the \
+            input of that model's networks: its preprocessing profile at its input size. Without it, \
+            --profile (default seed: the reference pipeline, bit-exact with OpenCV) at --size (default 224).
+
             Writes DIR/<file name without extension>.png (the final 8-bit network input) for each \
             scan, and with --stages also DIR/<stem>.<stage>.png for every stage of the profile \
             (seed: gray, equalized, blurred, thresholded, opened, resized; clean: gray, normalized, \
@@ -28,19 +35,46 @@ struct PreprocessCommand: ParsableCommand {
     @Flag(name: .long, help: "Also write every intermediate stage as <stem>.<stage>.png.")
     var stages = false
 
-    @Option(name: .long, help: "Preprocessing profile: \(PreprocessingProfile.all.map(\.name).joined(separator: ", ")).")
-    var profile = PreprocessingProfile.default.name
+    @Option(name: .long, help: ArgumentHelp(
+        "Write exactly what this model bundle's networks see (its profile and input size); 'default' names the bundled default model.",
+        valueName: "DIR"))
+    var model: String?
+
+    @Option(name: .long, help: "Preprocessing profile: \(PreprocessingProfile.all.map(\.name).joined(separator: ", ")) (default: \(PreprocessingProfile.default.name); not with --model).")
+    var profile: String?
 
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a profile parameter (repeatable).", valueName: "NAME=VALUE"))
     var overrides: [String] = []
 
-    @Option(name: .long, help: "Side of the square output image in pixels.")
-    var size = 224
+    @Option(name: .long, help: "Side of the square output image in pixels (default: 224; not with --model).")
+    var size: Int?
 
     @Option(name: .long, help: "Page of multi-page scans (TIFF) to read, 0-based.")
     var page = 0
 
     func run() throws {
+        let (chosen, size) = try model.map(bundleProfile) ?? (try namedProfile(), self.size ?? 224)
+        guard (1...PreprocessingLimits.maxTargetSide).contains(size) else {
+            throw ValidationError("--size must be 1…\(PreprocessingLimits.maxTargetSide), got \(size)")
+        }
+        try preprocessAll(with: chosen, size: size)
+    }
+
+    /// The profile and input side of a model bundle (`default`: the bundled default model).
+    private func bundleProfile(_ name: String) throws -> (PreprocessingProfile, Int) {
+        guard profile == nil, size == nil, overrides.isEmpty else {
+            throw ValidationError("--model sets the profile and size; leave out --profile, --size and --set")
+        }
+        let folder = try ModelLocation.resolve(name == "default" ? nil : name)
+        let bundle: ModelBundle
+        do { bundle = try ModelBundle.load(from: folder) } catch {
+            throw CommandFailure("cannot load model bundle \(folder.path): \(error)")
+        }
+        return (try PreprocessingProfile.forBundle(bundle.parameters), bundle.parameters.inputShape[0])
+    }
+
+    /// --profile with the --set overrides.
+    private func namedProfile() throws -> PreprocessingProfile {
         let chosen: PreprocessingProfile
         do {
             var changes: [String: Double] = [:]
@@ -51,13 +85,14 @@ struct PreprocessCommand: ParsableCommand {
                 }
                 changes[parts[0]] = value
             }
-            chosen = try PreprocessingProfile.named(profile).with(parameters: changes)
+            chosen = try PreprocessingProfile.named(profile ?? PreprocessingProfile.default.name).with(parameters: changes)
         } catch let error as PreprocessingError {
             throw ValidationError("\(error)")
         }
-        guard (1...PreprocessingLimits.maxTargetSide).contains(size) else {
-            throw ValidationError("--size must be 1…\(PreprocessingLimits.maxTargetSide), got \(size)")
-        }
+        return chosen
+    }
+
+    private func preprocessAll(with chosen: PreprocessingProfile, size: Int) throws {
         let outDir = URL(fileURLWithPath: out, isDirectory: true)
         do {
             try FileManager.default.createDirectory(at: outDir, withIntermediateDirectories: true)

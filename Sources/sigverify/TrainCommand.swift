@@ -74,8 +74,17 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Calibrated recipe: target share of held-out non-signatures the verdict may accept.")
     var falseAccept = 0.05
 
+    @Option(name: .long, help: "Calibrated recipe: share of held-out signatures each novelty criterion (reconstruction, IsolationForest) must reject on its own.")
+    var noveltyCost = 0.01
+
     @Flag(name: .long, help: "Do not add the 5 augmented copies of each valid image.")
     var noAugment = false
+
+    @Option(name: .long, help: "Copies of each real signature under random scan conditions (calibrated recipe only).")
+    var scanConditionCopies = 3
+
+    @Option(name: .long, help: "Signature-box-sized crops of each real non-signature (calibrated recipe only).")
+    var invalidCropCopies = 8
 
     @Flag(name: .long, help: "Train the classifier on its images as they are (no on-the-fly rotation/shift/zoom; always so with --recipe seed).")
     var noClassifierAugment = false
@@ -104,9 +113,12 @@ struct TrainCommand: ParsableCommand {
         config.autoencoderEpochs = epochs
         config.classifierEpochs = classifierEpochs
         config.batchSize = batchSize
-        config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept)
+        config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept,
+                                                noveltyCost: noveltyCost)
         config.augmentValid = !noAugment
         config.augmentClassifier = !noClassifierAugment
+        config.scanConditionCopies = scanConditionCopies
+        config.invalidCropCopies = invalidCropCopies
         config.syntheticValid = syntheticValid
         config.syntheticInvalid = syntheticInvalid
         config.seed = seed
@@ -127,7 +139,11 @@ struct TrainCommand: ParsableCommand {
         }
         do { try config.validate() } catch { throw ValidationError("\(error)") }
 
-        let files = try scans.listFiles()
+        let listed = try scans.listFiles()
+        let files = listed.filter { $0.role != .test }
+        if files.count < listed.count {
+            print("left out \(listed.count - files.count) rows of the test split (only `evaluate` reads them)")
+        }
 
         let progress = TrainProgressView(terminal: isatty(1) != 0)
         let started = Date()
@@ -151,11 +167,16 @@ struct TrainCommand: ParsableCommand {
                      config.recipe.rawValue, p.reconstructionThreshold, p.anomalyScoreMin, p.classifierConfidenceMin))
         for note in summary.calibrationNotes { print("  note: \(note)") }
         let h = summary.heldOut
-        print("held out (\(summary.heldOutCount) images): accuracy, valid accepted, invalid rejected")
+        print("validation (\(summary.heldOutCount) original images, used for early stopping and calibration — not a held-out "
+              + "figure; run `evaluate` on a test split): accuracy, valid accepted, invalid rejected")
         for (name, m) in [("verdict", h.verdict), ("reconstruction", h.reconstruction), ("anomaly", h.anomaly),
                           ("classifier", h.classifier)] {
             print("  " + name.padding(toLength: 15, withPad: " ", startingAt: 0)
                   + String(format: " %.3f  %.3f  %.3f", m.accuracy, m.recall, m.specificity))
+        }
+        for name in summary.idleCriteria {
+            warn("WARNING: the \(name) criterion decided no verdict on the validation images — the verdict would be "
+                 + "the same without it")
         }
     }
 }

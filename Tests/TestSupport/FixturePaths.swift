@@ -16,6 +16,12 @@ public enum FixturePaths {
         packageRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(relative)
     }
 
+    /// `../shared/data/real` (the labelled real scans) if it exists, else nil.
+    public static var realScans: URL? {
+        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data/real")
+        return FileManager.default.fileExists(atPath: url.appendingPathComponent("LABELS.tsv").path) ? url : nil
+    }
+
     /// `../shared/fixtures/<relative>` if it exists, else nil.
     public static func shared(_ relative: String) -> URL? {
         let url = packageRoot.deletingLastPathComponent()

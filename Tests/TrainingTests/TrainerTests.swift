@@ -37,7 +37,7 @@ final class TrainerTests: XCTestCase {
     }
 
     func testReducedModelBeatsChanceOnHeldOutGeneratedData() throws {
-        var config = reduced(seed: 5, valid: 40, invalid: 200)
+        var config = reduced(seed: 5, valid: 80, invalid: 200)  // 16 validation originals for calibration
         config.autoencoderEpochs = 3
         config.classifierEpochs = 4
         let (samples, skipped) = TrainingDataBuilder.build(files: [], configuration: config)
@@ -140,7 +140,8 @@ final class TrainerTests: XCTestCase {
             scores.append(.init(reconstructionError: 0.1 + noise * 0.01, anomalyScore: -0.5 - noise * 0.01,
                                 classifierConfidence: 0.4 - Double(i) * 0.01, isValid: false))
         }
-        let result = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.95, falseAcceptRate: 0.05))
+        let result = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.95, falseAcceptRate: 0.05,
+                                                                                     noveltyCost: 0))
         // 19 of 20 valid (95 %) pass and every invalid image is rejected: the uninformative criteria stay open.
         XCTAssertEqual(result.validAccepted, 0.95)
         XCTAssertEqual(result.falseAcceptRate, 0)
@@ -153,8 +154,29 @@ final class TrainerTests: XCTestCase {
         let strict = try JointCalibration.choose(scores.map { var s = $0; s.isValid = true; return s },
                                                  targets: CalibrationTargets(validAcceptance: 1.0, falseAcceptRate: 0))
         XCTAssertEqual(strict.validAccepted, 1.0)
-        XCTAssertTrue(strict.notes.contains { $0.contains("no held-out invalid images") })
+        XCTAssertTrue(strict.notes.contains { $0.contains("no validation non-signatures") })
         XCTAssertThrowsError(try JointCalibration.choose(scores.filter { !$0.isValid }, targets: CalibrationTargets()))
+    }
+
+    func testNoveltyCriteriaNeverOpenToTheWorstValidImage() throws {
+        // 100 valid images whose reconstruction error and anomaly score carry no class information,
+        // and a classifier that separates perfectly: without a novelty cost both novelty criteria
+        // open to the worst valid image (they decide nothing); with a 2 % cost each rejects the
+        // two least signature-like valid images and keeps rejecting anything beyond them.
+        var scores: [JointCalibration.Scores] = []
+        for i in 0..<100 {
+            let x = Double((i * 37) % 100) / 100
+            scores.append(.init(reconstructionError: x, anomalyScore: -x, classifierConfidence: 0.9, isValid: true))
+            scores.append(.init(reconstructionError: x, anomalyScore: -x, classifierConfidence: 0.1, isValid: false))
+        }
+        let open = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.95, noveltyCost: 0))
+        XCTAssertEqual(open.reconstructionMax, 0.99)
+        XCTAssertEqual(open.anomalyScoreMin, -0.99)
+        let costed = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.95, noveltyCost: 0.02))
+        XCTAssertLessThanOrEqual(costed.reconstructionMax, 0.98)
+        XCTAssertGreaterThanOrEqual(costed.anomalyScoreMin, -0.98)
+        XCTAssertGreaterThanOrEqual(costed.validAccepted, 0.95)
+        XCTAssertEqual(costed.falseAcceptRate, 0)
     }
 
     func testClassifierAugmentationIsNeverPartOfTheSeedRecipe() {

@@ -19,6 +19,25 @@ public enum SampleLabel: String, Codable, Sendable, CaseIterable {
     public var isValid: Bool { self == .valid }
 }
 
+/// Which part of a fixed, recorded split a file belongs to (the `split` column of a LABELS.tsv):
+/// `train` fits the networks, `validation` drives early stopping and calibration, `test` is touched
+/// only by `evaluate` — `train` leaves test rows out.
+public enum DataRole: String, Sendable, Equatable, CaseIterable, Codable {
+    case train
+    case validation
+    case test
+
+    /// Reads `train`/`training`, `validation`/`val` and `test`/`heldout` (case-insensitive; `valid` is a label, not a split).
+    public init?(parsing text: String) {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "train", "training": self = .train
+        case "validation", "val": self = .validation
+        case "test", "heldout", "held-out": self = .test
+        default: return nil
+        }
+    }
+}
+
 /// One image file of a data set with its label and where it came from.
 public struct LabeledFile: Sendable, Equatable {
     public var path: String
@@ -27,14 +46,18 @@ public struct LabeledFile: Sendable, Equatable {
     public var source: String
     /// Who wrote it, when known (`writer` column): for writer-disjoint splits.
     public var writer: String?
+    /// Its part of a recorded split (`split` column), when the listing fixes one.
+    public var role: DataRole?
     /// Every column of its LABELS.tsv row (e.g. `license`), by header name.
     public var fields: [String: String]
 
-    public init(path: String, label: SampleLabel, source: String, writer: String? = nil, fields: [String: String] = [:]) {
+    public init(path: String, label: SampleLabel, source: String, writer: String? = nil, role: DataRole? = nil,
+                fields: [String: String] = [:]) {
         self.path = path
         self.label = label
         self.source = source
         self.writer = writer
+        self.role = role
         self.fields = fields
     }
 }
@@ -87,18 +110,18 @@ public enum DatasetListing {
 
     /// Reads a tab-separated labels file. The first line is a header naming the columns; a file
     /// column (`file`, `path`, `filename` or `image`) and a label column (`label` or `class`) are
-    /// required, `source` and `writer` are used when present, and all columns are kept in
-    /// `fields`. Relative paths are resolved against the file's folder. Blank lines and lines
-    /// starting with `#` are skipped.
-    public static func labelsFile(_ path: String) throws -> [LabeledFile] {
+    /// required, `source`, `writer` and `split` (a `DataRole`) are used when present, and all columns
+    /// are kept in `fields`. Relative paths are resolved against `root` when given, else against the
+    /// file's folder. Blank lines and lines starting with `#` are skipped.
+    public static func labelsFile(_ path: String, root: String? = nil) throws -> [LabeledFile] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw DatasetError.cannotRead(path: path, reason: error.localizedDescription)
         }
-        let base = (path as NSString).deletingLastPathComponent
+        let base = root ?? (path as NSString).deletingLastPathComponent
         var header: [String]?
         var fileCol = 0, labelCol = 0
-        var sourceCol: Int?, writerCol: Int?
+        var sourceCol: Int?, writerCol: Int?, splitCol: Int?
         var out: [LabeledFile] = []
         // `isNewline` splits "\n" and "\r\n" alike (in Swift, "\r\n" is one Character).
         for (n, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
@@ -119,6 +142,7 @@ public enum DatasetListing {
                 labelCol = l
                 sourceCol = lower.firstIndex(of: "source")
                 writerCol = lower.firstIndex(of: "writer")
+                splitCol = lower.firstIndex(of: "split")
                 header = lower
                 continue
             }
@@ -135,8 +159,15 @@ public enum DatasetListing {
             let source = sourceCol.flatMap { $0 < cols.count && !cols[$0].isEmpty ? cols[$0] : nil }
                 ?? URL(fileURLWithPath: base).lastPathComponent
             let writer = writerCol.flatMap { $0 < cols.count && !cols[$0].isEmpty ? cols[$0] : nil }
+            var role: DataRole?
+            if let c = splitCol, c < cols.count, !cols[c].isEmpty {
+                guard let r = DataRole(parsing: cols[c]) else {
+                    throw DatasetError.labelsBadRow(path: path, line: n + 1, reason: "unknown split '\(cols[c])' (train, validation, test)")
+                }
+                role = r
+            }
             let full = file.hasPrefix("/") ? file : (base as NSString).appendingPathComponent(file)
-            out.append(LabeledFile(path: full, label: label, source: source, writer: writer, fields: fields))
+            out.append(LabeledFile(path: full, label: label, source: source, writer: writer, role: role, fields: fields))
         }
         guard header != nil else { throw DatasetError.labelsMissingColumn(path: path, column: "file", header: []) }
         return out

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Verifier
 
 /// The three thresholds a verdict used (the bundle's `parameters.json` values).
 public struct CriterionThresholds: Sendable, Equatable, Codable {
@@ -14,6 +15,14 @@ public struct CriterionThresholds: Sendable, Equatable, Codable {
         self.reconstructionMax = reconstructionMax
         self.anomalyScoreMin = anomalyScoreMin
         self.classifierConfidenceMin = classifierConfidenceMin
+    }
+}
+
+extension CriterionThresholds {
+    /// The thresholds a bundle's parameters set.
+    public init(_ p: VerifierParameters) {
+        self.init(reconstructionMax: p.reconstructionThreshold, anomalyScoreMin: p.anomalyScoreMin,
+                  classifierConfidenceMin: p.classifierConfidenceMin)
     }
 }
 
@@ -54,6 +63,21 @@ public struct CriterionReport: Sendable, Equatable, Codable {
     public var equalErrorRate: Double?
     /// The threshold at the equal-error operating point.
     public var equalErrorThreshold: Double?
+    /// Images this criterion alone rejected (the other two passed them): the verdicts it decides.
+    /// Zero means the verdict would be the same without it.
+    public var soleRejections: SoleRejections = SoleRejections()
+}
+
+/// The images one criterion alone rejected, by true class: `invalid` are its catches, `valid` its cost.
+public struct SoleRejections: Sendable, Equatable, Codable {
+    public var valid = 0
+    public var invalid = 0
+    public var total: Int { valid + invalid }
+
+    public init(valid: Int = 0, invalid: Int = 0) {
+        self.valid = valid
+        self.invalid = invalid
+    }
 }
 
 /// Loss and metric values per epoch, per network: what `metrics_history.json` holds and the
@@ -114,8 +138,21 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
         anomaly = criterion(t.anomalyScoreMin, lowerIsValid: false, pass: { $0.passesAnomaly(t) }, score: \.anomalyScore)
         classifier = criterion(t.classifierConfidenceMin, lowerIsValid: false, pass: { $0.passesClassifier(t) },
                                score: \.classifierConfidence)
+        func sole(_ fails: (ScoredSample) -> Bool, _ othersPass: (ScoredSample) -> Bool) -> SoleRejections {
+            let alone = samples.filter { fails($0) && othersPass($0) }
+            return SoleRejections(valid: alone.filter(\.label.isValid).count, invalid: alone.filter { !$0.label.isValid }.count)
+        }
+        reconstruction.soleRejections = sole({ !$0.passesReconstruction(t) }, { $0.passesAnomaly(t) && $0.passesClassifier(t) })
+        anomaly.soleRejections = sole({ !$0.passesAnomaly(t) }, { $0.passesReconstruction(t) && $0.passesClassifier(t) })
+        classifier.soleRejections = sole({ !$0.passesClassifier(t) }, { $0.passesReconstruction(t) && $0.passesAnomaly(t) })
         perSource = DecisionMetrics.perGroup(predicted: verdicts, actual: actual, groups: samples.map(\.source))
         misclassified = zip(samples, verdicts).filter { $0.0.label.isValid != $0.1 }.map(\.0)
+    }
+
+    /// The criteria that decided no verdict here (the verdict would be the same without them).
+    public var idleCriteria: [String] {
+        [("reconstruction", reconstruction), ("anomaly", anomaly), ("classifier", classifier)]
+            .filter { $0.1.soleRejections.total == 0 }.map(\.0)
     }
 
     /// The report as pretty, key-sorted JSON (non-finite numbers as the strings "inf"/"-inf"/"nan").

@@ -19,6 +19,8 @@ public enum ModelScoring {
         config.inputSize = shape[0]
         config.profile = profile
         config.augmentValid = false
+        config.scanConditionCopies = 0
+        config.invalidCropCopies = 0
         config.threads = threads
         let (prepared, skipped) = TrainingDataBuilder.build(files: files, configuration: config, warn: warn)
         let verifications = try Verifier(bundle: bundle, maxBatch: batchSize).verify(prepared.batch(0..<prepared.count))

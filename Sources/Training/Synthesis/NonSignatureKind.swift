@@ -31,11 +31,17 @@ public enum NonSignatureKind: String, CaseIterable, Sendable {
     case printedText = "printed_text"
     case stamp
     case pageFragment = "page_fragment"
+    case blankPaper = "blank_paper"
+    case barcode
+    case qrCode = "qr_code"
+    case handwrittenText = "handwritten_text"
+    case picture
 
     /// The reference's six kinds.
     public static let generated: [NonSignatureKind] = [.polyline, .shapes, .textStrokes, .sineWaves, .circles, .composite]
     /// The scan-like kinds.
-    public static let realistic: [NonSignatureKind] = [.emptyBox, .printedText, .stamp, .pageFragment]
+    public static let realistic: [NonSignatureKind] = [.emptyBox, .printedText, .stamp, .pageFragment, .blankPaper, .barcode,
+                                                       .qrCode, .handwrittenText, .picture]
 
     /// Kinds that set text with a font (need `FontLibrary`).
     public var needsFonts: Bool {

@@ -1,7 +1,7 @@
 import Imaging
 
 /// Scan-like non-signatures: what a back office actually finds in a signature box instead of a
-/// signature — an empty box, printed text, a rubber stamp, a fragment of a printed page. Each is
+/// signature — an empty box, printed text, a rubber stamp, a fragment of a printed page, and the font-free kinds of `DocumentNonSignatures`. Each is
 /// drawn on a paper background with scanner artefacts so that the classifier cannot tell them
 /// apart from real crops by the background alone. Sizes scale with the canvas height.
 enum RealisticNonSignatures {
@@ -17,6 +17,11 @@ enum RealisticNonSignatures {
         case .printedText: try printedText(&canvas, fonts: fonts!, using: &rng)
         case .stamp: try stamp(&canvas, fonts: fonts!, using: &rng)
         case .pageFragment: try pageFragment(&canvas, fonts: fonts!, using: &rng)
+        case .blankPaper: DocumentNonSignatures.blankPaper(&canvas, using: &rng)
+        case .barcode: DocumentNonSignatures.barcode(&canvas, using: &rng)
+        case .qrCode: DocumentNonSignatures.qrCode(&canvas, using: &rng)
+        case .handwrittenText: DocumentNonSignatures.handwrittenText(&canvas, using: &rng)
+        case .picture: DocumentNonSignatures.picture(&canvas, using: &rng)
         default: break
         }
         if rng.chance(0.3) { PaperEffects.streaks(&canvas, using: &rng) }

@@ -3,7 +3,9 @@
 /// images to each criterion and cannot see which criterion actually separates the classes.
 ///
 /// Candidates: for each criterion, the thresholds that accept `candidateShares` of the held-out
-/// valid images on that criterion alone (90 %, 91 %, …, 100 %; `ThresholdCalibration.accepting`).
+/// valid images on that criterion alone (90 %, 91 %, …, 100 %; `ThresholdCalibration.accepting`) —
+/// for the two novelty criteria only up to 1 − `targets.noveltyCost` (99 % by default), so that each
+/// keeps rejecting the least signature-like inputs instead of opening to the worst held-out signature.
 /// Among all triples whose combined verdict accepts at least `targets.validAcceptance` of the held-out
 /// valid images, the one that rejects the most held-out invalid images wins (ties: more valid accepted,
 /// then the more permissive triple). When no triple reaches the target, the triple accepting the most
@@ -40,16 +42,16 @@ public enum JointCalibration {
     public static func choose(_ scores: [Scores], targets: CalibrationTargets) throws -> Result {
         let valid = scores.filter(\.isValid), invalid = scores.filter { !$0.isValid }
         guard !valid.isEmpty else { throw CalibrationError.noScores("valid") }
-        func candidates(_ values: [Double], higherIsValid: Bool) throws -> [Double] {
+        func candidates(_ values: [Double], higherIsValid: Bool, cost: Double = 0) throws -> [Double] {
             var out: [Double] = []
-            for share in candidateShares {
+            for share in candidateShares where share <= 1 - cost + 1e-9 {
                 let t = try ThresholdCalibration.accepting(share: share, ofValid: values, higherIsValid: higherIsValid)
                 if !out.contains(t) { out.append(t) }
             }
             return out
         }
-        let rs = try candidates(valid.map(\.reconstructionError), higherIsValid: false)
-        let xs = try candidates(valid.map(\.anomalyScore), higherIsValid: true)
+        let rs = try candidates(valid.map(\.reconstructionError), higherIsValid: false, cost: targets.noveltyCost)
+        let xs = try candidates(valid.map(\.anomalyScore), higherIsValid: true, cost: targets.noveltyCost)
         let cs = try candidates(valid.map(\.classifierConfidence), higherIsValid: true)
         typealias Choice = (r: Double, a: Double, c: Double, accepted: Int, rejected: Int, permissive: Double)
         var best: Choice?, fallback: Choice?
@@ -85,14 +87,14 @@ public enum JointCalibration {
             pick = best
         } else {
             pick = fallback!
-            notes.append(String(format: "no thresholds accept %.3g of the held-out valid images; using the most accepting ones",
+            notes.append(String(format: "no thresholds accept %.3g of the validation signatures; using the most accepting ones",
                                 targets.validAcceptance))
         }
         let far = invalid.isEmpty ? 0 : Double(invalid.count - pick.rejected) / Double(invalid.count)
         if invalid.isEmpty {
-            notes.append("no held-out invalid images: thresholds only bound the valid acceptance")
+            notes.append("no validation non-signatures: thresholds only bound the valid acceptance")
         } else if far > targets.falseAcceptRate {
-            notes.append(String(format: "held-out false-accept rate %.3f is above the target %.3g", far, targets.falseAcceptRate))
+            notes.append(String(format: "validation false-accept rate %.3f is above the target %.3g", far, targets.falseAcceptRate))
         }
         return Result(reconstructionMax: pick.r, anomalyScoreMin: pick.a, classifierConfidenceMin: pick.c,
                       validAccepted: Double(pick.accepted) / Double(valid.count), falseAcceptRate: far, notes: notes)

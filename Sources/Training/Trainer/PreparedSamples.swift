@@ -18,6 +18,10 @@ public struct PreparedSamples: Sendable {
     public private(set) var groups: [String] = []
     /// The file (or synthetic item name) each sample came from.
     public private(set) var names: [String] = []
+    /// The part of a recorded split each sample's file belongs to (nil: the trainer's own split decides).
+    public private(set) var roles: [DataRole?] = []
+    /// Whether each sample is an augmented copy rather than an original image.
+    public private(set) var isCopy: [Bool] = []
 
     public init(height: Int, width: Int) {
         self.height = height
@@ -28,13 +32,16 @@ public struct PreparedSamples: Sendable {
     public var pixelsPerSample: Int { height * width }
 
     /// Appends one preprocessed input (`height × width` values in [0, 1]).
-    public mutating func append(_ input: [Float], label: SampleLabel, source: String, group: String, name: String) {
+    public mutating func append(_ input: [Float], label: SampleLabel, source: String, group: String, name: String,
+                                role: DataRole? = nil, isCopy: Bool = false) {
         precondition(input.count == pixelsPerSample, "PreparedSamples: input of \(input.count) values, expected \(pixelsPerSample)")
         inputs += input
         labels.append(label)
         sources.append(source)
         groups.append(group)
         names.append(name)
+        roles.append(role)
+        self.isCopy.append(isCopy)
     }
 
     /// The samples at `indices` as a batch `[n, height, width, 1]`.
@@ -88,7 +95,10 @@ public enum TrainingDataBuilder {
         for case let result? in results.values {
             switch result {
             case .samples(let list):
-                for s in list { samples.append(s.input, label: s.label, source: s.source, group: s.group, name: s.name) }
+                for s in list {
+                    samples.append(s.input, label: s.label, source: s.source, group: s.group, name: s.name, role: s.role,
+                                   isCopy: s.isCopy)
+                }
             case .skipped(let s):
                 skipped.append(s)
                 warn(s.description)
@@ -103,6 +113,8 @@ public enum TrainingDataBuilder {
         var source: String
         var group: String
         var name: String
+        var role: DataRole?
+        var isCopy: Bool
     }
 
     private enum ItemResult: Sendable {
@@ -115,6 +127,7 @@ public enum TrainingDataBuilder {
         do {
             let images: [GrayImage]
             let label: SampleLabel, source: String, group: String, name: String
+            var role: DataRole?
             if item < files.count {
                 let file = files[item]
                 var out: [ItemResult] = []
@@ -122,9 +135,10 @@ public enum TrainingDataBuilder {
                 if let skip = loaded.skipped.first { out.append(.skipped(skip)) }
                 guard let image = loaded.samples.first?.value else { return out.first! }
                 var rng = SeededGenerator(seed: c.seed, stream: realAugmentationStream, index: UInt64(item))
-                images = file.label == .valid && c.augmentValid ? [image] + Augment.referenceCopies(of: image, using: &rng) : [image]
+                images = [image] + copies(of: image, label: file.label, configuration: c, using: &rng)
                 (label, source, name) = (file.label, file.source, file.path)
                 group = file.writer.map { "writer:\(file.source)/\($0)" } ?? "file:\(file.path)"
+                role = file.role
             } else if item < files.count + c.syntheticValid {
                 let i = item - files.count
                 let (kind, made) = SyntheticDatasetWriter.valid(i, seed: c.seed, kinds: c.syntheticSignatureKinds,
@@ -144,13 +158,23 @@ public enum TrainingDataBuilder {
             for (k, image) in images.enumerated() {
                 let input = try c.profile.run(image, width: size, height: size).input
                 samples.append(Sample(input: input, label: label, source: source, group: group,
-                                      name: k == 0 ? name : "\(name)#copy\(k)"))
+                                      name: k == 0 ? name : "\(name)#copy\(k)", role: role, isCopy: k > 0))
             }
             return .samples(samples)
         } catch {
             let name = item < files.count ? files[item].path : "synthetic item \(item - files.count)"
             return .skipped(SkippedFile(path: name, reason: "\(error)"))
         }
+    }
+
+    /// What one real file adds besides itself: a signature's reference copies (`augmentValid`) and
+    /// scan-condition copies, a non-signature's page crops.
+    private static func copies<G: RandomNumberGenerator>(of image: GrayImage, label: SampleLabel,
+                                                        configuration c: TrainingConfiguration,
+                                                        using rng: inout G) -> [GrayImage] {
+        guard label == .valid else { return PageCrops.crops(of: image, count: c.cropCopies, using: &rng) }
+        let reference = c.augmentValid ? Augment.referenceCopies(of: image, using: &rng) : []
+        return reference + (0..<c.scanCopies).map { _ in ScanConditions.copy(of: image, using: &rng) }
     }
 
     /// Per-item results written from several workers (each slot by exactly one).

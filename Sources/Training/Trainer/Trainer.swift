@@ -35,6 +35,8 @@ public struct TrainingSummary: Sendable {
     public var heldOutCount: Int
     /// Notes about the calibration (e.g. a criterion whose goals conflicted).
     public var calibrationNotes: [String]
+    /// Criteria that decided no verdict on the validation images (`EvaluationReport.idleCriteria`).
+    public var idleCriteria: [String]
 }
 
 /// Trains a model bundle (SPEC §3–4 with the recipe of `TrainingConfiguration`):
@@ -145,12 +147,25 @@ public struct Trainer: Sendable {
         return summary
     }
 
-    /// The run's training / held-out split: group-disjoint (an original and its augmented copies, or a
-    /// writer's scans, stay on one side), `validationFraction` of each class held out, fixed by the seed.
+    /// The run's training / validation split. Samples whose file names its part (`DataRole`, from a
+    /// recorded split) go there; the rest are split group-disjoint (an original and its augmented
+    /// copies, or a writer's scans, stay on one side), `validationFraction` of each class held out,
+    /// fixed by the seed. Test samples never reach the trainer (`train` leaves them out); any that do
+    /// are treated as validation, never trained on.
     public func split(_ samples: PreparedSamples) -> SplitIndices {
+        let free = samples.roles.indices.filter { samples.roles[$0] == nil }
         var rng = SeededGenerator(seed: configuration.seed, stream: Self.splitStream, index: 0)
-        return DataSplit.groupDisjoint(labels: samples.labels, groups: samples.groups.map { Optional($0) },
-                                       heldOutFraction: configuration.validationFraction, using: &rng)
+        let drawn = DataSplit.groupDisjoint(labels: free.map { samples.labels[$0] }, groups: free.map { samples.groups[$0] },
+                                            heldOutFraction: configuration.validationFraction, using: &rng)
+        var train = drawn.train.map { free[$0] }, heldOut = drawn.heldOut.map { free[$0] }
+        for (i, role) in samples.roles.enumerated() {
+            switch role {
+            case .train?: train.append(i)
+            case .validation?, .test?: heldOut.append(i)
+            case nil: break
+            }
+        }
+        return SplitIndices(train: train, heldOut: heldOut)
     }
 
     // MARK: Autoencoder
@@ -321,7 +336,9 @@ public struct Trainer: Sendable {
             throw .bundle("\(error)")
         }
         let verifier = Verifier(bundle: provisional, maxBatch: configuration.batchSize)
-        let held = split.heldOut
+        // Thresholds are chosen on the held-out originals: augmented copies are drawn to be harder
+        // than real scans (they teach robustness), so counting them would loosen every threshold.
+        let held = split.heldOut.filter { !samples.isCopy[$0] }
         let heldScores: [Verification]
         do {
             heldScores = try verifier.verify(samples.batch(held))
@@ -376,8 +393,15 @@ public struct Trainer: Sendable {
             reconstruction: DecisionMetrics(ConfusionMatrix(predicted: rescored.map(\.reconstructionPassed), actual: heldValid)),
             anomaly: DecisionMetrics(ConfusionMatrix(predicted: rescored.map(\.anomalyPassed), actual: heldValid)),
             classifier: DecisionMetrics(ConfusionMatrix(predicted: rescored.map(\.classifierPassed), actual: heldValid)))
+        let scored = zip(held, rescored).map { i, v in
+            ScoredSample(path: samples.names[i], label: samples.labels[i], source: samples.sources[i],
+                         reconstructionError: v.reconstructionError, anomalyScore: v.anomalyScore,
+                         classifierConfidence: v.classifierConfidence)
+        }
+        let idle = EvaluationReport(samples: scored, thresholds: CriterionThresholds(parameters)).idleCriteria
         return TrainingSummary(parameters: parameters, modelVersion: bundle.version, history: history, heldOut: evaluation,
-                               trainCount: split.train.count, heldOutCount: held.count, calibrationNotes: notes)
+                               trainCount: split.train.count, heldOutCount: held.count, calibrationNotes: notes,
+                               idleCriteria: idle)
     }
 
     /// Puts the finished folder `work` at `output`: the old bundle is moved aside first and removed

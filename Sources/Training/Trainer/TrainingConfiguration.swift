@@ -16,16 +16,24 @@ public struct CalibrationTargets: Sendable, Equatable, Codable {
     /// Target share of held-out invalid images the verdict may accept (default 0.05): reported in a
     /// note when the chosen thresholds exceed it (valid acceptance comes first).
     public var falseAcceptRate: Double
+    /// Share of held-out valid images each novelty criterion (reconstruction, IsolationForest) must
+    /// reject on its own (default 0.01): a novelty detector that accepts every signature it was
+    /// calibrated on accepts everything near them too, and then decides nothing. Each one's
+    /// threshold therefore sits at or inside its (1 − cost) quantile of the valid scores.
+    public var noveltyCost: Double
 
-    public init(validAcceptance: Double = 0.95, falseAcceptRate: Double = 0.05) {
+    public init(validAcceptance: Double = 0.95, falseAcceptRate: Double = 0.05, noveltyCost: Double = 0.01) {
         self.validAcceptance = validAcceptance
         self.falseAcceptRate = falseAcceptRate
+        self.noveltyCost = noveltyCost
     }
 
     enum CodingKeys: String, CodingKey {
         case validAcceptance = "valid_acceptance"
         case falseAcceptRate = "false_accept_rate"
+        case noveltyCost = "novelty_cost"
     }
+
 }
 
 /// Everything a training run needs besides its data. Defaults are the reference's (SPEC §3–4) at
@@ -61,6 +69,17 @@ public struct TrainingConfiguration: Sendable {
     /// Adds the reference's five augmented copies (four grid distortions, one noise+blur chain) of
     /// every valid image, real or synthetic, before preprocessing.
     public var augmentValid = true
+    /// Copies of every real valid scan redrawn under random scan conditions (`ScanConditions`:
+    /// resolution, slant, pen strength, form rules, partial crops, paper, blur). Not in the
+    /// reference: the `seed` recipe never adds them (`scanCopies`).
+    public var scanConditionCopies = 3
+    /// Signature-box-sized crops added for every real non-signature file (`PageCrops`); never with
+    /// the `seed` recipe (`cropCopies`).
+    public var invalidCropCopies = 8
+    /// Scan-condition copies per real valid scan in this run (0 with the `seed` recipe).
+    public var scanCopies: Int { recipe == .seed ? 0 : scanConditionCopies }
+    /// Crops per real non-signature in this run (0 with the `seed` recipe).
+    public var cropCopies: Int { recipe == .seed ? 0 : invalidCropCopies }
 
     /// Generated data mixed in: signatures of `syntheticSignatureKinds` (valid) and non-signatures of
     /// `syntheticKinds`; `synthesis.signature.background` sets the signatures' paper.
@@ -92,8 +111,10 @@ public struct TrainingConfiguration: Sendable {
         try check(syntheticValid == 0 || !syntheticSignatureKinds.isEmpty, "no signature kinds selected")
         try check((0...1).contains(calibration.validAcceptance) && (0...1).contains(calibration.falseAcceptRate),
                   "calibration targets must be in [0, 1]")
+        try check((0...0.1).contains(calibration.noveltyCost), "novelty cost \(calibration.noveltyCost) not in [0, 0.1]")
         try check(autoencoderLearningRate > 0 && classifierLearningRate > 0, "learning rates must be positive")
         try check(threads >= 1, "threads must be at least 1")
+        try check(scanConditionCopies >= 0 && invalidCropCopies >= 0, "copy counts must not be negative")
     }
 }
 
