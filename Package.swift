@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
         .target(name: "Imaging", dependencies: ["CImageShims"]),
         .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: preprocessingSwiftSettings),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS"]),
+        // CPUID/XGETBV words for choosing OpenBLAS kernels by feature flags (zeros off x86-64)
+        .target(name: "CCPUFeatures"),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CCPUFeatures"]),
         .target(name: "Verifier", dependencies: ["NeuralNet"]),
         .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),

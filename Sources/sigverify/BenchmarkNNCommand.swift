@@ -39,7 +39,7 @@ struct BenchmarkNNCommand: ParsableCommand {
         let bundle = try loadOrCreateBundle()
         let verifier = Verifier(bundle: bundle, maxBatch: maxBatch)
         let cost = ForwardCost(parameters: bundle.parameters)
-        print("OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads; verifier passes of at most \(maxBatch) images")
+        print("OpenBLAS \(BLAS.kernelReport); verifier passes of at most \(maxBatch) images")
         print("model \(model ?? "Glorot-initialised") input \(bundle.parameters.inputShape) latent \(bundle.parameters.latentDim)")
         print(String(format: "FLOPs per image: %.4f GFLOP (encoder %.4f, decoder %.4f, classifier %.4f)",
                      gflop(cost.total), gflop(cost.encoder), gflop(cost.decoder), gflop(cost.classifier)))

@@ -35,7 +35,7 @@ struct BenchmarkTrainCommand: ParsableCommand {
 
     func run() throws {
         if !tsv {
-            print("OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads; input \(inputSize)×\(inputSize), latent \(latentDim), batch \(batchSize), best of \(steps) steps")
+            print("OpenBLAS \(BLAS.kernelReport); input \(inputSize)×\(inputSize), latent \(latentDim), batch \(batchSize), best of \(steps) steps")
         }
         for m in try TrainingBenchmark.measure(inputSize: inputSize, latentDim: latentDim, batchSize: batchSize, steps: steps,
                                                             networks: network.map { [$0] } ?? [.autoencoder, .classifier]) {

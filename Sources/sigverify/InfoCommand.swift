@@ -10,6 +10,6 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let pq = PostgresLibrary.version
         print("libpq      \(pq / 10000).\(pq % 10000)")
-        print("OpenBLAS   \(BLAS.coreName) kernels, \(BLAS.threadCount) threads")
+        print("OpenBLAS   \(BLAS.kernelReport)")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NeuralNet
 
 /// The `sigverify` command line: one small file per subcommand, parsing and printing only.
 @main
@@ -10,4 +11,11 @@ struct SigverifyCommand: ParsableCommand {
                       MigrateCommand.self, EnqueueCommand.self, WorkCommand.self, StatusCommand.self, ReportCommand.self,
                       PruneCommand.self, SynthCommand.self, TrainCommand.self, EvaluateCommand.self, BenchmarkCommand.self]
     )
+
+    /// OpenBLAS chose its kernels before `main`; restart with better ones if the CPU's features
+    /// allow them (see `BLAS.reexecWithBestKernelsIfNeeded`), then parse and run.
+    static func main() {
+        BLAS.reexecWithBestKernelsIfNeeded()
+        Self.main(nil)
+    }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import JobQueue
+import Logging
+import NeuralNet
 import Preprocessing
 import Verifier
 import Worker
@@ -25,6 +27,7 @@ struct WorkCommand: ParsableCommand {
 
     func run() throws {
         database.bootstrapLogging()
+        Logger(label: "sigverify.worker").info("OpenBLAS \(BLAS.kernelReport)")
         let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize)
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
