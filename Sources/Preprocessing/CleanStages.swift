@@ -14,10 +14,19 @@ struct CleanParameters: Sendable, Equatable {
     /// …and at least this one, so a page that is mostly ink still separates strokes.
     var thresholdMin = 64.0
     /// 0: Otsu's global threshold (clamped as above); 1: Sauvola's local threshold
-    /// `m·(1 + k·(s/128 − 1))` over the background window (measured as a candidate, not chosen).
+    /// `m·(1 + k·(s/128 − 1))` over the background window (measured as a candidate, not chosen);
+    /// 2: the seed's shape with real-paper numbers — histogram equalisation, 3×3 Gaussian, adaptive
+    /// Gaussian threshold (block and C below) and a 2×2 opening on the scan itself (no background
+    /// normalisation), then the same despeckle, crop, thicken and resize.
     var thresholdMethod = 0.0
     /// Sauvola's k.
     var sauvolaK = 0.3
+    /// Method 2: the adaptive threshold's block, as a fraction of the shorter side (made odd)…
+    var adaptiveBlockFraction = 0.05
+    /// …and at least this many pixels (the seed uses 11 at any size).
+    var adaptiveBlockMin = 11.0
+    /// Method 2: ink where the pixel is at least this far below its local mean (the seed: 2).
+    var adaptiveC = 10.0
     /// Connected ink components smaller than this fraction of (shorter side)² are speckle.
     var minComponentAreaFraction = 0.0001
     /// Smallest speckle limit in pixels.
@@ -52,11 +61,15 @@ struct CleanParameters: Sendable, Equatable {
         p.backgroundWindowMin = try value("background_window_min", p.backgroundWindowMin, 3...255)
         p.thresholdMax = try value("threshold_max", p.thresholdMax, 0...255)
         p.thresholdMin = try value("threshold_min", p.thresholdMin, 0...255)
-        p.thresholdMethod = try value("threshold_method", p.thresholdMethod, 0...1)
-        guard p.thresholdMethod == 0 || p.thresholdMethod == 1 else {
-            throw .unsupportedProfile(name: profileName, version: Self.version, reason: "threshold_method must be 0 (Otsu) or 1 (Sauvola)")
+        p.thresholdMethod = try value("threshold_method", p.thresholdMethod, 0...2)
+        guard [0, 1, 2].contains(p.thresholdMethod) else {
+            throw .unsupportedProfile(name: profileName, version: Self.version,
+                                      reason: "threshold_method must be 0 (Otsu), 1 (Sauvola) or 2 (adaptive Gaussian)")
         }
         p.sauvolaK = try value("sauvola_k", p.sauvolaK, 0...1)
+        p.adaptiveBlockFraction = try value("adaptive_block_fraction", p.adaptiveBlockFraction, 0...1)
+        p.adaptiveBlockMin = try value("adaptive_block_min", p.adaptiveBlockMin, 3...255)
+        p.adaptiveC = try value("adaptive_c", p.adaptiveC, 0...255)
         p.minComponentAreaFraction = try value("min_component_area_fraction", p.minComponentAreaFraction, 0...1)
         p.minComponentAreaMin = try value("min_component_area_min", p.minComponentAreaMin, 0...1_000_000)
         p.marginFraction = try value("margin_fraction", p.marginFraction, 0...1)
@@ -75,6 +88,9 @@ struct CleanParameters: Sendable, Equatable {
          "threshold_min": thresholdMin,
          "threshold_method": thresholdMethod,
          "sauvola_k": sauvolaK,
+         "adaptive_block_fraction": adaptiveBlockFraction,
+         "adaptive_block_min": adaptiveBlockMin,
+         "adaptive_c": adaptiveC,
          "min_component_area_fraction": minComponentAreaFraction,
          "min_component_area_min": minComponentAreaMin,
          "margin_fraction": marginFraction,
@@ -101,9 +117,13 @@ public enum CleanStages {
         let normalized = normalizeBackground(gray, window: window)
         let smoothed = SeedStages.gaussianBlur3x3(normalized)
         let binarized: GrayImage
-        if p.thresholdMethod == 1 {
+        switch p.thresholdMethod {
+        case 1:
             binarized = sauvola(smoothed, window: window, k: p.sauvolaK, atMost: UInt8(p.thresholdMax))
-        } else {
+        case 2:
+            let block = Int(max(p.adaptiveBlockMin, (shorter * p.adaptiveBlockFraction).rounded())) | 1
+            binarized = adaptiveBinarize(gray, blockSize: block, c: p.adaptiveC)
+        default:
             let otsu = Double(otsuThreshold(SeedStages.histogram(smoothed)))
             binarized = threshold(smoothed, atMost: UInt8(min(max(otsu, p.thresholdMin), p.thresholdMax)))
         }
@@ -115,6 +135,13 @@ public enum CleanStages {
         let resized = try fitCentred(thickened, width: width, height: height)
         return [(.gray, gray), (.normalized, normalized), (.binarized, binarized),
                 (.despeckled, despeckled), (.cropped, cropped), (.thickened, thickened), (.resized, resized)]
+    }
+
+    /// The seed's binarisation with other numbers (threshold method 2): equalise → 3×3 Gaussian →
+    /// adaptive Gaussian threshold (`blockSize`, `c`, inverted: ink white) → 2×2 opening.
+    static func adaptiveBinarize(_ gray: GrayImage, blockSize: Int, c: Double) -> GrayImage {
+        let blurred = SeedStages.gaussianBlur3x3(SeedStages.equalizeHistogram(gray))
+        return SeedStages.open2x2(SeedStages.adaptiveThreshold(blurred, blockSize: blockSize, c: c))
     }
 
     /// Divides out the paper: the background is the brightest value within `window` (a

@@ -41,6 +41,12 @@ final class EvaluationReportTests: XCTestCase {
         XCTAssertEqual(r.perSource["cedar"]?.count, 3)
         XCTAssertEqual(r.perSource["cedar"]?.accuracy ?? 0, 2.0 / 3, accuracy: 1e-12)  // a right, b wrong, f right
         XCTAssertEqual(r.perSource["forms"]?.accuracy ?? 0, 1.0 / 3, accuracy: 1e-12)  // c wrong, d right, e wrong
+        // Sole rejections: c fails reconstruction only, b the forest only; d and f fail all three, so the
+        // classifier alone decides nothing here.
+        XCTAssertEqual(r.reconstruction.soleRejections, SoleRejections(valid: 1, invalid: 0))
+        XCTAssertEqual(r.anomaly.soleRejections, SoleRejections(valid: 1, invalid: 0))
+        XCTAssertEqual(r.classifier.soleRejections, SoleRejections(valid: 0, invalid: 0))
+        XCTAssertEqual(r.idleCriteria, ["classifier"])
         let back = try JSONDecoder().decode(EvaluationReport.self, from: try r.json())
         XCTAssertEqual(back, r)
     }
@@ -56,7 +62,7 @@ final class EvaluationReportTests: XCTestCase {
         let files = try r.write(to: dir, samples: samples, history: history, fonts: fonts)
         XCTAssertEqual(Set(files), ["report.json", "confusion_verdict.png", "confusion_reconstruction.png", "confusion_anomaly.png",
                                     "confusion_classifier.png", "histogram_reconstruction.png", "histogram_anomaly.png",
-                                    "histogram_classifier.png", "curves_autoencoder.png"])
+                                    "histogram_classifier.png", "roc_curves.png", "curves_autoencoder.png"])
         for f in files where f.hasSuffix(".png") {
             let img = try ImageDecoder().decode(contentsOf: dir + "/" + f)
             XCTAssertGreaterThan(img.pixels.filter { $0 < 128 }.count, 500, f)

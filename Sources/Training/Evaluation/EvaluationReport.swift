@@ -163,8 +163,9 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
         return try enc.encode(self)
     }
 
-    /// Writes `report.json`, the four confusion matrices, the three score histograms and, with a
-    /// history, one training-curve picture per network into `directory`; returns the file names.
+    /// Writes `report.json`, the four confusion matrices, the three score histograms, the three
+    /// criteria's ROC curves and, with a history, one training-curve picture per network into
+    /// `directory`; returns the file names.
     @discardableResult
     public func write(to directory: String, samples: [ScoredSample], history: MetricsHistory? = nil,
                       fonts: FontLibrary) throws -> [String] {
@@ -197,6 +198,16 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
                                                valid: valid.map(score), invalid: invalid.map(score),
                                                threshold: report.threshold, fonts: fonts), "histogram_\(key).png")
             }
+        }
+        if !valid.isEmpty, !invalid.isEmpty {
+            let actual = samples.map(\.label.isValid)
+            let curves = criteria.map { key, _, report, score in
+                let points = ROC.curve(scores: samples.map { report.validWhen == "lower" ? -score($0) : score($0) }, positives: actual)
+                return PlotSeries(name: key + (report.rocAUC.map { String(format: " (AUC %.3f)", $0) } ?? ""),
+                                  xs: points.map(\.falsePositiveRate), ys: points.map(\.truePositiveRate))
+            }
+            try savePNG(try Plot.lineChart(title: "ROC curves (valid = positive)", xLabel: "non-signatures accepted",
+                                           yLabel: "signatures accepted", series: curves, fonts: fonts), "roc_curves.png")
         }
         for network in history?.networks ?? [] {
             let series = network.series.keys.sorted().filter { $0.contains("loss") }
