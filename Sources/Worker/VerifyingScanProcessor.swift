@@ -14,7 +14,7 @@ public struct VerifyingScanProcessor: ScanProcessor {
     /// Scans larger than this many bytes fail without being decoded.
     public let maxScanBytes: Int
 
-    public static let defaultMaxScanBytes = 64 << 20
+    public static let defaultMaxScanBytes = JobQueue.defaultMaxScanBytes
 
     public init(scanVerifier: ScanVerifier, maxScanBytes: Int = VerifyingScanProcessor.defaultMaxScanBytes) {
         self.scanVerifier = scanVerifier
@@ -30,7 +30,7 @@ public struct VerifyingScanProcessor: ScanProcessor {
         for (index, job) in jobs.enumerated() {
             let bytes = job.image ?? []
             guard bytes.count <= maxScanBytes else {
-                outcomes[index] = .failure(.permanent("scan too large: \(bytes.count) bytes exceeds the limit of \(maxScanBytes) bytes"))
+                outcomes[index] = .failure(.tooLarge(bytes: bytes.count, limit: maxScanBytes))
                 continue
             }
             do {

@@ -22,7 +22,7 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Seconds between polls when no NOTIFY arrives.") var pollInterval = 5.0
     @Option(help: "First retry delay in seconds for transient failures and reaped jobs (doubles per attempt, capped at 5 min).")
     var retryBase = 2.0
-    @Option(help: "Largest scan accepted, in bytes.") var maxScanBytes = VerifyingScanProcessor.defaultMaxScanBytes
+    @Option(help: "Largest scan accepted, in bytes (larger ones are not fetched; their jobs fail).") var maxScanBytes = VerifyingScanProcessor.defaultMaxScanBytes
     @Flag(help: "Exit 0 once nothing is queued or running.") var untilEmpty = false
 
     func run() throws {
@@ -32,7 +32,8 @@ struct WorkCommand: ParsableCommand {
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
                                          batchSize: batchSize, leaseSeconds: leaseSeconds, pollInterval: pollInterval,
-                                         untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300))
+                                         untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300),
+                                         maxScanBytes: maxScanBytes)
         let worker = try Worker(configuration: config, processor: processor)
         let signals = ShutdownSignals { _ in worker.requestStop() }
         let summary = try worker.run()
