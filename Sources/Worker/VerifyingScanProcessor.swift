@@ -48,7 +48,14 @@ public struct VerifyingScanProcessor: ScanProcessor {
             do {
                 let verifications = try scanVerifier.verify(prepared.map(\.scan))
                 let verifyMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(prepared.count)
-                for (item, v) in zip(prepared, verifications) {
+                for (item, verification) in zip(prepared, verifications) {
+                    // A NaN/∞ score says the model is broken, not the scan: retry (another worker
+                    // may run a sound bundle); it never becomes an uncorrectable verdict row.
+                    let v: Verification
+                    do { v = try verification.requireFiniteScores() } catch {
+                        outcomes[item.index] = .failure(.transient("\(error)"))
+                        continue
+                    }
                     outcomes[item.index] = .success(VerdictRecord(
                         modelVersion: v.modelVersion, preprocessingProfile: scanVerifier.profile.name,
                         reconstructionError: v.reconstructionError, anomalyScore: v.anomalyScore,

@@ -24,11 +24,20 @@ struct WorkCommand: ParsableCommand {
     var retryBase = 2.0
     @Option(help: "Largest scan accepted, in bytes (larger ones are not fetched; their jobs fail).") var maxScanBytes = VerifyingScanProcessor.defaultMaxScanBytes
     @Flag(help: "Exit 0 once nothing is queued or running.") var untilEmpty = false
+    @Option(help: "Refuse to start unless the model bundle has this version (the 16 hex digits in every verdict row).")
+    var expectModelVersion: String?
 
     func run() throws {
         database.bootstrapLogging()
-        Logger(label: "sigverify.worker").info("OpenBLAS \(BLAS.kernelReport)")
+        let logger = Logger(label: "sigverify.worker")
+        logger.info("OpenBLAS \(BLAS.kernelReport)")
         let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize)
+        let version = scanVerifier.modelVersion
+        if let expected = expectModelVersion, expected != version {
+            throw CommandFailure("model bundle \(scanVerifier.bundle.folder.path) has version \(version), "
+                + "not \(expected) (--expect-model-version); refusing to start")
+        }
+        if let warning = scanVerifier.bundle.manifestWarning { logger.warning("\(warning)") }
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
                                          batchSize: batchSize, leaseSeconds: leaseSeconds, pollInterval: pollInterval,
