@@ -16,7 +16,8 @@ public enum EnqueueError: Error, CustomStringConvertible {
 
 /// `sigverify enqueue PATH...`: files are submitted as they are (the worker judges content);
 /// folders are walked recursively for scan files by extension, so a README beside the scans does
-/// not become a job.
+/// not become a job. Empty files and files over the queue's size limit are refused up front —
+/// reported, never read or sent — so the table's own refusal cannot undo a whole batch.
 public struct FileEnqueuer {
     public static let scanExtensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "dib", "pbm", "pgm", "ppm", "pnm"]
 
@@ -56,16 +57,34 @@ public struct FileEnqueuer {
         }
     }
 
+    /// A file that was not submitted, and why.
+    public struct Refusal: Sendable, Equatable {
+        public var path: String
+        public var reason: String
+    }
+
     public struct Summary: Sendable {
         public var jobIds: [Int64] = []
         public var bytes = 0
         public var seconds = 0.0
+        /// Files not submitted (empty, or over `maxScanBytes`), in input order.
+        public var refused: [Refusal] = []
+    }
+
+    /// Why a file of `size` bytes cannot become a job under `limit`, or nil when it can. The same
+    /// rule as the table's (migration 0005), checked before the file is read.
+    public static func refusal(size: Int, limit: Int) -> String? {
+        if size == 0 { return "empty file" }
+        if size > limit { return "\(size) bytes is over the limit of \(limit) bytes (\(limit >> 20) MiB)" }
+        return nil
     }
 
     /// Reads and submits the files in batches of `batchSize` (one multi-row INSERT transaction
-    /// each, so progress survives an interruption). `external_ref` is the path as given.
+    /// each, so progress survives an interruption). `external_ref` is the path as given. Files the
+    /// queue would refuse (see `refusal`) are listed in `Summary.refused` instead.
     public static func enqueue(files: [String], into queue: JobQueue, batchSize: Int = 500, priority: Int = 0,
                                maxAttempts: Int? = nil, metadataJSON: String? = nil, page: Int = 0,
+                               maxScanBytes: Int = JobQueue.defaultMaxScanBytes,
                                progress: (Int) -> Void = { _ in }) throws(EnqueueError) -> Summary {
         var summary = Summary()
         let start = Date()
@@ -75,6 +94,10 @@ public struct FileEnqueuer {
             var jobs: [NewJob] = []
             jobs.reserveCapacity(chunk.count)
             for path in chunk {
+                if let reason = refusal(size: try fileSize(path), limit: maxScanBytes) {
+                    summary.refused.append(Refusal(path: path, reason: reason))
+                    continue
+                }
                 guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path, "not readable") }
                 summary.bytes += data.count
                 jobs.append(NewJob(image: [UInt8](data), filename: (path as NSString).lastPathComponent,
@@ -87,5 +110,16 @@ public struct FileEnqueuer {
         }
         summary.seconds = Date().timeIntervalSince(start)
         return summary
+    }
+
+    private static func fileSize(_ path: String) throws(EnqueueError) -> Int {
+        do {
+            guard let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber else {
+                throw EnqueueError.unreadable(path, "no file size")
+            }
+            return size.intValue
+        } catch {
+            throw .unreadable(path, "\(error.localizedDescription)")
+        }
     }
 }

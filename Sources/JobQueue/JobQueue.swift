@@ -7,6 +7,8 @@ import Logging
 public final class JobQueue {
     /// The channel `sigverify.jobs` inserts notify.
     public static let channel = "sigverify_jobs"
+    /// The largest scan claimed by default, in bytes: `sigverify.max_scan_bytes()` of migration 0005.
+    public static let defaultMaxScanBytes = 64 << 20
 
     public let db: PostgresConnection
     public var logger: Logger
@@ -87,11 +89,23 @@ public final class JobQueue {
         return Int64(id)
     }
 
+    /// The largest scan the table accepts (`sigverify.max_scan_bytes()`); the built-in default on a
+    /// database migrated before the limit existed.
+    public func maxScanBytes() throws(PostgresError) -> Int {
+        do {
+            return try db.execute("SELECT sigverify.max_scan_bytes() AS bytes").int(0, "bytes") ?? Self.defaultMaxScanBytes
+        } catch where error.sqlState == "42883" {  // undefined_function
+            return Self.defaultMaxScanBytes
+        }
+    }
+
     // MARK: Claim, lease, finish
 
     /// Claims up to `batchSize` runnable jobs in one round trip, leasing them to `workerId` for
-    /// `leaseSeconds` and counting the attempt.
-    public func claim(batchSize: Int, leaseSeconds: Double, workerId: String) throws(PostgresError) -> [ClaimedJob] {
+    /// `leaseSeconds` and counting the attempt, then fetches their scans in binary (see
+    /// `fetchImages`): a scan over `maxScanBytes` is never fetched and its job carries the reason.
+    public func claim(batchSize: Int, leaseSeconds: Double, workerId: String,
+                      maxScanBytes: Int = JobQueue.defaultMaxScanBytes) throws(PostgresError) -> [ClaimedJob] {
         let result = try db.execute("""
             UPDATE sigverify.jobs j
             SET status = 'running', attempts = j.attempts + 1, lease_owner = $1,
@@ -103,17 +117,20 @@ public final class JobQueue {
                 ORDER BY priority, id
                 LIMIT $3
                 FOR UPDATE SKIP LOCKED)
-            RETURNING j.id, j.attempts, j.max_attempts, j.image, j.filename, j.content_type, j.external_ref, j.page
+            RETURNING j.id, j.attempts, j.max_attempts, octet_length(j.image) AS image_bytes, j.filename,
+                      j.content_type, j.external_ref, j.page
             """, [.text(workerId), .double(leaseSeconds), .int(batchSize)])
         var jobs: [ClaimedJob] = []
+        var sizes: [Int64: Int] = [:]
         jobs.reserveCapacity(result.count)
         for r in 0..<result.count {
             guard let id = try result.int(r, "id"), let attempt = try result.int(r, "attempts"),
                   let maxAttempts = try result.int(r, "max_attempts") else {
                 throw PostgresError(kind: .unexpectedResult, message: "claim returned NULL id/attempts")
             }
+            sizes[Int64(id)] = try result.int(r, "image_bytes")
             jobs.append(ClaimedJob(id: Int64(id), attempt: attempt, maxAttempts: maxAttempts,
-                                   image: try result.bytes(r, "image"), filename: try result.string(r, "filename"),
+                                   image: nil, filename: try result.string(r, "filename"),
                                    contentType: try result.string(r, "content_type"),
                                    externalRef: try result.string(r, "external_ref"),
                                    page: try result.int(r, "page") ?? 0))
@@ -122,6 +139,7 @@ public final class JobQueue {
         if !jobs.isEmpty {
             logger.debug("claimed", metadata: ["worker": "\(workerId)", "jobs": "\(jobs.map(\.id))"])
         }
+        try fetchImages(&jobs, sizes: sizes, maxScanBytes: maxScanBytes, workerId: workerId)
         return jobs
     }
 

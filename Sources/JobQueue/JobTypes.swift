@@ -35,8 +35,12 @@ public struct ClaimedJob: Sendable, Equatable {
     public var id: Int64
     public var attempt: Int
     public var maxAttempts: Int
-    /// nil when the row holds no bytes (inserted without an image).
+    /// nil when the row holds no bytes (pruned, inserted without an image) or they were not fetched
+    /// (`imageFailure` says why).
     public var image: [UInt8]?
+    /// Why the claim did not fetch the scan's bytes (over the size limit, unreadable): the job fails
+    /// with this without reaching the processor.
+    public var imageFailure: ScanFailure?
     public var filename: String?
     public var contentType: String?
     public var externalRef: String?
@@ -44,8 +48,9 @@ public struct ClaimedJob: Sendable, Equatable {
     public var page: Int
 
     public init(id: Int64, attempt: Int, maxAttempts: Int, image: [UInt8]?, filename: String? = nil,
-                contentType: String? = nil, externalRef: String? = nil, page: Int = 0) {
+                contentType: String? = nil, externalRef: String? = nil, page: Int = 0, imageFailure: ScanFailure? = nil) {
         self.id = id
+        self.imageFailure = imageFailure
         self.page = page
         self.attempt = attempt
         self.maxAttempts = maxAttempts
@@ -130,6 +135,11 @@ public enum ScanFailure: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { (isPermanent ? "permanent: " : "transient: ") + reason }
+
+    /// A scan over the byte limit: retrying cannot shrink it.
+    public static func tooLarge(bytes: Int, limit: Int) -> ScanFailure {
+        .permanent("scan too large: \(bytes) bytes exceeds the limit of \(limit) bytes")
+    }
 }
 
 /// What processing one claimed scan produced.

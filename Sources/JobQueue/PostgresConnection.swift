@@ -46,6 +46,14 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03"
     }
 
+    /// True for the server's "try again" answers — serialization failure, deadlock (class 40), out
+    /// of resources (class 53), lock timeout, statement cancelled — and connection trouble.
+    public var isTransient: Bool {
+        if isConnectionProblem { return true }
+        guard let state = sqlState else { return false }
+        return state.hasPrefix("40") || state.hasPrefix("53") || state == "55P03" || state == "57014"
+    }
+
     public var description: String {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         if let state = sqlState { return "PostgreSQL error \(state): \(trimmed)" }
@@ -59,7 +67,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 }
 
 /// The rows of one statement, copied out of libpq in text format (NULL stays `nil`).
-public struct QueryResult: Sendable {
+public struct QueryResult: ColumnNamed, Sendable {
     public var columns: [String]
     public var rows: [[String?]]
     /// Rows touched by INSERT/UPDATE/DELETE (from the command tag), 0 otherwise.
@@ -72,13 +80,6 @@ public struct QueryResult: Sendable {
     }
 
     public var count: Int { rows.count }
-
-    public func column(_ name: String) throws(PostgresError) -> Int {
-        guard let index = columns.firstIndex(of: name) else {
-            throw PostgresError(kind: .unexpectedResult, message: "no column \(name) in \(columns)")
-        }
-        return index
-    }
 
     public func string(_ row: Int, _ name: String) throws(PostgresError) -> String? {
         rows[row][try column(name)]
@@ -193,17 +194,25 @@ public final class PostgresConnection {
     /// Runs one statement with `$1…$n` parameters through `PQexecParams` (one round trip).
     @discardableResult
     public func execute(_ sql: String, _ params: [PostgresValue?] = []) throws(PostgresError) -> QueryResult {
-        guard let conn else { throw PostgresError(kind: .connectionLost, message: "connection was closed") }
-        let result: OpaquePointer? = withParameters(params) { values, lengths, formats, types in
-            PQexecParams(conn, sql, Int32(params.count), types, values, lengths, formats, 0)
-        }
-        return try consume(result)
+        let result = try checked(run(sql, params, resultFormat: 0))
+        defer { PQclear(result) }
+        return QueryResult(columns: columnNames(result), rows: cells(result) { String(decoding: $0, as: UTF8.self) },
+                           affectedRows: affectedRows(result))
+    }
+
+    /// Runs one statement asking for every column in PostgreSQL's binary format: `bytea` arrives as
+    /// its raw bytes (no hex text of twice the size, which the server cannot even build for values
+    /// over 512 MiB), `bigint` as 8 big-endian bytes. For fetching scans.
+    public func executeBinary(_ sql: String, _ params: [PostgresValue?] = []) throws(PostgresError) -> BinaryQueryResult {
+        let result = try checked(run(sql, params, resultFormat: 1))
+        defer { PQclear(result) }
+        return BinaryQueryResult(columns: columnNames(result), rows: cells(result) { Array($0) })
     }
 
     /// Runs a script of several `;`-separated statements with no parameters (migrations).
     public func executeScript(_ sql: String) throws(PostgresError) {
         guard let conn else { throw PostgresError(kind: .connectionLost, message: "connection was closed") }
-        _ = try consume(PQexec(conn, sql))
+        PQclear(try checked(PQexec(conn, sql)))
     }
 
     /// Runs `body` inside BEGIN … COMMIT; rolls back when it throws.
@@ -270,16 +279,25 @@ public final class PostgresConnection {
 
     // MARK: libpq plumbing
 
-    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> QueryResult {
+    private func run(_ sql: String, _ params: [PostgresValue?], resultFormat: Int32) throws(PostgresError) -> OpaquePointer? {
+        guard let conn else { throw PostgresError(kind: .connectionLost, message: "connection was closed") }
+        return withParameters(params) { values, lengths, formats, types in
+            PQexecParams(conn, sql, Int32(params.count), types, values, lengths, formats, resultFormat)
+        }
+    }
+
+    /// The result when the statement succeeded (the caller clears it); otherwise it is cleared and
+    /// the server's error thrown.
+    private func checked(_ result: OpaquePointer?) throws(PostgresError) -> OpaquePointer {
         guard let result else {
             let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "no connection"
             throw PostgresError(kind: isHealthy ? .query : .connectionLost, message: message)
         }
-        defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            break
+            return result
         default:
+            defer { PQclear(result) }
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             // The primary message (and detail) rather than libpq's multi-line "ERROR:  …\nLINE 1: …" text.
             let field = { (code: Character) in PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) } }
@@ -288,30 +306,39 @@ public final class PostgresConnection {
             let lost = !isHealthy
             throw PostgresError(kind: lost ? .connectionLost : .query, sqlState: state, message: message)
         }
-        let nrows = Int(PQntuples(result)), ncols = Int(PQnfields(result))
-        var columns: [String] = []
-        columns.reserveCapacity(ncols)
-        for c in 0..<ncols { columns.append(String(cString: PQfname(result, Int32(c)))) }
-        var rows: [[String?]] = []
-        rows.reserveCapacity(nrows)
+    }
+
+    private func columnNames(_ result: OpaquePointer) -> [String] {
+        (0..<PQnfields(result)).map { String(cString: PQfname(result, $0)) }
+    }
+
+    /// Every cell of the result converted by `value` (NULL stays `nil`).
+    private func cells<Cell>(_ result: OpaquePointer, _ value: (UnsafeBufferPointer<UInt8>) -> Cell) -> [[Cell?]] {
+        let nrows = PQntuples(result), ncols = PQnfields(result)
+        var rows: [[Cell?]] = []
+        rows.reserveCapacity(Int(nrows))
         for r in 0..<nrows {
-            var row: [String?] = []
-            row.reserveCapacity(ncols)
+            var row: [Cell?] = []
+            row.reserveCapacity(Int(ncols))
             for c in 0..<ncols {
-                if PQgetisnull(result, Int32(r), Int32(c)) != 0 {
+                if PQgetisnull(result, r, c) != 0 {
                     row.append(nil)
                 } else {
-                    let length = Int(PQgetlength(result, Int32(r), Int32(c)))
-                    let base = PQgetvalue(result, Int32(r), Int32(c))!
+                    let length = Int(PQgetlength(result, r, c))
+                    let base = PQgetvalue(result, r, c)!
                     row.append(base.withMemoryRebound(to: UInt8.self, capacity: length) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                        value(UnsafeBufferPointer(start: $0, count: length))
                     })
                 }
             }
             rows.append(row)
         }
-        let tuples = String(cString: PQcmdTuples(result))
-        return QueryResult(columns: columns, rows: rows, affectedRows: Int(tuples) ?? 0)
+        return rows
+    }
+
+    /// Rows touched by INSERT/UPDATE/DELETE, from the command tag.
+    private func affectedRows(_ result: OpaquePointer) -> Int {
+        Int(String(cString: PQcmdTuples(result))) ?? 0
     }
 
     /// Lays out parameters as libpq wants them — C strings for text values, raw bytes for bytea —

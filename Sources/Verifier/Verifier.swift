@@ -12,6 +12,8 @@ public enum VerifierError: Error, CustomStringConvertible, Equatable, Sendable {
     case inputShapeMismatch(expected: [Int], found: [Int])
     /// The forest could not score the latent codes (a bundle whose forest and encoder disagree).
     case forest(IsolationForestError)
+    /// A criterion scored NaN or ±∞ (damaged or degenerate weights): there is no verdict to give.
+    case nonFiniteScore(modelVersion: String, scores: [String])
 
     public var description: String {
         switch self {
@@ -19,6 +21,8 @@ public enum VerifierError: Error, CustomStringConvertible, Equatable, Sendable {
             return "verifier: input batch has shape \(found), the model expects [N, \(expected.map(String.init).joined(separator: ", "))]"
         case .forest(let error):
             return "verifier: \(error)"
+        case .nonFiniteScore(let version, let scores):
+            return "verifier: model \(version) produced a non-finite score (\(scores.joined(separator: ", "))); no verdict"
         }
     }
 }
@@ -73,6 +77,22 @@ public struct Verification: Codable, Equatable, Sendable {
         case classifierPassed = "classifier_passed"
         case verdict
         case modelVersion = "model_version"
+    }
+}
+
+extension Verification {
+    /// The scores that are NaN or ±∞, as `name = value`; empty for a result that is a verdict.
+    public var nonFiniteScores: [String] {
+        [("reconstruction_error", reconstructionError), ("anomaly_score", anomalyScore),
+         ("classifier_confidence", classifierConfidence)].filter { !$0.1.isFinite }.map { "\($0.0) = \($0.1)" }
+    }
+
+    /// This result when every score is finite — otherwise the error to report (or to fail the job
+    /// with) instead of recording a verdict that only says the model is broken.
+    public func requireFiniteScores() throws(VerifierError) -> Verification {
+        let bad = nonFiniteScores
+        guard bad.isEmpty else { throw .nonFiniteScore(modelVersion: modelVersion, scores: bad) }
+        return self
     }
 }
 

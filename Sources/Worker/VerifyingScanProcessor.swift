@@ -14,7 +14,7 @@ public struct VerifyingScanProcessor: ScanProcessor {
     /// Scans larger than this many bytes fail without being decoded.
     public let maxScanBytes: Int
 
-    public static let defaultMaxScanBytes = 64 << 20
+    public static let defaultMaxScanBytes = JobQueue.defaultMaxScanBytes
 
     public init(scanVerifier: ScanVerifier, maxScanBytes: Int = VerifyingScanProcessor.defaultMaxScanBytes) {
         self.scanVerifier = scanVerifier
@@ -30,7 +30,7 @@ public struct VerifyingScanProcessor: ScanProcessor {
         for (index, job) in jobs.enumerated() {
             let bytes = job.image ?? []
             guard bytes.count <= maxScanBytes else {
-                outcomes[index] = .failure(.permanent("scan too large: \(bytes.count) bytes exceeds the limit of \(maxScanBytes) bytes"))
+                outcomes[index] = .failure(.tooLarge(bytes: bytes.count, limit: maxScanBytes))
                 continue
             }
             do {
@@ -48,7 +48,14 @@ public struct VerifyingScanProcessor: ScanProcessor {
             do {
                 let verifications = try scanVerifier.verify(prepared.map(\.scan))
                 let verifyMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(prepared.count)
-                for (item, v) in zip(prepared, verifications) {
+                for (item, verification) in zip(prepared, verifications) {
+                    // A NaN/∞ score says the model is broken, not the scan: retry (another worker
+                    // may run a sound bundle); it never becomes an uncorrectable verdict row.
+                    let v: Verification
+                    do { v = try verification.requireFiniteScores() } catch {
+                        outcomes[item.index] = .failure(.transient("\(error)"))
+                        continue
+                    }
                     outcomes[item.index] = .success(VerdictRecord(
                         modelVersion: v.modelVersion, preprocessingProfile: scanVerifier.profile.name,
                         reconstructionError: v.reconstructionError, anomalyScore: v.anomalyScore,

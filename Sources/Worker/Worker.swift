@@ -17,12 +17,14 @@ public struct WorkerConfiguration: Sendable {
     /// Exit once nothing is queued or running (batch runs, demos, tests).
     public var untilEmpty: Bool
     public var retryPolicy: RetryPolicy
+    /// Scans larger than this are not fetched: their jobs fail with the reason.
+    public var maxScanBytes: Int
     /// Unique per process: written as lease owner, verdict worker and event worker.
     public var workerId: String
 
     public init(databaseURL: String, concurrency: Int = 1, batchSize: Int = 32, leaseSeconds: Double = 30,
                 pollInterval: Double = 5, untilEmpty: Bool = false, retryPolicy: RetryPolicy = RetryPolicy(),
-                workerId: String = WorkerConfiguration.defaultWorkerId()) {
+                maxScanBytes: Int = JobQueue.defaultMaxScanBytes, workerId: String = WorkerConfiguration.defaultWorkerId()) {
         self.databaseURL = databaseURL
         self.concurrency = concurrency
         self.batchSize = batchSize
@@ -30,6 +32,7 @@ public struct WorkerConfiguration: Sendable {
         self.pollInterval = pollInterval
         self.untilEmpty = untilEmpty
         self.retryPolicy = retryPolicy
+        self.maxScanBytes = maxScanBytes
         self.workerId = workerId
     }
 
@@ -166,7 +169,8 @@ public final class Worker: @unchecked Sendable {
 
         while !stopSignal.isStopped {
             guard let jobs = withDatabase(queue, log: log, &local, { () throws(PostgresError) in
-                try queue.claim(batchSize: config.batchSize, leaseSeconds: config.leaseSeconds, workerId: config.workerId)
+                try queue.claim(batchSize: config.batchSize, leaseSeconds: config.leaseSeconds, workerId: config.workerId,
+                                maxScanBytes: config.maxScanBytes)
             }) else { break }
 
             if jobs.isEmpty {
@@ -206,13 +210,16 @@ public final class Worker: @unchecked Sendable {
         queue.db.close()
     }
 
-    /// Runs the processor; jobs without bytes fail without it, and a processor that breaks its
-    /// contract (wrong count) turns into transient failures rather than a crash.
+    /// Runs the processor; jobs whose bytes were not fetched fail without it (with the claim's
+    /// reason), and a processor that breaks its contract (wrong count) turns into transient
+    /// failures rather than a crash.
     private func processBatch(_ jobs: [ClaimedJob], log: Logger) -> [ScanOutcome] {
         var outcomes = [ScanOutcome?](repeating: nil, count: jobs.count)
         var runnable: [Int] = []
         for (i, job) in jobs.enumerated() {
-            if job.image == nil {
+            if let failure = job.imageFailure {
+                outcomes[i] = .failure(failure)
+            } else if job.image == nil {
                 outcomes[i] = .failure(.permanent("job has no image bytes (never submitted or already pruned)"))
             } else {
                 runnable.append(i)
@@ -246,9 +253,9 @@ public final class Worker: @unchecked Sendable {
             do {
                 return try queue.finish(results, workerId: configuration.workerId, retryPolicy: configuration.retryPolicy)
             } catch {
-                guard isRetryable(error), Date() < deadline else {
+                guard error.isTransient, Date() < deadline else {
                     log.error("could not write batch results", metadata: ["jobs": "\(results.map(\.job.id))", "error": "\(error)"])
-                    if !isRetryable(error) { recordFatal(error) }
+                    if !error.isTransient { recordFatal(error) }
                     return nil
                 }
                 log.warning("writing results failed; retrying", metadata: ["error": "\(error)"])
@@ -299,7 +306,7 @@ public final class Worker: @unchecked Sendable {
                 }
             } catch {
                 log.warning("heartbeat failed", metadata: ["error": "\(error)"])
-                if !isRetryable(error) { recordFatal(error); stopSignal.stop() }
+                if !error.isTransient { recordFatal(error); stopSignal.stop() }
             }
         } while !loopsDone.wait(seconds: interval)
         if let q = queue { try? q.markWorkerStopped(id: config.workerId) }
@@ -352,7 +359,7 @@ public final class Worker: @unchecked Sendable {
             do {
                 return try body()
             } catch {
-                guard isRetryable(error) else {
+                guard error.isTransient else {
                     log.error("database error", metadata: ["error": "\(error)"])
                     recordFatal(error)
                     stopSignal.stop()
@@ -368,14 +375,6 @@ public final class Worker: @unchecked Sendable {
             }
         }
         return nil
-    }
-
-    /// Connection trouble and the SQLSTATEs that mean "try again" (serialization failure,
-    /// deadlock, lock timeout, out of resources, statement cancelled).
-    private func isRetryable(_ error: PostgresError) -> Bool {
-        if error.isConnectionProblem { return true }
-        guard let state = error.sqlState else { return false }
-        return state.hasPrefix("40") || state.hasPrefix("53") || state == "55P03" || state == "57014"
     }
 
     private func setInFlight(_ ids: [Int64], _ held: Bool) {

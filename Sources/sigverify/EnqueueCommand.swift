@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import JobQueue
 
-/// `sigverify enqueue PATH...`: submit scans (files, or folders of .png/.jpg/.tif) as jobs.
+/// `sigverify enqueue PATH...`: submit scans (files, or folders of .png/.jpg/.tif) as jobs. Empty
+/// files and files over the database's scan limit are refused (named on stderr, exit status 1);
+/// the others are still submitted.
 struct EnqueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "enqueue", abstract: "Submit scan files or folders to the job queue (batched inserts).")
@@ -22,10 +24,16 @@ struct EnqueueCommand: ParsableCommand {
         guard !files.isEmpty else { throw ValidationError("no scan files found in \(paths.joined(separator: " "))") }
         let queue = try database.connect()
         let summary = try FileEnqueuer.enqueue(files: files, into: queue, batchSize: batchSize, priority: priority,
-                                               maxAttempts: maxAttempts, metadataJSON: metadata, page: page)
-        let rate = summary.seconds > 0 ? Double(files.count) / summary.seconds : 0
+                                               maxAttempts: maxAttempts, metadataJSON: metadata, page: page,
+                                               maxScanBytes: try queue.maxScanBytes())
+        for refusal in summary.refused {
+            FileHandle.standardError.write(Data("refused \(refusal.path): \(refusal.reason)\n".utf8))
+        }
+        let rate = summary.seconds > 0 ? Double(summary.jobIds.count) / summary.seconds : 0
         let range = summary.jobIds.first.map { "\($0)…\(summary.jobIds.last!)" } ?? "-"
         print("enqueued \(summary.jobIds.count) scans (\(String(format: "%.1f", Double(summary.bytes) / 1_048_576)) MB) in "
-              + "\(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) scans/s); job ids \(range)")
+              + "\(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) scans/s); job ids \(range)"
+              + (summary.refused.isEmpty ? "" : "; \(summary.refused.count) refused"))
+        if !summary.refused.isEmpty { throw ExitCode(1) }
     }
 }

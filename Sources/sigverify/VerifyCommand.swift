@@ -14,8 +14,9 @@ struct VerifyCommand: ParsableCommand {
         abstract: "Verify scanned signatures with a model bundle.",
         discussion: """
             Exit status 0 when every scan was read and verified (whatever the verdicts); 1 when any scan \
-            could not be read or preprocessed (the others are still verified and printed) or the model \
-            cannot be loaded.
+            could not be read or preprocessed or the model scored it NaN/∞ (the others are still verified \
+            and printed) or the model cannot be loaded. A bundle without a manifest.json (saved before \
+            manifests existed) loads with a warning on stderr.
             Without --model the bundled default model is used: $SIGVERIFY_MODEL_DIR, else models/default \
             beside (or above) the executable or in the current directory.
             """)
@@ -47,6 +48,9 @@ struct VerifyCommand: ParsableCommand {
         } catch {
             throw CommandFailure("\(error)")
         }
+        if let warning = scanVerifier.bundle.manifestWarning {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         let printer = ResultPrinter(json: json, bundle: scanVerifier.bundle, profileName: scanVerifier.profile.name, scans: scans)
         printer.header()
 
@@ -68,8 +72,12 @@ struct VerifyCommand: ParsableCommand {
             let good = prepared.compactMap { try? $0.get() }
             var verifications = try scanVerifier.verify(good).makeIterator()
             for (path, outcome) in zip(group, prepared) {
-                switch outcome {
-                case .success: printer.result(file: path, verifications.next()!)
+                // A scan that could not be read, or that the model scored NaN/∞, gets an error line.
+                let result = outcome.flatMap { _ -> Result<Verification, Error> in
+                    do { return .success(try verifications.next()!.requireFiniteScores()) } catch { return .failure(error) }
+                }
+                switch result {
+                case .success(let verification): printer.result(file: path, verification)
                 case .failure(let error):
                     failures += 1
                     printer.failure(file: path, error)
@@ -84,6 +92,14 @@ struct VerifyCommand: ParsableCommand {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension ModelBundle {
+    /// What to tell the operator about a bundle loaded without a manifest, or nil when it had one.
+    var manifestWarning: String? {
+        hasManifest ? nil : "model bundle \(folder.path) has no manifest.json (saved before manifests existed); "
+            + "its files were not checked against recorded SHA-256 digests"
+    }
 }
 
 /// Where the model bundle is when `--model` is not given.

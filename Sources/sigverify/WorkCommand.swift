@@ -22,17 +22,27 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Seconds between polls when no NOTIFY arrives.") var pollInterval = 5.0
     @Option(help: "First retry delay in seconds for transient failures and reaped jobs (doubles per attempt, capped at 5 min).")
     var retryBase = 2.0
-    @Option(help: "Largest scan accepted, in bytes.") var maxScanBytes = VerifyingScanProcessor.defaultMaxScanBytes
+    @Option(help: "Largest scan accepted, in bytes (larger ones are not fetched; their jobs fail).") var maxScanBytes = VerifyingScanProcessor.defaultMaxScanBytes
     @Flag(help: "Exit 0 once nothing is queued or running.") var untilEmpty = false
+    @Option(help: "Refuse to start unless the model bundle has this version (the 16 hex digits in every verdict row).")
+    var expectModelVersion: String?
 
     func run() throws {
         database.bootstrapLogging()
-        Logger(label: "sigverify.worker").info("OpenBLAS \(BLAS.kernelReport)")
+        let logger = Logger(label: "sigverify.worker")
+        logger.info("OpenBLAS \(BLAS.kernelReport)")
         let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize)
+        let version = scanVerifier.modelVersion
+        if let expected = expectModelVersion, expected != version {
+            throw CommandFailure("model bundle \(scanVerifier.bundle.folder.path) has version \(version), "
+                + "not \(expected) (--expect-model-version); refusing to start")
+        }
+        if let warning = scanVerifier.bundle.manifestWarning { logger.warning("\(warning)") }
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
                                          batchSize: batchSize, leaseSeconds: leaseSeconds, pollInterval: pollInterval,
-                                         untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300))
+                                         untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300),
+                                         maxScanBytes: maxScanBytes)
         let worker = try Worker(configuration: config, processor: processor)
         let signals = ShutdownSignals { _ in worker.requestStop() }
         let summary = try worker.run()

@@ -23,10 +23,12 @@ final class EndToEndTests: XCTestCase {
         try Data([0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 0x08, 0xEA, 0x60, 0xEA, 0x60, 0x01, 0x01, 0x11, 0x00,
                   0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]).write(to: dir.appendingPathComponent("oversized.jpg"))
         let good = ["page.png", "scan600_01.jpg", "camera.png", "invalid224_01.png"].map { samples.appendingPathComponent($0).path }
-        // Each good scan three times, so two workers have something to share.
+        // Each good scan three times, so two workers have something to share. The empty file is
+        // refused at the door (exit status 1); the rest are submitted.
         let enqueue = try SpawnedProcess("sigverify", ["enqueue"] + good + good + good + [dir.path], environment: env)
-        XCTAssertEqual(enqueue.waitForExit(timeout: 30), 0, enqueue.stderr)
-        XCTAssertTrue(enqueue.stdout.contains("enqueued 16 scans"), enqueue.stdout)
+        XCTAssertEqual(enqueue.waitForExit(timeout: 30), 1, enqueue.stderr)
+        XCTAssertTrue(enqueue.stderr.contains("empty.png: empty file"), enqueue.stderr)
+        XCTAssertTrue(enqueue.stdout.contains("enqueued 15 scans"), enqueue.stdout)
 
         let model = FixturePaths.local("model_tiny").path
         let workers = try (0..<2).map { _ in
@@ -37,13 +39,12 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.verdicts"), 12)
         XCTAssertEqual(try db.scalar("SELECT count(DISTINCT job_id) FROM sigverify.verdicts"), 12)
         let failed = try db.connect().execute("SELECT filename, attempts, last_error FROM sigverify.jobs WHERE status = 'failed' ORDER BY filename")
-        XCTAssertEqual(failed.rows.map { $0[0] }, ["corrupt.png", "empty.png", "oversized.jpg", "truncated.png"])
-        XCTAssertEqual(failed.rows.map { $0[1] }, ["1", "1", "1", "1"], "permanent failures are not retried")
+        XCTAssertEqual(failed.rows.map { $0[0] }, ["corrupt.png", "oversized.jpg", "truncated.png"])
+        XCTAssertEqual(failed.rows.map { $0[1] }, ["1", "1", "1"], "permanent failures are not retried")
         let reasons = failed.rows.map { $0[2] ?? "" }
         XCTAssertTrue(reasons[0].hasPrefix("unsupported format"), reasons[0])
-        XCTAssertEqual(reasons[1], "empty input: no bytes to decode")
-        XCTAssertTrue(reasons[2].hasPrefix("image too large: 60000×60000"), reasons[2])
-        XCTAssertTrue(reasons[3].hasPrefix("truncated PNG"), reasons[3])
+        XCTAssertTrue(reasons[1].hasPrefix("image too large: 60000×60000"), reasons[1])
+        XCTAssertTrue(reasons[2].hasPrefix("truncated PNG"), reasons[2])
         // The same scan always gets the same scores, whichever worker verified it.
         XCTAssertEqual(try db.scalar("""
             SELECT count(*) FROM (SELECT j.image_sha256 FROM sigverify.verdicts v JOIN sigverify.jobs j ON j.id = v.job_id

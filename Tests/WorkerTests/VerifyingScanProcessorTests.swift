@@ -101,3 +101,22 @@ final class VerifyingScanProcessorTests: XCTestCase {
         XCTAssertTrue(f.isPermanent && f.reason.contains("page"), f.reason)
     }
 }
+
+/// A model that scores NaN (finite but absurd weights) must fail its jobs, not record verdicts.
+final class NonFiniteScoreTests: XCTestCase {
+    func testANaNScoreFailsTheJobTransientlyInsteadOfRecordingAVerdict() throws {
+        let folder = try DamagedBundles.tinyCopy()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try DamagedBundles.poisonClassifier(in: folder)
+        let scanVerifier = try ScanVerifier(modelFolder: folder)
+        let scan = [UInt8](try Data(contentsOf: FixturePaths.packageRoot.appendingPathComponent("samples/page.png")))
+        let direct = try scanVerifier.verify([try scanVerifier.prepare(scan)])
+        XCTAssertTrue(direct[0].classifierConfidence.isNaN, "the poisoned bundle really scores NaN")
+
+        let outcomes = VerifyingScanProcessor(scanVerifier: scanVerifier)
+            .process([ClaimedJob(id: 1, attempt: 1, maxAttempts: 5, image: scan)])
+        guard case .failure(let failure) = outcomes[0] else { return XCTFail("a NaN score became a verdict: \(outcomes[0])") }
+        XCTAssertFalse(failure.isPermanent, "not the scan's fault: another worker's model may be sound")
+        XCTAssertTrue(failure.reason.contains("non-finite") && failure.reason.contains("classifier_confidence"), failure.reason)
+    }
+}

@@ -4,7 +4,10 @@ import NeuralNet
 /// A trained model as a folder (SPEC §5): both networks' weights as safetensors, the IsolationForest as
 /// JSON and `parameters.json`. Loading builds both networks from the parameters and checks every tensor's
 /// name and shape against them, so a broken bundle fails at load naming the tensor rather than mid-inference.
-/// `version` is a content hash of the files, recorded with every verdict.
+/// `version` is a content hash of the files, recorded with every verdict. Bundles saved by this
+/// build also carry `manifest.json` (each file's SHA-256), checked before anything is parsed; sizes
+/// are bounded and every weight must be finite, so a damaged or edited bundle is refused at load
+/// naming the file, never loaded to score NaN or to attempt a giant allocation.
 public struct ModelBundle: Sendable {
     public static let parametersFile = "parameters.json"
     public static let autoencoderFile = "autoencoder.safetensors"
@@ -23,21 +26,29 @@ public struct ModelBundle: Sendable {
     public let version: String
     /// Where the bundle was loaded from.
     public let folder: URL
+    /// True when the files were checked against a `manifest.json`; false for a bundle saved before
+    /// manifests existed (loaded unchecked — callers may warn).
+    public let hasManifest: Bool
 
     private init(parameters: VerifierParameters, autoencoder: Autoencoder, classifier: Classifier,
-                 forest: IsolationForest, version: String, folder: URL) {
+                 forest: IsolationForest, version: String, folder: URL, hasManifest: Bool) {
         self.parameters = parameters
         self.autoencoder = autoencoder
         self.classifier = classifier
         self.forest = forest
         self.version = version
         self.folder = folder
+        self.hasManifest = hasManifest
     }
 
     // MARK: Loading
 
-    /// Reads and validates the bundle in `folder`.
+    /// Reads and validates the bundle in `folder`: the manifest (when there is one) before anything
+    /// is parsed, the parameters' sizes before any network is built, and the size-dependent tensors'
+    /// shapes before the networks allocate them.
     public static func load(from folder: URL) throws(BundleError) -> ModelBundle {
+        let (version, digests) = try fingerprint(of: folder)
+        let hasManifest = try verifyManifest(in: folder, digests: digests)
         let parametersURL = folder.appendingPathComponent(parametersFile)
         let parameters: VerifierParameters
         do {
@@ -48,10 +59,11 @@ public struct ModelBundle: Sendable {
             throw .invalidParameters("\(parametersURL.path): not a parameters document (\(describeDecodingError(error)))")
         }
         try validate(parameters, file: parametersURL.path)
-        let autoencoder = try Autoencoder(
-            parameters: parameters, weights: readWeights(folder.appendingPathComponent(autoencoderFile)))
-        let classifier = try Classifier(
-            parameters: parameters, weights: readWeights(folder.appendingPathComponent(classifierFile)))
+        let autoencoderWeights = try readWeights(folder.appendingPathComponent(autoencoderFile))
+        let classifierWeights = try readWeights(folder.appendingPathComponent(classifierFile))
+        try checkSizeDependentTensors(parameters, autoencoderWeights.merging(classifierWeights) { a, _ in a })
+        let autoencoder = try Autoencoder(parameters: parameters, weights: autoencoderWeights)
+        let classifier = try Classifier(parameters: parameters, weights: classifierWeights)
         let forestURL = folder.appendingPathComponent(forestFile)
         let forest: IsolationForest
         do {
@@ -65,15 +77,15 @@ public struct ModelBundle: Sendable {
             throw .invalidForest(file: forestURL.path,
                                  reason: "fitted on \(forest.featureCount) features, latent_dim is \(parameters.latentDim)")
         }
-        let version = try contentHash(of: folder)
         return ModelBundle(parameters: parameters, autoencoder: autoencoder, classifier: classifier,
-                           forest: forest, version: version, folder: folder)
+                           forest: forest, version: version, folder: folder, hasManifest: hasManifest)
     }
 
     // MARK: Saving
 
-    /// Validates the parts, writes them as a bundle folder (created if needed) and returns the bundle as
-    /// loaded back from disk — so its `version` is the hash of exactly the bytes written.
+    /// Validates the parts, writes them as a bundle folder (created if needed) with a `manifest.json`
+    /// of their SHA-256, and returns the bundle as loaded back from disk — so its `version` is the
+    /// hash of exactly the bytes written.
     @discardableResult
     public static func write(parameters: VerifierParameters, autoencoder: Autoencoder, classifier: Classifier,
                              forest: IsolationForest, to folder: URL) throws(BundleError) -> ModelBundle {
@@ -113,6 +125,7 @@ public struct ModelBundle: Sendable {
         try SafeTensors.write(classifier.variables, to: folder.appendingPathComponent(classifierFile))
         try writeFile(forestData, to: forestURL)
         try writeFile(parametersData, to: URL(fileURLWithPath: parametersPath))
+        try writeManifest(in: folder)
         return try load(from: folder)
     }
 
@@ -124,29 +137,12 @@ public struct ModelBundle: Sendable {
                        forest: forest, to: folder)
     }
 
-    // MARK: Version
-
-    /// SHA-256 over the bundle's files in `hashedFiles` order, each framed by its name and byte length so
-    /// no two different bundles hash the same stream; shortened to `versionLength` hex digits.
-    public static func contentHash(of folder: URL) throws(BundleError) -> String {
-        var hasher = SHA256()
-        for name in hashedFiles {
-            let data = try readFile(folder.appendingPathComponent(name))
-            hasher.update(Array(name.utf8) + [0])
-            withUnsafeBytes(of: UInt64(data.count).littleEndian) { hasher.update($0) }
-            data.withUnsafeBytes { hasher.update($0.bindMemory(to: UInt8.self)) }
-        }
-        return String(SHA256.hex(hasher.finalize()).prefix(versionLength))
-    }
-
     // MARK: Validation
 
-    /// What the networks do not check themselves: a single gray channel and finite thresholds.
-    /// (Sizes and tensor shapes are checked by building the networks.)
+    /// What the networks do not check themselves: a single gray channel, sizes within the limits
+    /// of `VerifierParameters` and finite thresholds. (Other shapes are checked by the networks.)
     private static func validate(_ p: VerifierParameters, file: String) throws(BundleError) {
-        guard p.inputShape.count == 3, p.inputShape[2] == 1 else {
-            throw .invalidParameters("\(file): input_shape \(p.inputShape) is not [height, width, 1]")
-        }
+        if let problem = p.sizeProblem { throw .invalidParameters("\(file): \(problem)") }
         for (name, value) in [("reconstruction_threshold", p.reconstructionThreshold),
                               ("anomaly_score_min", p.anomalyScoreMin),
                               ("classifier_confidence_min", p.classifierConfidenceMin)] where !value.isFinite {
@@ -154,9 +150,19 @@ public struct ModelBundle: Sendable {
         }
     }
 
+    /// The tensors whose size follows from the parameters must have exactly that shape before a
+    /// network allocates them: an edited `input_shape` or `latent_dim` cannot cost more memory than
+    /// the weight files hold.
+    private static func checkSizeDependentTensors(_ p: VerifierParameters, _ weights: [String: Tensor]) throws(BundleError) {
+        for (name, shape) in p.sizeDependentTensors {
+            guard let found = weights[name] else { throw .missingTensor(name) }
+            guard found.shape == shape else { throw .shapeMismatch(name: name, expected: shape, found: found.shape) }
+        }
+    }
+
     // MARK: File helpers
 
-    private static func readFile(_ url: URL) throws(BundleError) -> Data {
+    static func readFile(_ url: URL) throws(BundleError) -> Data {
         do {
             return try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
@@ -172,12 +178,16 @@ public struct ModelBundle: Sendable {
         }
     }
 
-    /// Reads a safetensors file, requiring F32 (the bundle format); names and shapes are checked by the network.
+    /// Reads a safetensors file, requiring F32 (the bundle format) and finite values (a NaN or ±∞
+    /// weight makes every score NaN); names and shapes are checked by the network.
     private static func readWeights(_ url: URL) throws(BundleError) -> [String: Tensor] {
         var out: [String: Tensor] = [:]
-        for (name, t) in try SafeTensors.readRaw(contentsOf: url) {
+        for (name, t) in try SafeTensors.readRaw(contentsOf: url).sorted(by: { $0.key < $1.key }) {
             guard t.dtype == .f32 else { throw .unsupportedDType(name: name, dtype: t.dtype.rawValue) }
-            out[name] = Tensor(shape: t.shape, storage: t.floats())
+            let values = t.floats()
+            let nonFinite = values.count { !$0.isFinite }
+            guard nonFinite == 0 else { throw .nonFiniteWeights(file: url.path, tensor: name, count: nonFinite) }
+            out[name] = Tensor(shape: t.shape, storage: values)
         }
         return out
     }

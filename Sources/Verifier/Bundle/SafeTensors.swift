@@ -22,6 +22,12 @@ public enum BundleError: Error, CustomStringConvertible, Equatable {
     case invalidParameters(String)
     /// The IsolationForest JSON is unreadable or inconsistent with the parameters.
     case invalidForest(file: String, reason: String)
+    /// A weight tensor holds NaN or ±∞ (a damaged file): every score would be NaN.
+    case nonFiniteWeights(file: String, tensor: String, count: Int)
+    /// A file's SHA-256 differs from the one `manifest.json` recorded when the bundle was saved.
+    case manifestMismatch(file: String, manifest: String)
+    /// `manifest.json` is unreadable, or does not cover every bundle file.
+    case invalidManifest(file: String, reason: String)
 
     public var description: String {
         switch self {
@@ -35,6 +41,11 @@ public enum BundleError: Error, CustomStringConvertible, Equatable {
         case .writeFailed(let f, let r): return "safetensors \(f): write failed (\(r))"
         case .invalidParameters(let r): return "model parameters: \(r)"
         case .invalidForest(let f, let r): return "model bundle \(f): invalid IsolationForest (\(r))"
+        case .nonFiniteWeights(let f, let t, let n):
+            return "model bundle \(f): tensor '\(t)' holds \(n) non-finite values (NaN or ±∞); the file is damaged"
+        case .manifestMismatch(let f, let m):
+            return "model bundle \(f) does not match its SHA-256 in \(m): the file was changed or damaged after the bundle was saved"
+        case .invalidManifest(let f, let r): return "model bundle \(f): invalid manifest (\(r))"
         }
     }
 }

@@ -52,7 +52,7 @@ public struct Autoencoder: Sendable {
         guard p.latentDim > 0 else { throw .invalidParameters("latent_dim \(p.latentDim) must be positive") }
         guard (0..<1).contains(dropoutRate) else { throw .invalidParameters("dropout rate \(dropoutRate) not in [0, 1)") }
         let l2 = weightDecay
-        let bottleneck = (h / 16) * (w / 16) * 256
+        let bottleneck = p.bottleneckWidth
         func conv(_ name: String, _ cin: Int, _ cout: Int) -> Conv2D {
             Conv2D(name: name, kernel: kernel([3, 3, cin, cout]), bias: Tensor(shape: [cout]),
                    padding: .same, activation: .relu, kernelL2: l2)

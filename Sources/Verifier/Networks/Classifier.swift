@@ -31,8 +31,7 @@ public struct Classifier: Sendable {
             throw .invalidParameters("input_shape \(p.inputShape) is not [height, width, channels]")
         }
         let (h, w, c) = (p.inputShape[0], p.inputShape[1], p.inputShape[2])
-        // valid conv (−2), pool (/2), valid conv, pool, valid conv
-        let fh = ((h - 2) / 2 - 2) / 2 - 2, fw = ((w - 2) / 2 - 2) / 2 - 2
+        let (fh, fw) = p.classifierFeatureSize
         guard fh >= 1, fw >= 1 else { throw .invalidParameters("classifier input \(h)×\(w) is too small") }
         guard (0..<1).contains(dropoutRate) else { throw .invalidParameters("dropout rate \(dropoutRate) not in [0, 1)") }
         func conv(_ name: String, _ cin: Int, _ cout: Int) -> Conv2D {
