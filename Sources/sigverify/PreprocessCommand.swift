@@ -75,21 +75,7 @@ struct PreprocessCommand: ParsableCommand {
 
     /// --profile with the --set overrides.
     private func namedProfile() throws -> PreprocessingProfile {
-        let chosen: PreprocessingProfile
-        do {
-            var changes: [String: Double] = [:]
-            for item in overrides {
-                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let value = Double(parts[1]) else {
-                    throw ValidationError("--set expects NAME=NUMBER, got '\(item)'")
-                }
-                changes[parts[0]] = value
-            }
-            chosen = try PreprocessingProfile.named(profile ?? PreprocessingProfile.default.name).with(parameters: changes)
-        } catch let error as PreprocessingError {
-            throw ValidationError("\(error)")
-        }
-        return chosen
+        try PreprocessingProfile.named(profile ?? PreprocessingProfile.default.name, overrides: overrides)
     }
 
     private func preprocessAll(with chosen: PreprocessingProfile, size: Int) throws {

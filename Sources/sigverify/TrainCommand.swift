@@ -53,6 +53,10 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Preprocessing profile: seed or clean.")
     var profile: String = PreprocessingProfile.clean.name
 
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a profile parameter (repeatable; recorded in the bundle).",
+                                                         valueName: "NAME=VALUE"))
+    var overrides: [String] = []
+
     @Option(name: .long, help: "Square network input side (multiple of 16).")
     var inputSize = 224
 
@@ -106,7 +110,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         var config = TrainingConfiguration()
-        do { config.profile = try PreprocessingProfile.named(profile) } catch { throw ValidationError("\(error)") }
+        config.profile = try PreprocessingProfile.named(profile, overrides: overrides)
         config.recipe = TrainingRecipe(rawValue: recipe)!
         config.inputSize = inputSize
         config.latentDim = latentDim
