@@ -392,7 +392,7 @@ public final class JobQueue {
                        round(anomaly_score::numeric, 4) || CASE WHEN anomaly_passed THEN ' pass' ELSE ' FAIL' END AS anomaly,
                        round(classifier_confidence::numeric, 4) || CASE WHEN classifier_passed THEN ' pass' ELSE ' FAIL' END AS classifier,
                        preprocessing_profile AS profile
-                FROM sigverify.recent_verdicts ORDER BY job_id LIMIT 50
+                FROM sigverify.recent_verdicts ORDER BY job_id DESC LIMIT 50
                 """)),
             ("Verdicts per day and model version (sigverify.daily_verdicts)",
              try db.execute("SELECT * FROM sigverify.daily_verdicts ORDER BY day DESC, model_version")),
@@ -408,10 +408,25 @@ public final class JobQueue {
 }
 
 extension QueryResult {
-    /// The rows as an aligned text table (psql-like), for the CLI.
+    /// `text` safe for a terminal: control characters (C0, DEL, C1 — escape sequences from
+    /// submitter-controlled filenames or references among them) become visible `\u{…}` escapes.
+    static func printable(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if v < 0x20 || (0x7F...0x9F).contains(v) {
+                out += "\\u{" + String(v, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// The rows as an aligned text table (psql-like), for the CLI; control characters escaped.
     public func renderTable() -> String {
         let cells = rows.map { $0.map { value -> String in
-            let text = value ?? "∅"
+            let text = value.map(Self.printable) ?? "∅"
             return text.count > 80 ? String(text.prefix(77)) + "…" : text
         } }
         var widths = columns.map(\.count)

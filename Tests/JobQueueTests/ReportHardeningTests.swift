@@ -1,0 +1,43 @@
+import Foundation
+import JobQueue
+import Logging
+import TestSupport
+import XCTest
+
+/// Issue 13, finding 7 (part): `report` and `status` print submitter-controlled text through
+/// `renderTable`, which must not pass terminal escape sequences through; the "latest verdicts"
+/// table shows the newest verdicts; an unknown log level is a usage error, not a silent `info`.
+final class ReportHardeningTests: XCTestCase {
+    func testTablesEscapeControlCharacters() {
+        let hostile = "evil\u{1B}]0;owned\u{07}\u{1B}[2Jname\u{9B}31m.png"
+        let table = QueryResult(columns: ["filename"], rows: [[hostile], ["plain.png"]], affectedRows: 0).renderTable()
+        XCTAssertFalse(table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B }, table)
+        XCTAssertTrue(table.contains("evil\\u{1b}]0;owned\\u{7}\\u{1b}[2Jname\\u{9b}31m.png"), table)
+        XCTAssertTrue(table.contains("plain.png"))
+    }
+
+    func testReportShowsTheNewestVerdictsFirst() throws {
+        let db = try TestDatabase()
+        let queue = try JobQueue(url: db.url, logger: Logger(label: "test"))
+        let png = [UInt8](try Data(contentsOf: FixturePaths.packageRoot.appendingPathComponent("samples/page.png")))
+        for i in 0..<60 { _ = try queue.enqueueScan(png, externalRef: "scan-\(i)") }
+        let work = try SpawnedProcess("sigverify", ["work", "--model", FixturePaths.local("model_tiny").path, "--until-empty"],
+                                      environment: ["DATABASE_URL": db.url, "SIGVERIFY_LOG_LEVEL": "warning"])
+        XCTAssertEqual(work.waitForExit(timeout: 120), 0, work.stderr)
+        let report = try SpawnedProcess("sigverify", ["report"], environment: ["DATABASE_URL": db.url])
+        XCTAssertEqual(report.waitForExit(timeout: 60), 0, report.stderr)
+        XCTAssertTrue(report.stdout.contains("scan-59"), "the newest verdict is listed")
+        XCTAssertFalse(report.stdout.contains("scan-0 "), "the oldest of 60 is not among the latest 50")
+    }
+
+    func testUnknownLogLevelIsAUsageError() throws {
+        let status = try SpawnedProcess("sigverify", ["status", "--log-level", "loud",
+                                                      "--database-url", "postgresql://nobody@127.0.0.1:1/none"])
+        XCTAssertEqual(status.waitForExit(timeout: 60), 64, status.stderr)
+        XCTAssertTrue(status.stderr.contains("unknown log level 'loud'"), status.stderr)
+        let fromEnvironment = try SpawnedProcess("sigverify", ["status", "--database-url", "postgresql://nobody@127.0.0.1:1/none"],
+                                                 environment: ["SIGVERIFY_LOG_LEVEL": "verbose"])
+        XCTAssertEqual(fromEnvironment.waitForExit(timeout: 60), 64, fromEnvironment.stderr)
+        XCTAssertTrue(fromEnvironment.stderr.contains("$SIGVERIFY_LOG_LEVEL"), fromEnvironment.stderr)
+    }
+}
