@@ -160,12 +160,14 @@ COMMENT ON FUNCTION sigverify.enqueue_scan(bytea, text, jsonb, integer, text, te
 
 ALTER FUNCTION sigverify.cancel_job(bigint, text) SECURITY DEFINER SET search_path = pg_catalog, sigverify, pg_temp;
 
--- Grants: nothing for PUBLIC, then exactly what each role's statements need.
+-- Grants: nothing for PUBLIC, then exactly what each role's statements need. (PUBLIC's EXECUTE on
+-- functions that later migrations create is granted by PostgreSQL's global default, which a
+-- per-schema default cannot take back: each such migration revokes it itself. Without USAGE on
+-- the schema, PUBLIC could not call them anyway.)
 REVOKE ALL ON SCHEMA sigverify FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA sigverify FROM PUBLIC;
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA sigverify FROM PUBLIC;
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA sigverify FROM PUBLIC;
-ALTER DEFAULT PRIVILEGES IN SCHEMA sigverify REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 ALTER DEFAULT PRIVILEGES IN SCHEMA sigverify GRANT SELECT ON TABLES TO sigverify_auditor;
 GRANT USAGE ON SCHEMA sigverify TO sigverify_enqueuer, sigverify_worker, sigverify_auditor;
 GRANT EXECUTE ON FUNCTION sigverify.max_scan_bytes() TO sigverify_enqueuer, sigverify_worker, sigverify_auditor;
