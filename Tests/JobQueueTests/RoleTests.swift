@@ -63,6 +63,7 @@ final class RoleTests: XCTestCase {
             "DELETE FROM sigverify.jobs",
             "ALTER TABLE sigverify.jobs DISABLE TRIGGER USER",
             "CREATE TABLE sigverify.shadow (x int)",
+            "SET ROLE sigverify_owner",
         ]
     }
 
@@ -92,6 +93,25 @@ final class RoleTests: XCTestCase {
                     """, [.text(group), .text(table)]), 0, "\(group) on \(table)")
             }
         }
+    }
+
+    func testEverythingBelongsToANologinOwnerAndLaterMigrationsToo() throws {
+        let db = try TestDatabase()
+        var migrations = try Migrator.bundled().migrations
+        migrations.append(Migration(version: 999, name: "later", sql: "CREATE TABLE sigverify.later (x int)"))
+        XCTAssertEqual(try Migrator(migrations: migrations).migrate(try db.connect()), [999])
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'sigverify_owner' AND NOT rolcanlogin AND NOT rolsuper"), 1)
+        XCTAssertEqual(try db.scalar("""
+            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'sigverify' AND c.relkind IN ('r', 'v') AND pg_get_userbyid(c.relowner) <> 'sigverify_owner'
+            """), 0, "every table and view")
+        XCTAssertEqual(try db.scalar("""
+            SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'sigverify' AND pg_get_userbyid(p.proowner) <> 'sigverify_owner'
+            """), 0, "every function, so SECURITY DEFINER ones run as the NOLOGIN owner, not as a superuser")
+        let login = try TestLogin(db, memberOf: "sigverify_auditor")
+        defer { withExtendedLifetime(login) {} }
+        XCTAssertNoThrow(try login.connect().execute("SELECT * FROM sigverify.later"), "auditors read what later migrations create")
     }
 
     func testEvenTheOwnerCannotSwapAScanButCanPruneAFinishedOne() throws {
