@@ -25,12 +25,14 @@ public final class JobQueue {
 
     // MARK: Enqueue
 
-    /// Inserts the jobs with multi-row INSERTs (bytes sent in binary) inside one transaction;
-    /// returns their ids in input order.
+    /// Submits the jobs in multi-row statements (bytes sent in binary) inside one transaction,
+    /// through `sigverify.enqueue_scan` (so a `sigverify_enqueuer` login needs no table privilege;
+    /// a plain INSERT on a database migrated before 0006); returns their ids in input order.
     @discardableResult
     public func enqueue(_ jobs: [NewJob]) throws(PostgresError) -> [Int64] {
         guard !jobs.isEmpty else { return [] }
         return try db.transaction { (tx: PostgresConnection) throws(PostgresError) -> [Int64] in
+            let throughFunction = try Self.hasEnqueueFunction(tx)
             var ids: [Int64] = []
             ids.reserveCapacity(jobs.count)
             var start = 0
@@ -41,32 +43,50 @@ public final class JobQueue {
                     bytes += jobs[end].image.count
                     end += 1
                 }
-                ids += try insert(jobs[start..<end], tx)
+                ids += try insert(jobs[start..<end], throughFunction: throughFunction, tx)
                 start = end
             }
             return ids
         }
     }
 
-    private func insert(_ jobs: ArraySlice<NewJob>, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
+    /// Whether `sigverify.enqueue_scan` takes `max_attempts` (migration 0006 and later).
+    private static func hasEnqueueFunction(_ tx: PostgresConnection) throws(PostgresError) -> Bool {
+        try tx.execute("""
+            SELECT to_regprocedure('sigverify.enqueue_scan(bytea, text, jsonb, integer, text, text, integer, integer)') IS NOT NULL AS found
+            """).bool(0, "found") ?? false
+    }
+
+    /// `($b+1::t1, $b+2::t2, …)`: one VALUES row of typed parameters starting after `$b`.
+    static func placeholders(_ types: [String], after b: Int) -> String {
+        "(" + types.enumerated().map { "$\(b + $0.offset + 1)::\($0.element)" }.joined(separator: ", ") + ")"
+    }
+
+    private func insert(_ jobs: ArraySlice<NewJob>, throughFunction: Bool, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
+        let types = ["bytea", "text", "text", "text", "jsonb", "int", "int", "int"]
         var values: [String] = []
         var params: [PostgresValue?] = []
-        params.reserveCapacity(jobs.count * 8)
+        params.reserveCapacity(jobs.count * types.count)
         for job in jobs {
-            let b = params.count
-            // max_attempts: the table's DEFAULT unless the job sets it.
-            let maxAttempts = job.maxAttempts.map { _ in "$\(b + 8)::int" } ?? "DEFAULT"
-            values.append("($\(b + 1)::bytea, $\(b + 2)::text, $\(b + 3)::text, $\(b + 4)::text, $\(b + 5)::jsonb, $\(b + 6)::int, $\(b + 7)::int, \(maxAttempts))")
+            values.append(Self.placeholders(types, after: params.count))
             params += [.bytea(job.image), job.filename.map(PostgresValue.text), job.contentType.map(PostgresValue.text),
                        job.externalRef.map(PostgresValue.text), .text(job.metadataJSON ?? "{}"), .int(job.priority),
-                       .int(job.page)]
-            if let m = job.maxAttempts { params.append(.int(m)) }
+                       .int(job.page), job.maxAttempts.map(PostgresValue.int)]
         }
         // Plain VALUES (no sort that would materialise megabytes of scans): rows are inserted,
-        // and identities drawn, in the order given.
-        let sql = """
+        // and identities drawn, in the order given. max_attempts NULL: the table's default (5).
+        let rows = """
+            (VALUES \(values.joined(separator: ", ")))
+                AS v (image, filename, content_type, external_ref, metadata, priority, page, max_attempts)
+            """
+        let sql = throughFunction ? """
+            SELECT sigverify.enqueue_scan(v.image, v.external_ref, v.metadata, v.priority, v.filename, v.content_type,
+                                          v.page, v.max_attempts) AS id
+            FROM \(rows)
+            """ : """
             INSERT INTO sigverify.jobs (image, filename, content_type, external_ref, metadata, priority, page, max_attempts)
-            VALUES \(values.joined(separator: ", "))
+            SELECT v.image, v.filename, v.content_type, v.external_ref, v.metadata, v.priority, v.page, coalesce(v.max_attempts, 5)
+            FROM \(rows)
             RETURNING id
             """
         let result = try tx.execute(sql, params)
@@ -175,15 +195,15 @@ public final class JobQueue {
         return summary
     }
 
+    /// Each verdict through `sigverify.record_verdict`, which writes it (with the scan's SHA-256)
+    /// and marks the job `succeeded` only while this worker holds the job's lease for that attempt.
     private func writeVerdicts(_ items: [(ClaimedJob, VerdictRecord)], workerId: String, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
-        let columns = 18
+        let types = ["bigint", "int", "text", "text", "float8", "float8", "float8", "float8", "float8", "float8",
+                     "bool", "bool", "bool", "text", "float8", "float8", "float8", "bytea"]
         var params: [PostgresValue?] = [.text(workerId)]
         var values: [String] = []
-        for (row, (job, v)) in items.enumerated() {
-            let b = 1 + row * columns
-            let types = ["bigint", "int", "text", "text", "float8", "float8", "float8", "float8", "float8", "float8",
-                         "bool", "bool", "bool", "text", "float8", "float8", "float8", "bytea"]
-            values.append("(" + types.enumerated().map { "$\(b + $0.offset + 1)::\($0.element)" }.joined(separator: ", ") + ")")
+        for (job, v) in items {
+            values.append(Self.placeholders(types, after: params.count))
             params += [.int(job.id), .int(job.attempt), .text(v.modelVersion), .text(v.preprocessingProfile),
                        .double(v.reconstructionError), .double(v.anomalyScore), .double(v.classifierConfidence),
                        .double(v.reconstructionThreshold), .double(v.anomalyScoreMin), .double(v.classifierConfidenceMin),
@@ -192,26 +212,15 @@ public final class JobQueue {
                        .bytea(v.preprocessedPNG)]
         }
         let result = try tx.execute("""
-            WITH v (job_id, attempt, model_version, preprocessing_profile, reconstruction_error, anomaly_score,
-                    classifier_confidence, reconstruction_threshold, anomaly_score_min, classifier_confidence_min,
-                    reconstruction_passed, anomaly_passed, classifier_passed, verdict, decode_ms, preprocess_ms,
-                    verify_ms, preprocessed_png) AS (VALUES \(values.joined(separator: ", "))),
-            done AS (
-                UPDATE sigverify.jobs j
-                SET status = 'succeeded', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
-                FROM v
-                WHERE j.id = v.job_id AND j.status = 'running' AND j.lease_owner = $1 AND j.attempts = v.attempt
-                RETURNING j.id)
-            INSERT INTO sigverify.verdicts (job_id, model_version, preprocessing_profile, reconstruction_error,
-                anomaly_score, classifier_confidence, reconstruction_threshold, anomaly_score_min,
-                classifier_confidence_min, reconstruction_passed, anomaly_passed, classifier_passed, verdict,
-                worker_id, decode_ms, preprocess_ms, verify_ms, preprocessed_png)
-            SELECT v.job_id, v.model_version, v.preprocessing_profile, v.reconstruction_error, v.anomaly_score,
-                v.classifier_confidence, v.reconstruction_threshold, v.anomaly_score_min, v.classifier_confidence_min,
-                v.reconstruction_passed, v.anomaly_passed, v.classifier_passed, v.verdict, $1, v.decode_ms,
-                v.preprocess_ms, v.verify_ms, v.preprocessed_png
-            FROM v JOIN done ON done.id = v.job_id
-            RETURNING job_id
+            SELECT sigverify.record_verdict(v.job_id, v.attempt, $1, v.model_version, v.preprocessing_profile,
+                v.reconstruction_error, v.anomaly_score, v.classifier_confidence, v.reconstruction_threshold,
+                v.anomaly_score_min, v.classifier_confidence_min, v.reconstruction_passed, v.anomaly_passed,
+                v.classifier_passed, v.verdict, v.decode_ms, v.preprocess_ms, v.verify_ms, v.preprocessed_png) AS job_id
+            FROM (VALUES \(values.joined(separator: ", ")))
+                AS v (job_id, attempt, model_version, preprocessing_profile, reconstruction_error, anomaly_score,
+                      classifier_confidence, reconstruction_threshold, anomaly_score_min, classifier_confidence_min,
+                      reconstruction_passed, anomaly_passed, classifier_passed, verdict, decode_ms, preprocess_ms,
+                      verify_ms, preprocessed_png)
             """, params)
         var ids: [Int64] = []
         for r in 0..<result.count { if let id = try result.int(r, "job_id") { ids.append(Int64(id)) } }

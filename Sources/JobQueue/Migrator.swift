@@ -45,6 +45,14 @@ public struct Migrator: Sendable {
     public let migrations: [Migration]
     /// Arbitrary but fixed key for `pg_advisory_lock`: "sigverify" in ASCII, truncated.
     static let lockKey: Int64 = 0x7369_6776_6572_6966
+    /// Once migration 0008 gave the schema to the NOLOGIN role `sigverify_owner`, each migration
+    /// runs as it (`SET LOCAL ROLE`), so what it creates belongs to that role too; before, as the
+    /// login itself. A login that is not a member of sigverify_owner cannot migrate from then on.
+    static let actAsOwner = """
+        SELECT set_config('role', 'sigverify_owner', true)
+        WHERE EXISTS (SELECT FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles r ON r.oid = n.nspowner
+                      WHERE n.nspname = 'sigverify' AND r.rolname = 'sigverify_owner')
+        """
 
     public init(migrations: [Migration]) throws(MigrationError) {
         var seen = Set<Int>()
@@ -138,6 +146,7 @@ public struct Migrator: Sendable {
             }
             do {
                 try db.transaction { (tx: PostgresConnection) throws(PostgresError) in
+                    try tx.execute(Migrator.actAsOwner)
                     try tx.executeScript(m.sql)
                     try tx.execute("INSERT INTO sigverify.schema_migrations (version, name, md5) VALUES ($1, $2, md5($3::text))",
                                    [.int(m.version), .text(m.name), .text(m.sql)])

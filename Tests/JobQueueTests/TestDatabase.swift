@@ -7,7 +7,7 @@ import XCTest
 final class TestDatabase: @unchecked Sendable {  // immutable after init
     let url: String
     let name: String
-    private let adminURL: String
+    let adminURL: String
 
     init(migrate: Bool = true, file: StaticString = #filePath, line: UInt = #line) throws {
         guard let admin = ProcessInfo.processInfo.environment["DATABASE_URL"], !admin.isEmpty else {

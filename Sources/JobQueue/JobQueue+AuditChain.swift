@@ -1,0 +1,61 @@
+/// One place of the audit chain of migration 0007: a verdict or a job event, its stored place and
+/// hash, and its content as the chain hashes it.
+public struct ChainRow: Sendable, Equatable {
+    /// `verdicts` or `job_events`.
+    public var table: String
+    public var id: Int64
+    public var seq: Int64
+    /// The stored `chain_hash`, lowercase hex.
+    public var hashHex: String
+    /// `(to_jsonb(row) - 'chain_seq' - 'chain_hash')::text`, read in UTC.
+    public var content: String
+}
+
+extension JobQueue {
+    /// The content rendering the chain hashes: UTC timestamps, shortest exact floats. Call once on
+    /// the connection before reading chain rows.
+    public func prepareChainReading() throws(PostgresError) {
+        try db.executeScript("SET TimeZone = 'UTC'; SET extra_float_digits = 1")
+    }
+
+    /// Up to `limit` chained rows of both tables after place `seq`, in chain order. The content is
+    /// rendered here with built-in functions only, never the schema's own.
+    public func chainRows(after seq: Int64, limit: Int) throws(PostgresError) -> [ChainRow] {
+        let result = try db.execute("""
+            SELECT c.* FROM (
+                (SELECT 'verdicts' AS table_name, t.id, t.chain_seq, encode(t.chain_hash, 'hex') AS hash,
+                        (to_jsonb(t) - 'chain_seq' - 'chain_hash')::text AS content
+                 FROM sigverify.verdicts t WHERE t.chain_seq > $1 ORDER BY t.chain_seq LIMIT $2)
+                UNION ALL
+                (SELECT 'job_events', t.id, t.chain_seq, encode(t.chain_hash, 'hex'),
+                        (to_jsonb(t) - 'chain_seq' - 'chain_hash')::text
+                 FROM sigverify.job_events t WHERE t.chain_seq > $1 ORDER BY t.chain_seq LIMIT $2)
+            ) c ORDER BY c.chain_seq, c.table_name LIMIT $2
+            """, [.int(Int(seq)), .int(limit)])
+        var rows: [ChainRow] = []
+        rows.reserveCapacity(result.count)
+        for r in 0..<result.count {
+            guard let table = try result.string(r, "table_name"), let id = try result.int(r, "id"),
+                  let place = try result.int(r, "chain_seq"), let content = try result.string(r, "content") else {
+                throw PostgresError(kind: .unexpectedResult, message: "chain row without table, id, place or content")
+            }
+            rows.append(ChainRow(table: table, id: Int64(id), seq: Int64(place), hashHex: try result.string(r, "hash") ?? "",
+                                 content: content))
+        }
+        return rows
+    }
+
+    /// The first verdict or job event with no place in the chain (written with the chain's trigger
+    /// disabled), or nil.
+    public func firstUnchainedRow() throws(PostgresError) -> (table: String, id: Int64)? {
+        let result = try db.execute("""
+            SELECT u.table_name, u.id FROM (
+                SELECT 'verdicts' AS table_name, id FROM sigverify.verdicts WHERE chain_seq IS NULL
+                UNION ALL
+                SELECT 'job_events', id FROM sigverify.job_events WHERE chain_seq IS NULL
+            ) u ORDER BY u.table_name DESC, u.id LIMIT 1
+            """)
+        guard result.count == 1, let table = try result.string(0, "table_name"), let id = try result.int(0, "id") else { return nil }
+        return (table, Int64(id))
+    }
+}

@@ -1,0 +1,78 @@
+import JobQueue
+import Verifier
+
+/// Where the audit chain stops verifying: the row named, and why.
+struct ChainBreak: Equatable {
+    var table: String
+    var id: Int64
+    var seq: Int64?
+    var problem: String
+
+    var description: String {
+        "\(table) id \(id)" + (seq.map { " (chain seq \($0))" } ?? "") + ": \(problem)"
+    }
+}
+
+/// The outcome of `ChainAuditor.audit`: how many places verified, the head, and the first break.
+struct ChainAudit: Equatable {
+    var rows = 0
+    var headSeq: Int64 = 0
+    var headHex = SHA256.hex(ChainAuditor.genesis)
+    var failure: ChainBreak?
+    /// Whether `--expect-head`'s hash was met on the way (nil when none was given).
+    var expectedHeadFound: Bool?
+}
+
+/// Recomputes the audit chain of migration 0007 from the rows as stored, outside the database:
+/// `chain_hash = SHA-256(previous chain_hash ‖ "table:seq:content")`, 32 zero bytes before place 1.
+struct ChainAuditor {
+    static let genesis = [UInt8](repeating: 0, count: 32)
+    let queue: JobQueue
+    var pageSize = 1000
+
+    func audit(expectingHead expected: String? = nil) throws -> ChainAudit {
+        try queue.prepareChainReading()
+        try queue.db.executeScript("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        defer { _ = try? queue.db.executeScript("COMMIT") }
+        var audit = ChainAudit(expectedHeadFound: expected.map { $0.lowercased() == SHA256.hex(Self.genesis) })
+        var previous = Self.genesis
+        while audit.failure == nil {
+            let rows = try queue.chainRows(after: audit.headSeq, limit: pageSize)
+            if rows.isEmpty { break }
+            for row in rows {
+                if let failure = Self.check(row, expectedSeq: audit.headSeq + 1, previous: &previous) {
+                    audit.failure = failure
+                    break
+                }
+                (audit.rows, audit.headSeq, audit.headHex) = (audit.rows + 1, row.seq, row.hashHex)
+                if row.hashHex == expected?.lowercased() { audit.expectedHeadFound = true }
+            }
+        }
+        if audit.failure == nil, let (table, id) = try queue.firstUnchainedRow() {
+            audit.failure = ChainBreak(table: table, id: id, seq: nil,
+                                       problem: "not in the audit chain: written with the chain's trigger disabled")
+        }
+        return audit
+    }
+
+    /// Verifies one place against the previous hash (advanced on success); the break, or nil.
+    private static func check(_ row: ChainRow, expectedSeq: Int64, previous: inout [UInt8]) -> ChainBreak? {
+        if row.seq > expectedSeq {
+            return ChainBreak(table: row.table, id: row.id, seq: row.seq,
+                              problem: "chain seq \(expectedSeq)\(row.seq > expectedSeq + 1 ? "–\(row.seq - 1)" : "") missing before it: deleted")
+        }
+        if row.seq < expectedSeq {
+            return ChainBreak(table: row.table, id: row.id, seq: row.seq, problem: "a second row at this place: inserted")
+        }
+        var hasher = SHA256()
+        hasher.update(previous)
+        hasher.update(Array("\(row.table):\(row.seq):\(row.content)".utf8))
+        let digest = hasher.finalize()
+        guard SHA256.hex(digest) == row.hashHex else {
+            return ChainBreak(table: row.table, id: row.id, seq: row.seq,
+                              problem: "content or hash does not match the chain: rewritten (or the row before it was, hash and all)")
+        }
+        previous = digest
+        return nil
+    }
+}
