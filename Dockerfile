@@ -12,6 +12,8 @@ COPY --from=build /usr/local/bin/sigverify /usr/local/bin/sigverify
 COPY --from=build /usr/lib/swift/linux/*.so /usr/lib/swift/linux/
 COPY --from=build /src/models /opt/sigverify/models
 COPY --from=build /src/migrations /opt/sigverify/migrations
+RUN useradd --system --uid 10001 --no-create-home sigverify
+USER sigverify
 ENV LD_LIBRARY_PATH=/usr/lib/swift/linux \
     SIGVERIFY_MODEL_DIR=/opt/sigverify/models/default
 ENTRYPOINT []
