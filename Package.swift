@@ -1,12 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Preprocessing must fuse multiply-adds exactly as OpenCV's AVX2/FMA kernels do (SPEC.md §2.3); on
-/// x86-64 that takes the FMA instruction set (x86-64-v3, Haswell and later), otherwise every `fma` is a libm call.
+/// The numeric targets are compiled for x86-64-v3 (AVX2 + FMA, Haswell and later): Preprocessing must
+/// fuse multiply-adds exactly as OpenCV's AVX2/FMA kernels do (SPEC.md §2.3), otherwise every `fma`
+/// is a libm call; NeuralNet's SIMD kernels then run 8 lanes wide instead of SSE's 4. One policy for
+/// both (the binary already needs such a CPU for Preprocessing).
 #if arch(x86_64)
-let preprocessingSwiftSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+let x86v3SwiftSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
 #else
-let preprocessingSwiftSettings: [SwiftSetting] = []
+let x86v3SwiftSettings: [SwiftSetting] = []
 #endif
 
 /// sigverify: a PostgreSQL-backed batch worker that verifies scanned signatures.
@@ -35,10 +37,10 @@ let package = Package(
         // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
         .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
         .target(name: "Imaging", dependencies: ["CImageShims"]),
-        .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: preprocessingSwiftSettings),
+        .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: x86v3SwiftSettings),
         // CPUID/XGETBV words for choosing OpenBLAS kernels by feature flags (zeros off x86-64)
         .target(name: "CCPUFeatures"),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CCPUFeatures"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CCPUFeatures"], swiftSettings: x86v3SwiftSettings),
         .target(name: "Verifier", dependencies: ["NeuralNet"]),
         .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
