@@ -15,5 +15,6 @@ COPY --from=build /src/migrations /opt/sigverify/migrations
 RUN useradd --system --uid 10001 --no-create-home sigverify
 USER sigverify
 ENV LD_LIBRARY_PATH=/usr/lib/swift/linux \
-    SIGVERIFY_MODEL_DIR=/opt/sigverify/models/default
+    SIGVERIFY_MODEL_DIR=/opt/sigverify/models/default \
+    SIGVERIFY_MIGRATIONS=/opt/sigverify/migrations
 ENTRYPOINT []

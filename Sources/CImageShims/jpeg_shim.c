@@ -123,3 +123,15 @@ void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_re
     out->pixels = gray;
     out->status = SV_OK;
 }
+
+int sv_jpeg_lib_version(void) { return JPEG_LIB_VERSION; }
+
+#define SV_STRINGIFY_VALUE(x) #x
+#define SV_STRINGIFY(x) SV_STRINGIFY_VALUE(x)
+const char *sv_jpeg_turbo_version(void) {
+#ifdef LIBJPEG_TURBO_VERSION
+    return SV_STRINGIFY(LIBJPEG_TURBO_VERSION);
+#else
+    return NULL;
+#endif
+}

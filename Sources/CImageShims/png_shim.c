@@ -182,3 +182,5 @@ int sv_png_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height,
     *out_size = sink.size;
     return 0;
 }
+
+const char *sv_png_version(void) { return png_get_libpng_ver(NULL); }

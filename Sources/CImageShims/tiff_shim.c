@@ -241,3 +241,5 @@ done:
     TIFFClose(tif);
     if (out->status != SV_OK) { free(out->pixels); out->pixels = NULL; }
 }
+
+const char *sv_tiff_version(void) { return TIFFGetVersion(); }

@@ -85,20 +85,15 @@ public struct Migrator: Sendable {
         try self.init(migrations: loaded)
     }
 
-    /// The shipped migrations: `$SIGVERIFY_MIGRATIONS`, then `share/sigverify/migrations` beside
-    /// the binary's folder, `/opt/sigverify/migrations` (the container), `./migrations`, and the
-    /// source checkout this module was built from.
-    public static func bundled(executablePath: String = CommandLine.arguments.first ?? "") throws(MigrationError) -> Migrator {
+    /// The shipped migrations: `$SIGVERIFY_MIGRATIONS`, else `share/sigverify/migrations` beside the
+    /// executable's folder, else `migrations` in the executable's folder or one of its ancestors (a
+    /// source checkout's `.build/<triple>/release/`). Never the current folder.
+    public static func bundled(executable: URL = ExecutableLocation.url) throws(MigrationError) -> Migrator {
         var candidates: [String] = []
         if let env = ProcessInfo.processInfo.environment["SIGVERIFY_MIGRATIONS"], !env.isEmpty { candidates.append(env) }
-        let exe = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
-        candidates.append(exe.deletingLastPathComponent().deletingLastPathComponent()
+        candidates.append(executable.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("share/sigverify/migrations").path)
-        candidates.append("/opt/sigverify/migrations")
-        candidates.append(FileManager.default.currentDirectoryPath + "/migrations")
-        var source = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { source.deleteLastPathComponent() }  // Sources/JobQueue/Migrator.swift
-        candidates.append(source.appendingPathComponent("migrations").path)
+        candidates += ExecutableLocation.candidates("migrations", executable: executable).map(\.path)
         for path in candidates {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,

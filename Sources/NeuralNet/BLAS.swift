@@ -43,6 +43,11 @@ public enum BLAS {
         String(cString: openblas_get_corename())
     }
 
+    /// How this OpenBLAS was built (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".
+    public static var buildConfiguration: String {
+        String(cString: openblas_get_config())
+    }
+
     /// Runs `body` with OpenBLAS limited to one thread, for code that already splits its work across
     /// the cores itself (each core's SGEMMs must not spawn more threads). The thread count is
     /// process-wide, so overlapping callers (e.g. several worker loops) share one reference-counted

@@ -9,17 +9,23 @@ struct DatabaseOptions: ParsableArguments {
     var databaseURL: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default: $SIGVERIFY_LOG_LEVEL or info).")
     var logLevel: String?
+    @Option(help: "Log format: text, or json for one object per line (default: $SIGVERIFY_LOG_FORMAT or text).")
+    var logFormat: String?
 
-    /// An unknown level is a usage error, never a silent `info`.
+    /// An unknown level or format is a usage error, never a silent default.
     func validate() throws {
         guard LogSetup.level(named: LogSetup.name(logLevel)) != nil else {
             throw ValidationError("unknown log level '\(LogSetup.name(logLevel))' (from \(logLevel == nil ? "$SIGVERIFY_LOG_LEVEL" : "--log-level")); "
                 + "use one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        guard LogFormat(rawValue: LogFormat.name(logFormat)) != nil else {
+            throw ValidationError("unknown log format '\(LogFormat.name(logFormat))' (from \(logFormat == nil ? "$SIGVERIFY_LOG_FORMAT" : "--log-format")); "
+                + "use one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
-    /// Sets up structured logging on stderr; call first in `run()`.
-    func bootstrapLogging() { LogSetup.bootstrap(level: logLevel) }
+    /// Sets up logging on stderr; call first in `run()`.
+    func bootstrapLogging() { LogSetup.bootstrap(level: logLevel, format: logFormat) }
 
     func resolvedURL() throws -> String {
         if let url = databaseURL, !url.isEmpty { return url }
@@ -32,7 +38,8 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-/// Structured logs on stderr: `--log-level` or $SIGVERIFY_LOG_LEVEL (default info).
+/// Logs on stderr: `--log-level` or $SIGVERIFY_LOG_LEVEL (default info), `--log-format` or
+/// $SIGVERIFY_LOG_FORMAT (default text).
 enum LogSetup {
     /// The level asked for: the option, else $SIGVERIFY_LOG_LEVEL, else info.
     static func name(_ option: String?) -> String {
@@ -42,10 +49,11 @@ enum LogSetup {
     static func level(named name: String) -> Logger.Level? { Logger.Level(rawValue: name.lowercased()) }
 
     /// `DatabaseOptions.validate` has refused unknown names before this runs.
-    static func bootstrap(level option: String?) {
+    static func bootstrap(level option: String?, format formatOption: String?) {
         let parsed = level(named: name(option)) ?? .info
+        let format = LogFormat(rawValue: LogFormat.name(formatOption)) ?? .text
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = format.handler(label: label)
             handler.logLevel = parsed
             return handler
         }

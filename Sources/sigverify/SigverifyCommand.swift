@@ -7,6 +7,7 @@ struct SigverifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sigverify",
         abstract: "Verify scanned handwritten signatures from a PostgreSQL job queue.",
+        version: SigverifyVersion.current,
         subcommands: [InfoCommand.self, PreprocessCommand.self, VerifyCommand.self,
                       MigrateCommand.self, EnqueueCommand.self, WorkCommand.self, StatusCommand.self, ReportCommand.self,
                       PruneCommand.self, AuditCommand.self, SynthCommand.self, TrainCommand.self, EvaluateCommand.self, BenchmarkCommand.self]

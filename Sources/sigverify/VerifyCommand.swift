@@ -18,7 +18,7 @@ struct VerifyCommand: ParsableCommand {
             and printed) or the model cannot be loaded. A bundle without a manifest.json (saved before \
             manifests existed) loads with a warning on stderr.
             Without --model the bundled default model is used: $SIGVERIFY_MODEL_DIR, else models/default \
-            beside (or above) the executable or in the current directory.
+            beside (or above) the executable — never in the current directory.
             """)
 
     @Argument(help: "Scan files (PNG, JPEG, TIFF, BMP, PNM).")
@@ -99,33 +99,6 @@ extension ModelBundle {
     var manifestWarning: String? {
         hasManifest ? nil : "model bundle \(folder.path) has no manifest.json (saved before manifests existed); "
             + "its files were not checked against recorded SHA-256 digests"
-    }
-}
-
-/// Where the model bundle is when `--model` is not given.
-enum ModelLocation {
-    static let environmentVariable = "SIGVERIFY_MODEL_DIR"
-    static let defaultRelativePath = "models/default"
-
-    static func resolve(_ explicit: String?) throws -> URL {
-        if let explicit { return URL(fileURLWithPath: explicit) }
-        if let fromEnvironment = ProcessInfo.processInfo.environment[environmentVariable], !fromEnvironment.isEmpty {
-            return URL(fileURLWithPath: fromEnvironment)
-        }
-        var candidates: [URL] = []
-        // The executable lives in <package>/.build/<config>/ (or an installed bin/): look upwards from it.
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(folder.appendingPathComponent(defaultRelativePath))
-            folder.deleteLastPathComponent()
-        }
-        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(defaultRelativePath))
-        let manager = FileManager.default
-        if let found = candidates.first(where: { manager.fileExists(atPath: $0.appendingPathComponent(ModelBundle.parametersFile).path) }) {
-            return found
-        }
-        throw CommandFailure("no model bundle given and no default model found: pass --model DIR or set "
-            + "\(environmentVariable) (looked for \(defaultRelativePath) near the executable and in the current directory)")
     }
 }
 

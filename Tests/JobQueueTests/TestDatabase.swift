@@ -72,16 +72,25 @@ final class SpawnedProcess {
         return url
     }
 
-    init(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = try SpawnedProcess.productURL(product)
+    convenience init(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        try self.init(executable: try SpawnedProcess.productURL(product), arguments, environment: environment)
+    }
+
+    /// Runs `executable` with this process's environment plus `environment`, less the `unset` names,
+    /// in `currentDirectory` (default: this process's).
+    init(executable: URL, _ arguments: [String], environment: [String: String] = [:], unset: [String] = [],
+         currentDirectory: URL? = nil) throws {
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
+        for name in unset { env[name] = nil }
         process.environment = env
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let dir = FileManager.default.temporaryDirectory
         let tag = UUID().uuidString.prefix(8)
-        stdoutURL = dir.appendingPathComponent("sv-\(product)-\(tag).out")
-        stderrURL = dir.appendingPathComponent("sv-\(product)-\(tag).err")
+        stdoutURL = dir.appendingPathComponent("sv-\(executable.lastPathComponent)-\(tag).out")
+        stderrURL = dir.appendingPathComponent("sv-\(executable.lastPathComponent)-\(tag).err")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: stdoutURL)

@@ -44,5 +44,12 @@ void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_re
 /* page is 0-based; on SV_PAGE_OUT_OF_RANGE, width holds the page asked for and page_count the total. */
 void sv_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t page, sv_result *out);
 
+/* Library versions for `sigverify info` (static strings, never freed). libpng and libtiff answer
+ * at run time; libjpeg has no run-time version call, so those two come from the headers built against. */
+const char *sv_png_version(void);
+const char *sv_tiff_version(void);     /* TIFFGetVersion(): "LIBTIFF, Version 4.5.0\nCopyright ..." */
+int sv_jpeg_lib_version(void);         /* JPEG_LIB_VERSION, e.g. 62 */
+const char *sv_jpeg_turbo_version(void); /* LIBJPEG_TURBO_VERSION, or NULL for another libjpeg */
+
 
 #endif
