@@ -54,6 +54,15 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return state.hasPrefix("40") || state.hasPrefix("53") || state == "55P03" || state == "57014"
     }
 
+    /// True when the server refused a statement for the values of one row — a data exception
+    /// (class 22) or an integrity constraint violation (class 23, e.g. a second verdict for a
+    /// job) — rather than for the statement or the session: the same statement without that row
+    /// may succeed.
+    public var concernsOneRow: Bool {
+        guard kind == .query, let state = sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23")
+    }
+
     public var description: String {
         let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
         if let state = sqlState { return "PostgreSQL error \(state): \(trimmed)" }
