@@ -19,8 +19,9 @@ public final class JobQueue {
         self.logger = logger
     }
 
-    public convenience init(url: String, logger: Logger = Logger(label: "sigverify.queue")) throws(PostgresError) {
-        self.init(connection: try PostgresConnection(url: url), logger: logger)
+    public convenience init(url: String, settings: ConnectionSettings = ConnectionSettings(),
+                            logger: Logger = Logger(label: "sigverify.queue")) throws(PostgresError) {
+        self.init(connection: try PostgresConnection(url: url, settings: settings), logger: logger)
     }
 
     // MARK: Enqueue
