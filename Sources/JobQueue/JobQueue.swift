@@ -19,8 +19,9 @@ public final class JobQueue {
         self.logger = logger
     }
 
-    public convenience init(url: String, logger: Logger = Logger(label: "sigverify.queue")) throws(PostgresError) {
-        self.init(connection: try PostgresConnection(url: url), logger: logger)
+    public convenience init(url: String, settings: ConnectionSettings = ConnectionSettings(),
+                            logger: Logger = Logger(label: "sigverify.queue")) throws(PostgresError) {
+        self.init(connection: try PostgresConnection(url: url, settings: settings), logger: logger)
     }
 
     // MARK: Enqueue
@@ -167,10 +168,30 @@ public final class JobQueue {
     /// `failed` for permanent failures and exhausted retries, `queued` with a backed-off
     /// `run_after` for transient ones. A row is written only if the job is still `running` under
     /// this worker's lease for the same attempt, so a verdict can never be written twice, and
-    /// running `finish` again after a lost connection is harmless.
+    /// running `finish` again after a lost connection is harmless. When the server refuses the
+    /// batch for one job's data (e.g. that job already has a verdict), the jobs are written one by
+    /// one and the refused job fails alone with the server's reason (see `finishOneByOne`).
     public func finish(_ results: [JobResult], workerId: String, retryPolicy: RetryPolicy = RetryPolicy()) throws(PostgresError) -> FinishSummary {
+        guard !results.isEmpty else { return FinishSummary() }
+        var summary: FinishSummary
+        do {
+            summary = try write(results, workerId: workerId, retryPolicy: retryPolicy)
+        } catch where error.concernsOneRow {
+            logger.warning("batch refused for one job's data; writing its jobs one by one",
+                           metadata: ["worker": "\(workerId)", "error": "\(error)"])
+            summary = try finishOneByOne(results, workerId: workerId, retryPolicy: retryPolicy)
+        }
+        let written = Set(summary.succeeded + summary.retried + summary.failed)
+        summary.lostLease = results.map(\.job.id).filter { !written.contains($0) }.sorted()
+        for id in summary.lostLease {
+            logger.warning("lease lost before finishing; result discarded", metadata: ["job": "\(id)", "worker": "\(workerId)"])
+        }
+        return summary
+    }
+
+    /// Writes `results` in one transaction (see `finish`); `lostLease` is left empty.
+    func write(_ results: [JobResult], workerId: String, retryPolicy: RetryPolicy) throws(PostgresError) -> FinishSummary {
         var summary = FinishSummary()
-        guard !results.isEmpty else { return summary }
         let successes = results.compactMap { r -> (ClaimedJob, VerdictRecord)? in
             if case .success(let v) = r.outcome { return (r.job, v) }
             return nil
@@ -186,11 +207,6 @@ public final class JobQueue {
                 summary.retried = retried
                 summary.failed = failed
             }
-        }
-        let written = Set(summary.succeeded + summary.retried + summary.failed)
-        summary.lostLease = results.map(\.job.id).filter { !written.contains($0) }.sorted()
-        for id in summary.lostLease {
-            logger.warning("lease lost before finishing; result discarded", metadata: ["job": "\(id)", "worker": "\(workerId)"])
         }
         return summary
     }

@@ -40,10 +40,18 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// True when retrying on a fresh connection may succeed (the server went away, was shutting
     /// down, or is starting up) — as opposed to a statement the server will reject again.
     public var isConnectionProblem: Bool {
+        if isLoginRefused { return false }
         if kind == .connect || kind == .connectionLost { return true }
         guard let state = sqlState else { return false }
         // Class 08: connection exception; 57P01-03: admin/crash shutdown, cannot connect now.
         return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03"
+    }
+
+    /// True when the server refused the login itself — authentication failed or the role is not
+    /// allowed (28000, 28P01), or the database does not exist (3D000): no retry can cure it.
+    public var isLoginRefused: Bool {
+        guard let state = sqlState else { return false }
+        return state == "28000" || state == "28P01" || state == "3D000"
     }
 
     /// True for the server's "try again" answers — serialization failure, deadlock (class 40), out
@@ -52,6 +60,15 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         if isConnectionProblem { return true }
         guard let state = sqlState else { return false }
         return state.hasPrefix("40") || state.hasPrefix("53") || state == "55P03" || state == "57014"
+    }
+
+    /// True when the server refused a statement for the values of one row — a data exception
+    /// (class 22) or an integrity constraint violation (class 23, e.g. a second verdict for a
+    /// job) — rather than for the statement or the session: the same statement without that row
+    /// may succeed.
+    public var concernsOneRow: Bool {
+        guard kind == .query, let state = sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23")
     }
 
     public var description: String {
@@ -156,15 +173,29 @@ public final class PostgresConnection {
     private var conn: OpaquePointer?
     public let url: String
 
-    /// Opens a connection from a `postgresql://` URL (or a libpq keyword/value string).
-    public init(url: String) throws(PostgresError) {
+    /// Opens a connection from a `postgresql://` URL (or a libpq keyword/value string) with
+    /// `settings`' timeouts and keepalives wherever the URL does not set its own. A login the
+    /// server refuses carries its SQLSTATE (see `PostgresError.isLoginRefused`).
+    public init(url: String, settings: ConnectionSettings = ConnectionSettings()) throws(PostgresError) {
         self.url = url
-        conn = PQconnectdb(url)
-        guard let conn, PQstatus(conn) == CONNECTION_OK else {
-            let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
+        let environment = ProcessInfo.processInfo.environment
+        let given = PostgresConnection.parameters(of: url)
+        var parameters = settings.libpqDefaults.filter { !($0.keyword == "connect_timeout" && environment["PGCONNECT_TIMEOUT"] != nil) }
+        parameters.append(("dbname", url))
+        if let options = settings.options(userOptions: given["options"] ?? environment["PGOPTIONS"]) {
+            parameters.append(("options", options))
+        }
+        conn = PostgresConnection.start(parameters)
+        guard let conn else { throw PostgresError(kind: .connect, message: "out of memory") }
+        // Verbose errors carry the SQLSTATE, so a refused login can be told from an outage.
+        PQsetErrorVerbosity(conn, PQERRORS_VERBOSE)
+        let timeout = Double(given["connect_timeout"] ?? environment["PGCONNECT_TIMEOUT"] ?? "") ?? Double(settings.connectTimeoutSeconds)
+        do {
+            try PostgresConnection.complete(conn, timeout: timeout) { PQconnectPoll($0) }
+        } catch {
             PQfinish(conn)
             self.conn = nil
-            throw PostgresError(kind: .connect, message: message)
+            throw error
         }
         // Keep notices (e.g. "schema already exists") off stderr.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
@@ -181,14 +212,20 @@ public final class PostgresConnection {
     /// False once the server went away; `reset()` reconnects.
     public var isHealthy: Bool { conn.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
-    /// Reconnects with the original URL (LISTENs must be issued again).
+    /// Reconnects with the original URL and settings (LISTENs must be issued again).
     public func reset() throws(PostgresError) {
         guard let conn else { throw PostgresError(kind: .connect, message: "connection was closed") }
-        PQreset(conn)
-        guard PQstatus(conn) == CONNECTION_OK else {
-            throw PostgresError(kind: .connect, message: String(cString: PQerrorMessage(conn)))
-        }
+        guard PQresetStart(conn) != 0 else { throw PostgresConnection.connectError(conn) }
+        let timeout = parameter("connect_timeout").flatMap(Double.init) ?? 0
+        try PostgresConnection.complete(conn, timeout: timeout) { PQresetPoll($0) }
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
+    }
+
+    /// The value libpq uses for a connection keyword (e.g. `connect_timeout`), nil if unset.
+    public func parameter(_ keyword: String) -> String? {
+        guard let conn, let options = PQconninfo(conn) else { return nil }
+        defer { PQconninfoFree(options) }
+        return PostgresConnection.values(of: options)[keyword]
     }
 
     /// Runs one statement with `$1…$n` parameters through `PQexecParams` (one round trip).
@@ -278,6 +315,73 @@ public final class PostgresConnection {
     }
 
     // MARK: libpq plumbing
+
+    /// The keywords a URL or conninfo string sets (empty when libpq cannot parse it; connecting
+    /// then reports why).
+    private static func parameters(of url: String) -> [String: String] {
+        guard let options = PQconninfoParse(url, nil) else { return [:] }
+        defer { PQconninfoFree(options) }
+        return values(of: options)
+    }
+
+    private static func values(of options: UnsafeMutablePointer<PQconninfoOption>) -> [String: String] {
+        var found: [String: String] = [:]
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val { found[String(cString: keyword)] = String(cString: value) }
+            option += 1
+        }
+        return found
+    }
+
+    /// Starts a non-blocking connect; later keywords override earlier ones, and `dbname` is
+    /// expanded when it holds a URL or conninfo string.
+    private static func start(_ parameters: [(keyword: String, value: String)]) -> OpaquePointer? {
+        let keywords = parameters.map { strdup($0.keyword) } + [nil]
+        let values = parameters.map { strdup($0.value) } + [nil]
+        defer { (keywords + values).forEach { free($0) } }
+        return keywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { k in
+            values.map { UnsafePointer($0) }.withUnsafeBufferPointer { v in
+                PQconnectStartParams(k.baseAddress, v.baseAddress, 1)
+            }
+        }
+    }
+
+    /// Drives `poll` (`PQconnectPoll` or `PQresetPoll`) until the connection is up, giving up after
+    /// `timeout` seconds (libpq's `connect_timeout` rules: 0 waits forever, at least 2 s).
+    private static func complete(_ conn: OpaquePointer, timeout: Double,
+                                 _ poll: (OpaquePointer) -> PostgresPollingStatusType) throws(PostgresError) {
+        let deadline = timeout > 0 ? Date(timeIntervalSinceNow: max(timeout, 2)) : nil
+        var state = PQstatus(conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING
+        while state != PGRES_POLLING_OK {
+            guard state != PGRES_POLLING_FAILED else { throw connectError(conn) }
+            let events = Int16(state == PGRES_POLLING_READING ? POLLIN : POLLOUT)
+            var fd = pollfd(fd: PQsocket(conn), events: events, revents: 0)
+            let millis = deadline.map { Int32(max(0, $0.timeIntervalSinceNow * 1000)) } ?? -1
+            let ready = Glibc.poll(&fd, 1, millis)
+            if ready == 0 {
+                throw PostgresError(kind: .connect, message: "timeout expired after \(Int(max(timeout, 2))) s (connect_timeout)")
+            }
+            if ready < 0, errno != EINTR { throw connectError(conn) }
+            state = poll(conn)
+        }
+    }
+
+    /// libpq's (verbose) connection error as one line, with the server's SQLSTATE when it sent one.
+    private static func connectError(_ conn: OpaquePointer) -> PostgresError {
+        let text = String(cString: PQerrorMessage(conn))
+        var state: String?
+        var lines: [String] = []
+        for line in text.split(whereSeparator: \.isNewline) where !line.hasPrefix("LOCATION:") {
+            var line = String(line)
+            if let match = line.firstMatch(of: #/(FATAL|ERROR|PANIC):  ([0-9A-Z]{5}): /#) {
+                state = state ?? String(match.2)
+                line.replaceSubrange(match.range, with: "\(match.1):  ")
+            }
+            lines.append(line.trimmingCharacters(in: .whitespaces))
+        }
+        return PostgresError(kind: .connect, sqlState: state, message: lines.joined(separator: " "))
+    }
 
     private func run(_ sql: String, _ params: [PostgresValue?], resultFormat: Int32) throws(PostgresError) -> OpaquePointer? {
         guard let conn else { throw PostgresError(kind: .connectionLost, message: "connection was closed") }

@@ -21,10 +21,13 @@ public struct WorkerConfiguration: Sendable {
     public var maxScanBytes: Int
     /// Unique per process: written as lease owner, verdict worker and event worker.
     public var workerId: String
+    /// Timeouts and keepalives of every connection (the URL's own values win).
+    public var connection: ConnectionSettings
 
     public init(databaseURL: String, concurrency: Int = 1, batchSize: Int = 32, leaseSeconds: Double = 30,
                 pollInterval: Double = 5, untilEmpty: Bool = false, retryPolicy: RetryPolicy = RetryPolicy(),
-                maxScanBytes: Int = JobQueue.defaultMaxScanBytes, workerId: String = WorkerConfiguration.defaultWorkerId()) {
+                maxScanBytes: Int = JobQueue.defaultMaxScanBytes, workerId: String = WorkerConfiguration.defaultWorkerId(),
+                connection: ConnectionSettings = ConnectionSettings()) {
         self.databaseURL = databaseURL
         self.concurrency = concurrency
         self.batchSize = batchSize
@@ -34,6 +37,7 @@ public struct WorkerConfiguration: Sendable {
         self.retryPolicy = retryPolicy
         self.maxScanBytes = maxScanBytes
         self.workerId = workerId
+        self.connection = connection
     }
 
     /// `hostname:pid:random` — unique even when a container restarts with the same pid.
@@ -293,7 +297,7 @@ public final class Worker: @unchecked Sendable {
                         try old.db.reset()
                         local.reconnects += 1
                     } else {
-                        let q = try JobQueue(url: config.databaseURL, logger: log)
+                        let q = try JobQueue(url: config.databaseURL, settings: config.connection, logger: log)
                         try q.registerWorker(id: config.workerId, hostname: ProcessInfo.processInfo.hostName,
                                              pid: Int(ProcessInfo.processInfo.processIdentifier),
                                              concurrency: config.concurrency, modelVersion: processor.modelVersion)
@@ -320,7 +324,7 @@ public final class Worker: @unchecked Sendable {
         var delay = 0.2
         while !stopSignal.isStopped {
             do {
-                let queue = try JobQueue(url: configuration.databaseURL, logger: log)
+                let queue = try JobQueue(url: configuration.databaseURL, settings: configuration.connection, logger: log)
                 if listen { try queue.db.listen(JobQueue.channel) }
                 return queue
             } catch {
@@ -343,6 +347,7 @@ public final class Worker: @unchecked Sendable {
                 log.info("reconnected")
                 return true
             } catch {
+                guard error.isConnectionProblem else { recordFatal(error); stopSignal.stop(); return false }
                 log.warning("reconnect failed; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
                 stopSignal.wait(seconds: delay)
                 delay = min(delay * 2, 5)

@@ -33,8 +33,9 @@ struct DatabaseOptions: ParsableArguments {
         throw ValidationError("no database: pass --database-url or set DATABASE_URL")
     }
 
-    func connect() throws -> JobQueue {
-        try JobQueue(url: try resolvedURL(), logger: Logger(label: "sigverify.queue"))
+    /// A connection with `settings`' timeouts and keepalives (the URL's own values win).
+    func connect(settings: ConnectionSettings = ConnectionSettings()) throws -> JobQueue {
+        try JobQueue(url: try resolvedURL(), settings: settings, logger: Logger(label: "sigverify.queue"))
     }
 }
 

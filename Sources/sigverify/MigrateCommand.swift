@@ -14,7 +14,8 @@ struct MigrateCommand: ParsableCommand {
     func run() throws {
         database.bootstrapLogging()
         let migrator = try migrations.map { try Migrator(directory: URL(fileURLWithPath: $0)) } ?? Migrator.bundled()
-        let queue = try database.connect()
+        // No statement timeout: a migration may rewrite a large table, or wait for another run's lock.
+        let queue = try database.connect(settings: ConnectionSettings(statementTimeoutSeconds: 0))
         let applied = try migrator.migrate(queue.db)
         let latest = migrator.migrations.last?.version ?? 0
         if applied.isEmpty {

@@ -23,9 +23,15 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "First retry delay in seconds for transient failures and reaped jobs (doubles per attempt, capped at 5 min).")
     var retryBase = 2.0
     @Option(help: "Largest scan accepted, in bytes (larger ones are not fetched; their jobs fail).") var maxScanBytes = VerifyingScanProcessor.defaultMaxScanBytes
+    @Option(help: "Longest a database statement may run, in seconds (0: the server's setting; a URL's own options win).")
+    var statementTimeout = 60.0
     @Flag(help: "Exit 0 once nothing is queued or running.") var untilEmpty = false
     @Option(help: "Refuse to start unless the model bundle has this version (the 16 hex digits in every verdict row).")
     var expectModelVersion: String?
+
+    func validate() throws {
+        guard statementTimeout >= 0 else { throw ValidationError("--statement-timeout must be 0 (the server's setting) or more seconds") }
+    }
 
     func run() throws {
         database.bootstrapLogging()
@@ -42,7 +48,8 @@ struct WorkCommand: ParsableCommand {
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
                                          batchSize: batchSize, leaseSeconds: leaseSeconds, pollInterval: pollInterval,
                                          untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300),
-                                         maxScanBytes: maxScanBytes)
+                                         maxScanBytes: maxScanBytes,
+                                         connection: ConnectionSettings(statementTimeoutSeconds: statementTimeout))
         let worker = try Worker(configuration: config, processor: processor)
         let signals = ShutdownSignals { _ in worker.requestStop() }
         let summary = try worker.run()
