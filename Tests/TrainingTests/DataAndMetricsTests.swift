@@ -159,6 +159,26 @@ final class DatasetTests: XCTestCase {
         XCTAssertThrowsError(try DatasetListing.labelsFile(dir + "/absent.tsv"))
     }
 
+    func testLabelsFileSplitColumnAndScanRoot() throws {
+        let dir = try tempDir()
+        let tsv = "file\tlabel\tsource\twriter\tsplit\n"
+            + "cedar/a.png\tvalid\tcedar\t1\ttrain\n"
+            + "cedar/b.png\tvalid\tcedar\t5\tValidation\n"
+            + "cedar/c.png\tvalid\tcedar\t20\ttest\n"
+            + "other/d.png\tinvalid\tpages\t\t\n"
+        try Data(tsv.utf8).write(to: URL(fileURLWithPath: dir + "/split.tsv"))
+        let rows = try DatasetListing.labelsFile(dir + "/split.tsv", root: "/data/real")
+        XCTAssertEqual(rows.map(\.role), [.train, .validation, .test, nil])
+        XCTAssertEqual(rows[0].path, "/data/real/cedar/a.png", "relative paths resolve against the root")
+        XCTAssertEqual(try DatasetListing.labelsFile(dir + "/split.tsv")[0].path, dir + "/cedar/a.png")
+
+        try Data("file\tlabel\tsplit\nx.png\tvalid\tvalid\n".utf8).write(to: URL(fileURLWithPath: dir + "/badsplit.tsv"))
+        XCTAssertThrowsError(try DatasetListing.labelsFile(dir + "/badsplit.tsv")) { e in
+            XCTAssertEqual(e as? DatasetError, .labelsBadRow(path: dir + "/badsplit.tsv", line: 2,
+                                                            reason: "unknown split 'valid' (train, validation, test)"))
+        }
+    }
+
     func testLabelSpellings() {
         XCTAssertEqual(SampleLabel(parsing: " Genuine "), .valid)
         XCTAssertEqual(SampleLabel(parsing: "1"), .valid)

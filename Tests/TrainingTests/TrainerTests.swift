@@ -158,6 +158,32 @@ final class TrainerTests: XCTestCase {
         XCTAssertThrowsError(try JointCalibration.choose(scores.filter { !$0.isValid }, targets: CalibrationTargets()))
     }
 
+    func testRecordedSplitRolesAreHonoured() {
+        // Six writers with a recorded part each, plus ten unassigned synthetic items the trainer splits.
+        var samples = PreparedSamples(height: 2, width: 2)
+        let recorded: [(String, DataRole)] = [("w1", .train), ("w2", .train), ("w3", .validation), ("w4", .test)]
+        for (writer, role) in recorded {
+            for copy in 0..<3 {
+                samples.append([0, 0, 0, 0], label: .valid, source: "real", group: "writer:\(writer)", name: "\(writer)-\(copy)",
+                               role: role, isCopy: copy > 0)
+            }
+        }
+        for i in 0..<10 {
+            samples.append([1, 1, 1, 1], label: i % 2 == 0 ? .valid : .invalid, source: "synthetic", group: "s\(i)", name: "s\(i)")
+        }
+        var config = TrainingConfiguration()
+        config.validationFraction = 0.2
+        let split = Trainer(configuration: config).split(samples)
+        func names(_ indices: [Int]) -> Set<String> { Set(indices.map { samples.names[$0] }) }
+        XCTAssertEqual(Set(split.train + split.heldOut), Set(0..<samples.count), "every sample placed once")
+        XCTAssertEqual(split.train.count + split.heldOut.count, samples.count)
+        XCTAssertTrue(names(split.train).isSuperset(of: ["w1-0", "w1-1", "w1-2", "w2-0", "w2-1", "w2-2"]))
+        XCTAssertTrue(names(split.heldOut).isSuperset(of: ["w3-0", "w3-1", "w3-2"]))
+        XCTAssertTrue(names(split.train).isDisjoint(with: ["w3-0", "w4-0", "w4-1", "w4-2"]), "validation and test rows are never trained on")
+        let synthetic = names(split.heldOut).filter { $0.hasPrefix("s") }
+        XCTAssertEqual(synthetic.count, 2, "the unassigned items are split by the validation fraction")
+    }
+
     func testNoveltyCriteriaNeverOpenToTheWorstValidImage() throws {
         // 100 valid images whose reconstruction error and anomaly score carry no class information,
         // and a classifier that separates perfectly: without a novelty cost both novelty criteria
