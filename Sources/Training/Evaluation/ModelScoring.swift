@@ -18,17 +18,21 @@ public enum ModelScoring {
         var config = TrainingConfiguration()
         config.inputSize = shape[0]
         config.profile = profile
-        config.augmentValid = false
-        config.scanConditionCopies = 0
-        config.invalidCropCopies = 0
+        config.dropCopies()
         config.threads = threads
         let (prepared, skipped) = TrainingDataBuilder.build(files: files, configuration: config, warn: warn)
-        let verifications = try Verifier(bundle: bundle, maxBatch: batchSize).verify(prepared.batch(0..<prepared.count))
-        let samples = verifications.enumerated().map { i, v in
-            ScoredSample(path: prepared.names[i], label: prepared.labels[i], source: prepared.sources[i],
-                         reconstructionError: v.reconstructionError, anomalyScore: v.anomalyScore,
-                         classifierConfidence: v.classifierConfidence)
+        let all = Array(0..<prepared.count)
+        let verifications = try Verifier(bundle: bundle, maxBatch: batchSize).verify(prepared.batch(all))
+        return (prepared.scored(all, by: verifications), skipped)
+    }
+}
+
+extension PreparedSamples {
+    /// The samples at `indices` with the verifier's scores for them (`verifications` in the same order).
+    func scored(_ indices: [Int], by verifications: [Verification]) -> [ScoredSample] {
+        zip(indices, verifications).map { i, v in
+            ScoredSample(path: names[i], label: labels[i], source: sources[i], reconstructionError: v.reconstructionError,
+                         anomalyScore: v.anomalyScore, classifierConfidence: v.classifierConfidence)
         }
-        return (samples, skipped)
     }
 }

@@ -388,20 +388,12 @@ public struct Trainer: Sendable {
         let final = Verifier(bundle: bundle, maxBatch: configuration.batchSize)
         let rescored: [Verification]
         do { rescored = try final.verify(samples.batch(held)) } catch { throw .bundle("scoring held-out images: \(error)") }
-        let evaluation = HeldOutEvaluation(
-            verdict: DecisionMetrics(ConfusionMatrix(predicted: rescored.map { $0.verdict == .valid }, actual: heldValid)),
-            reconstruction: DecisionMetrics(ConfusionMatrix(predicted: rescored.map(\.reconstructionPassed), actual: heldValid)),
-            anomaly: DecisionMetrics(ConfusionMatrix(predicted: rescored.map(\.anomalyPassed), actual: heldValid)),
-            classifier: DecisionMetrics(ConfusionMatrix(predicted: rescored.map(\.classifierPassed), actual: heldValid)))
-        let scored = zip(held, rescored).map { i, v in
-            ScoredSample(path: samples.names[i], label: samples.labels[i], source: samples.sources[i],
-                         reconstructionError: v.reconstructionError, anomalyScore: v.anomalyScore,
-                         classifierConfidence: v.classifierConfidence)
-        }
-        let idle = EvaluationReport(samples: scored, thresholds: CriterionThresholds(parameters)).idleCriteria
+        let report = EvaluationReport(samples: samples.scored(held, by: rescored), thresholds: CriterionThresholds(parameters))
+        let evaluation = HeldOutEvaluation(verdict: report.verdict, reconstruction: report.reconstruction.metrics,
+                                           anomaly: report.anomaly.metrics, classifier: report.classifier.metrics)
         return TrainingSummary(parameters: parameters, modelVersion: bundle.version, history: history, heldOut: evaluation,
                                trainCount: split.train.count, heldOutCount: held.count, calibrationNotes: notes,
-                               idleCriteria: idle)
+                               idleCriteria: report.idleCriteria)
     }
 
     /// Puts the finished folder `work` at `output`: the old bundle is moved aside first and removed

@@ -81,6 +81,13 @@ public struct TrainingConfiguration: Sendable {
     /// Crops per real non-signature in this run (0 with the `seed` recipe).
     public var cropCopies: Int { recipe == .seed ? 0 : invalidCropCopies }
 
+    /// No augmented copies or crops of any kind: every file enters once, as it is (for scoring).
+    public mutating func dropCopies() {
+        augmentValid = false
+        scanConditionCopies = 0
+        invalidCropCopies = 0
+    }
+
     /// Generated data mixed in: signatures of `syntheticSignatureKinds` (valid) and non-signatures of
     /// `syntheticKinds`; `synthesis.signature.background` sets the signatures' paper.
     public var syntheticValid = 0
