@@ -1,6 +1,6 @@
 import Foundation
 
-public enum EnqueueError: Error, CustomStringConvertible {
+public enum EnqueueError: Error, Sendable, CustomStringConvertible {
     case notFound(String)
     case unreadable(String, String)
     case database(PostgresError)
@@ -16,8 +16,14 @@ public enum EnqueueError: Error, CustomStringConvertible {
 
 /// `sigverify enqueue PATH...`: files are submitted as they are (the worker judges content);
 /// folders are walked recursively for scan files by extension, so a README beside the scans does
-/// not become a job. Empty files and files over the queue's size limit are refused up front —
-/// reported, never read or sent — so the table's own refusal cannot undo a whole batch.
+/// not become a job. Files that cannot become a job — empty, over the queue's size limit,
+/// unreadable, or with a path longer than an `external_ref` may be — are refused up front, before
+/// anything is submitted, so the table's own refusal cannot undo a batch and an unreadable file
+/// cannot stop a run halfway (one that fails to read later is refused then, the run goes on).
+///
+/// Re-running is safe: each file is submitted with the idempotency key the database derives from
+/// its bytes, page and path (`IdempotencyKey.derived`), so a file already queued by an earlier,
+/// interrupted or failed run returns its existing job instead of a duplicate.
 public struct FileEnqueuer {
     public static let scanExtensions: Set<String> = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "dib", "pbm", "pgm", "ppm", "pnm"]
 
@@ -27,22 +33,23 @@ public struct FileEnqueuer {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .notFound(path) }
-            if !isDirectory.boolValue {
-                files.append(path)
-                continue
-            }
-            guard let walker = FileManager.default.enumerator(atPath: path) else { throw .unreadable(path, "cannot list folder") }
-            var found: [String] = []
-            while let relative = walker.nextObject() as? String {
-                let name = (relative as NSString).lastPathComponent
-                guard !name.hasPrefix("."), scanExtensions.contains((name as NSString).pathExtension.lowercased()) else { continue }
-                let full = (path as NSString).appendingPathComponent(relative)
-                var dir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue { found.append(full) }
-            }
-            files += found.sorted()
+            files += isDirectory.boolValue ? try scanFiles(in: path) : [path]
         }
         return files
+    }
+
+    /// The scan files under `folder`, recursively, sorted; hidden files skipped.
+    private static func scanFiles(in folder: String) throws(EnqueueError) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { throw .unreadable(folder, "cannot list folder") }
+        var found: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let name = (relative as NSString).lastPathComponent
+            guard !name.hasPrefix("."), scanExtensions.contains((name as NSString).pathExtension.lowercased()) else { continue }
+            let full = (folder as NSString).appendingPathComponent(relative)
+            var dir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: full, isDirectory: &dir), !dir.boolValue { found.append(full) }
+        }
+        return found.sorted()
     }
 
     /// A content-type hint from the extension (informational; workers sniff the bytes).
@@ -63,14 +70,6 @@ public struct FileEnqueuer {
         public var reason: String
     }
 
-    public struct Summary: Sendable {
-        public var jobIds: [Int64] = []
-        public var bytes = 0
-        public var seconds = 0.0
-        /// Files not submitted (empty, or over `maxScanBytes`), in input order.
-        public var refused: [Refusal] = []
-    }
-
     /// Why a file of `size` bytes cannot become a job under `limit`, or nil when it can. The same
     /// rule as the table's (migration 0005), checked before the file is read.
     public static func refusal(size: Int, limit: Int) -> String? {
@@ -79,37 +78,28 @@ public struct FileEnqueuer {
         return nil
     }
 
-    /// Reads and submits the files in batches of `batchSize` (one multi-row INSERT transaction
-    /// each, so progress survives an interruption). `external_ref` is the path as given. Files the
-    /// queue would refuse (see `refusal`) are listed in `Summary.refused` instead.
-    public static func enqueue(files: [String], into queue: JobQueue, batchSize: Int = 500, priority: Int = 0,
-                               maxAttempts: Int? = nil, metadataJSON: String? = nil, page: Int = 0,
-                               maxScanBytes: Int = JobQueue.defaultMaxScanBytes,
-                               progress: (Int) -> Void = { _ in }) throws(EnqueueError) -> Summary {
-        var summary = Summary()
-        let start = Date()
-        var index = 0
-        while index < files.count {
-            let chunk = files[index..<min(files.count, index + max(1, batchSize))]
-            var jobs: [NewJob] = []
-            jobs.reserveCapacity(chunk.count)
-            for path in chunk {
-                if let reason = refusal(size: try fileSize(path), limit: maxScanBytes) {
-                    summary.refused.append(Refusal(path: path, reason: reason))
-                    continue
-                }
-                guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path, "not readable") }
-                summary.bytes += data.count
-                jobs.append(NewJob(image: [UInt8](data), filename: (path as NSString).lastPathComponent,
-                                   contentType: contentTypeHint(path), externalRef: path,
-                                   metadataJSON: metadataJSON, priority: priority, maxAttempts: maxAttempts, page: page))
+    /// Splits `files` into those that can be submitted and those refused (empty, over `limit`,
+    /// unreadable, path over `JobQueue.maxReferenceBytes`), each in input order. Nothing is read beyond the file's metadata.
+    public static func screen(_ files: [String], limit: Int) -> (accepted: [String], refused: [Refusal]) {
+        var accepted: [String] = [], refused: [Refusal] = []
+        for path in files {
+            if let reason = refusal(path, limit: limit) {
+                refused.append(Refusal(path: path, reason: reason))
+            } else {
+                accepted.append(path)
             }
-            do { summary.jobIds += try queue.enqueue(jobs) } catch { throw .database(error) }
-            index += chunk.count
-            progress(index)
         }
-        summary.seconds = Date().timeIntervalSince(start)
-        return summary
+        return (accepted, refused)
+    }
+
+    private static func refusal(_ path: String, limit: Int) -> String? {
+        if path.utf8.count > JobQueue.maxReferenceBytes {
+            return "the path (its external_ref) is \(path.utf8.count) bytes, over the limit of \(JobQueue.maxReferenceBytes) bytes"
+        }
+        let size: Int
+        do { size = try fileSize(path) } catch { return error.reason }
+        if let reason = refusal(size: size, limit: limit) { return reason }
+        return FileManager.default.isReadableFile(atPath: path) ? nil : "not readable (permission denied)"
     }
 
     private static func fileSize(_ path: String) throws(EnqueueError) -> Int {
@@ -120,6 +110,16 @@ public struct FileEnqueuer {
             return size.intValue
         } catch {
             throw .unreadable(path, "\(error.localizedDescription)")
+        }
+    }
+}
+
+extension EnqueueError {
+    /// The reason without the path (for a refusal line that names the path itself).
+    var reason: String {
+        switch self {
+        case .unreadable(_, let reason): return reason
+        default: return description
         }
     }
 }

@@ -15,10 +15,14 @@ public struct NewJob: Sendable, Equatable {
     public var maxAttempts: Int?
     /// Which page of a multi-page scan to verify (0-based).
     public var page: Int
+    /// nil: every submission is a new job.
+    public var idempotencyKey: IdempotencyKey?
 
     public init(image: [UInt8], filename: String? = nil, contentType: String? = nil, externalRef: String? = nil,
-                metadataJSON: String? = nil, priority: Int = 0, maxAttempts: Int? = nil, page: Int = 0) {
+                metadataJSON: String? = nil, priority: Int = 0, maxAttempts: Int? = nil, page: Int = 0,
+                idempotencyKey: IdempotencyKey? = nil) {
         self.page = page
+        self.idempotencyKey = idempotencyKey
         self.image = image
         self.filename = filename
         self.contentType = contentType
@@ -26,6 +30,29 @@ public struct NewJob: Sendable, Equatable {
         self.metadataJSON = metadataJSON
         self.priority = priority
         self.maxAttempts = maxAttempts
+    }
+}
+
+/// What makes a submission idempotent (migration 0009): a second submission with a key already in
+/// the queue returns that job instead of creating one; the same key with other bytes or another
+/// page is refused (SQLSTATE 23505).
+public enum IdempotencyKey: Sendable, Equatable {
+    /// The caller's own key (1 to 1024 bytes).
+    case given(String)
+    /// `sigverify.scan_idempotency_key(image, page, external_ref)`: the SHA-256 of the bytes, the
+    /// page and the external_ref, computed by the database. What `sigverify enqueue` uses.
+    case derived
+}
+
+/// One submission's job: new, or the one its idempotency key already named.
+public struct EnqueuedJob: Sendable, Equatable {
+    public var id: Int64
+    /// false: the key was already queued (this run or an earlier one); nothing was inserted.
+    public var created: Bool
+
+    public init(id: Int64, created: Bool) {
+        self.id = id
+        self.created = created
     }
 }
 

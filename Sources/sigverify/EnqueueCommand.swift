@@ -1,13 +1,16 @@
 import ArgumentParser
 import Foundation
 import JobQueue
+import Worker
 
-/// `sigverify enqueue PATH...`: submit scans (files, or folders of .png/.jpg/.tif) as jobs. Empty
-/// files and files over the database's scan limit are refused (named on stderr, exit status 1);
-/// the others are still submitted.
+/// `sigverify enqueue PATH...`: submit scans (files, or folders of .png/.jpg/.tif) as jobs. Empty,
+/// oversized and unreadable files are refused before anything is submitted (named on stderr, exit
+/// status 1); the others are still submitted. Each batch commits whole; a database error or
+/// SIGTERM/SIGINT ends the run after the last committed batch with an exact account of it, and
+/// re-running the same command queues only what is missing (idempotency keys).
 struct EnqueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "enqueue", abstract: "Submit scan files or folders to the job queue (batched inserts).")
+        commandName: "enqueue", abstract: "Submit scan files or folders to the job queue (batched, idempotent inserts).")
 
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "Scan files, or folders searched recursively for .png/.jpg/.jpeg/.tif/.tiff.")
@@ -17,23 +20,47 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "JSON object stored as each job's metadata.") var metadata: String?
     @Option(help: "Attempts before a job fails for good (default: the table default, 5).") var maxAttempts: Int?
     @Option(help: "Page of multi-page scans (TIFF) to verify, 0-based.") var page = 0
+    @Flag(help: "Submit every file as a new job, without an idempotency key (a re-run then queues them again).")
+    var allowDuplicates = false
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
 
     func run() throws {
         database.bootstrapLogging()
         let files = try FileEnqueuer.collect(paths)
         guard !files.isEmpty else { throw ValidationError("no scan files found in \(paths.joined(separator: " "))") }
         let queue = try database.connect()
-        let summary = try FileEnqueuer.enqueue(files: files, into: queue, batchSize: batchSize, priority: priority,
-                                               maxAttempts: maxAttempts, metadataJSON: metadata, page: page,
-                                               maxScanBytes: try queue.maxScanBytes())
-        for refusal in summary.refused {
-            FileHandle.standardError.write(Data("refused \(refusal.path): \(refusal.reason)\n".utf8))
+        let interruption = Interruption()
+        let signals = ShutdownSignals { interruption.record($0) }
+        let options = EnqueueOptions(batchSize: batchSize, priority: priority, maxAttempts: maxAttempts,
+                                     metadataJSON: metadata, page: page, idempotent: !allowDuplicates)
+        let summary = withExtendedLifetime(signals) {
+            FileEnqueuer.enqueue(files: files, into: queue, options: options, maxScanBytes: (try? queue.maxScanBytes()) ?? JobQueue.defaultMaxScanBytes,
+                                 shouldStop: { interruption.signal != nil })
         }
-        let rate = summary.seconds > 0 ? Double(summary.jobIds.count) / summary.seconds : 0
-        let range = summary.jobIds.first.map { "\($0)…\(summary.jobIds.last!)" } ?? "-"
-        print("enqueued \(summary.jobIds.count) scans (\(String(format: "%.1f", Double(summary.bytes) / 1_048_576)) MB) in "
-              + "\(String(format: "%.2f", summary.seconds)) s (\(Int(rate)) scans/s); job ids \(range)"
-              + (summary.refused.isEmpty ? "" : "; \(summary.refused.count) refused"))
-        if !summary.refused.isEmpty { throw ExitCode(1) }
+        let report = EnqueueReport(summary: summary, idempotent: !allowDuplicates)
+        for line in report.errorLines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        print(report.line)
+        if let code = report.exitCode(signal: interruption.signal) { throw ExitCode(code) }
+    }
+}
+
+/// The first SIGTERM/SIGINT a run received (a second one exits at once).
+final class Interruption: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: Int32?
+
+    var signal: Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return received
+    }
+
+    func record(_ signal: Int32) {
+        lock.lock()
+        received = received ?? signal
+        lock.unlock()
     }
 }

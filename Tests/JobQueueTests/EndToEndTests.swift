@@ -24,8 +24,10 @@ final class EndToEndTests: XCTestCase {
                   0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]).write(to: dir.appendingPathComponent("oversized.jpg"))
         let good = ["page.png", "scan600_01.jpg", "camera.png", "invalid224_01.png"].map { samples.appendingPathComponent($0).path }
         // Each good scan three times, so two workers have something to share. The empty file is
-        // refused at the door (exit status 1); the rest are submitted.
-        let enqueue = try SpawnedProcess("sigverify", ["enqueue"] + good + good + good + [dir.path], environment: env)
+        // refused at the door (exit status 1); the rest are submitted (without idempotency keys,
+        // which would make the repeats one job each).
+        let enqueue = try SpawnedProcess("sigverify", ["enqueue", "--allow-duplicates"] + good + good + good + [dir.path],
+                                         environment: env)
         XCTAssertEqual(enqueue.waitForExit(timeout: 30), 1, enqueue.stderr)
         XCTAssertTrue(enqueue.stderr.contains("empty.png: empty file"), enqueue.stderr)
         XCTAssertTrue(enqueue.stdout.contains("enqueued 15 scans"), enqueue.stdout)

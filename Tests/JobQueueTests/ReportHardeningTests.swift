@@ -5,12 +5,19 @@ import TestSupport
 import XCTest
 
 /// Issue 13, finding 7 (part): `report` and `status` print submitter-controlled text through
-/// `renderTable`, which must not pass terminal escape sequences through; the "latest verdicts"
+/// the CLI's `renderTable`, which must not pass terminal escape sequences through; the "latest verdicts"
 /// table shows the newest verdicts; an unknown log level is a usage error, not a silent `info`.
 final class ReportHardeningTests: XCTestCase {
-    func testTablesEscapeControlCharacters() {
+    func testTablesEscapeControlCharacters() throws {
+        let db = try TestDatabase()
         let hostile = "evil\u{1B}]0;owned\u{07}\u{1B}[2Jname\u{9B}31m.png"
-        let table = QueryResult(columns: ["filename"], rows: [[hostile], ["plain.png"]], affectedRows: 0).renderTable()
+        let queue = try db.queue()
+        try queue.enqueue([NewJob(image: [1], externalRef: hostile), NewJob(image: [2], externalRef: "plain.png")])
+        let jobs = try queue.claim(batchSize: 2, leaseSeconds: 30, workerId: "w")
+        _ = try queue.finish(jobs.map { JobResult(job: $0, outcome: .failure(.permanent("broken"))) }, workerId: "w")
+        let report = try SpawnedProcess("sigverify", ["report"], environment: ["DATABASE_URL": db.url])
+        XCTAssertEqual(report.waitForExit(timeout: 60), 0, report.stderr)
+        let table = report.stdout
         XCTAssertFalse(table.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B }, table)
         XCTAssertTrue(table.contains("evil\\u{1b}]0;owned\\u{7}\\u{1b}[2Jname\\u{9b}31m.png"), table)
         XCTAssertTrue(table.contains("plain.png"))

@@ -60,6 +60,7 @@ final class RoleTests: XCTestCase {
             "UPDATE sigverify.jobs SET filename = 'other.png', external_ref = 'other'",
             "UPDATE sigverify.jobs SET metadata = '{\"branch\": \"south\"}'",
             "UPDATE sigverify.jobs SET page = 3",
+            "UPDATE sigverify.jobs SET idempotency_key = 'other'",
             "DELETE FROM sigverify.jobs",
             "ALTER TABLE sigverify.jobs DISABLE TRIGGER USER",
             "CREATE TABLE sigverify.shadow (x int)",
@@ -223,7 +224,7 @@ final class RoleTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(relations.count, 12)
         for relation in relations { XCTAssertNoThrow(try queue.db.execute("SELECT * FROM sigverify.\(relation)"), relation) }
         XCTAssertEqual(try queue.reportTables().first?.table.count, 1)
-        XCTAssertNoThrow(try queue.statusTables())
+        XCTAssertNoThrow(try queue.status())
         assertDenied(queue.db, "SELECT sigverify.enqueue_scan('\\x01'::bytea)")
         assertDenied(queue.db, "SELECT sigverify.cancel_job(\(queued))")
         assertDenied(queue.db, "UPDATE sigverify.workers SET stopped_at = now()")
