@@ -15,7 +15,7 @@ struct EnqueueCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "Scan files, or folders searched recursively for .png/.jpg/.jpeg/.tif/.tiff.")
     var paths: [String]
-    @Option(help: "Jobs per INSERT transaction.") var batchSize = 500
+    @Option(help: "Files per transaction (each commits whole; a stopped run keeps the committed ones).") var batchSize = 500
     @Option(help: "Priority (lower runs first).") var priority = 0
     @Option(help: "JSON object stored as each job's metadata.") var metadata: String?
     @Option(help: "Attempts before a job fails for good (default: the table default, 5).") var maxAttempts: Int?
@@ -25,6 +25,9 @@ struct EnqueueCommand: ParsableCommand {
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if let metadata, !((try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) is [String: Any]) {
+            throw ValidationError("--metadata must be a JSON object, e.g. '{\"batch\": \"2026-11\"}'")
+        }
     }
 
     func run() throws {
@@ -36,8 +39,9 @@ struct EnqueueCommand: ParsableCommand {
         let signals = ShutdownSignals { interruption.record($0) }
         let options = EnqueueOptions(batchSize: batchSize, priority: priority, maxAttempts: maxAttempts,
                                      metadataJSON: metadata, page: page, idempotent: !allowDuplicates)
+        let limit = try queue.maxScanBytes()
         let summary = withExtendedLifetime(signals) {
-            FileEnqueuer.enqueue(files: files, into: queue, options: options, maxScanBytes: (try? queue.maxScanBytes()) ?? JobQueue.defaultMaxScanBytes,
+            FileEnqueuer.enqueue(files: files, into: queue, options: options, maxScanBytes: limit,
                                  shouldStop: { interruption.signal != nil })
         }
         let report = EnqueueReport(summary: summary, idempotent: !allowDuplicates)

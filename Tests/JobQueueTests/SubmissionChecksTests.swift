@@ -31,6 +31,11 @@ final class SubmissionChecksTests: XCTestCase {
         XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.jobs"), 1)
     }
 
+    func testEnqueueRefusesNonObjectMetadataBeforeConnecting() throws {
+        try SpawnedProcess.assertUsageError(["enqueue", "--metadata", "[1]", "samples/page.png"],
+                                            mentions: "--metadata must be a JSON object")
+    }
+
     func testAnExternalRefOverTheLimitIsRefusedWithAReadableMessage() throws {
         let db = try TestDatabase()
         // 3000 bytes that do not compress: over the btree's row limit (~2.7 KB), which used to
