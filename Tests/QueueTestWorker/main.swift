@@ -65,7 +65,10 @@ let config = WorkerConfiguration(
     databaseURL: url,
     concurrency: Int(option("--concurrency") ?? "1") ?? 1,
     batchSize: Int(option("--batch-size") ?? "8") ?? 8,
+    batchBytes: Int(option("--batch-bytes") ?? "") ?? JobQueue.defaultBatchBytes,
     leaseSeconds: Double(option("--lease-seconds") ?? "30") ?? 30,
+    batchDeadline: Double(option("--batch-deadline") ?? "") ?? WorkerConfiguration.defaultBatchDeadline,
+    shutdownGrace: Double(option("--shutdown-grace") ?? "") ?? WorkerConfiguration.defaultShutdownGrace,
     pollInterval: Double(option("--poll-interval") ?? "0.5") ?? 0.5,
     untilEmpty: args.contains("--until-empty"),
     retryPolicy: RetryPolicy(baseDelay: Double(option("--retry-base") ?? "0.2") ?? 0.2, maxDelay: 5))
