@@ -44,12 +44,12 @@ final class ClaimLoop {
 
     private func perform(_ action: LoopAction) -> LoopEvent {
         switch action {
-        case .connect: return database(connect)
+        case .connect: return database(openOrReset)
         case .claim: return database(claim)
         case .checkPending: return database(checkPending)
-        case .wait(let seconds): return database { () throws(PostgresError) in try wait(seconds) }
+        case .wait(let seconds): return database { () throws(PostgresError) in try idle(seconds) }
         case .process: return processBatch()
-        case .write: return database(write)
+        case .write: return database(writeResults)
         case .giveUpBatch: return giveUp()
         case .backoff(let seconds, let step): return backoff(seconds, then: step)
         case .exit: return .stopRequested  // not reached: `run` returns on exit
@@ -58,7 +58,7 @@ final class ClaimLoop {
 
     // MARK: Steps
 
-    private func connect() throws(PostgresError) -> LoopEvent {
+    private func openOrReset() throws(PostgresError) -> LoopEvent {
         let config = worker.configuration
         if let queue {
             try queue.db.reset()
@@ -92,7 +92,7 @@ final class ClaimLoop {
                         secondsUntilNextRunnable: pending.secondsUntilNextRunnable)
     }
 
-    private func wait(_ seconds: Double) throws(PostgresError) -> LoopEvent {
+    private func idle(_ seconds: Double) throws(PostgresError) -> LoopEvent {
         _ = try connected().db.waitForNotifications(timeout: seconds, wakeFD: worker.stopSignal.wakeFD)
         return .woke
     }
@@ -106,7 +106,7 @@ final class ClaimLoop {
     /// Writes the batch's results. Safe to repeat: `finish` only writes rows still leased to this
     /// worker for the same attempt, so a commit that landed just before the connection broke is
     /// not applied twice.
-    private func write() throws(PostgresError) -> LoopEvent {
+    private func writeResults() throws(PostgresError) -> LoopEvent {
         let config = worker.configuration
         let finished = try connected().finish(results, workerId: config.workerId, retryPolicy: config.retryPolicy)
         batchFinished(finished)
