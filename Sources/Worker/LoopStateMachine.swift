@@ -41,6 +41,8 @@ public struct LoopStateMachine: Sendable {
     public private(set) var holdsBatch = false
     public private(set) var isStopping = false
     private var backoff: Double
+    /// The action last returned (what the shell is about to do).
+    private var pending = LoopAction.connect
     private var writeDeadline = Double.infinity
     private var graceDeadline = Double.infinity
 
@@ -127,21 +129,18 @@ public struct LoopStateMachine: Sendable {
         }
     }
 
+    /// A stop ends the loop at once unless it holds a batch: then the pending action goes ahead
+    /// (the batch is processed and written, within the grace).
     private mutating func stopRequested(now: Double) -> LoopAction {
         isStopping = true
         graceDeadline = now + rules.shutdownGrace
-        switch phase {
-        case .processing: return .process
-        case .writing: return .write
-        case .connecting where holdsBatch: return .connect
-        case .backingOff(let step) where holdsBatch: return .backoff(seconds: 0, then: step)
-        case .stopped(let exit): return .exit(exit)
-        default: return enter(.exit(.stopped))
-        }
+        if case .stopped(let exit) = phase { return .exit(exit) }
+        return holdsBatch ? pending : enter(.exit(.stopped))
     }
 
     /// Records the phase an action puts the loop in.
     private mutating func enter(_ action: LoopAction) -> LoopAction {
+        pending = action
         switch action {
         case .connect: phase = .connecting
         case .claim: phase = .claiming

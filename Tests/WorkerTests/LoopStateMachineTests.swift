@@ -102,7 +102,7 @@ final class LoopStateMachineTests: XCTestCase {
         _ = m.handle(.claimed(jobs: 4, bytes: 4), now: 0)
         _ = m.handle(.processed, now: 1)
         XCTAssertEqual(m.handle(.failed(.connection), now: 1), .backoff(seconds: 0.2, then: .connect))
-        XCTAssertEqual(m.handle(.stopRequested, now: 1.1), .backoff(seconds: 0, then: .connect))
+        XCTAssertEqual(m.handle(.stopRequested, now: 1.1), .backoff(seconds: 0.2, then: .connect), "the batch is still written")
         XCTAssertEqual(m.handle(.backedOff(.connect), now: 1.1), .connect)
         assertBackoff(m.handle(.failed(.connection), now: 3.95), 0.15, "nor past the grace")
         _ = m.handle(.backedOff(.connect), now: 4.1)
