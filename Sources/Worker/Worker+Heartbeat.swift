@@ -9,7 +9,8 @@ extension Worker {
         var log = logger
         log[metadataKey: "thread"] = "heartbeat"
         let config = configuration
-        let watchdog = LeaseWatchdog(batchDeadline: config.batchDeadline, leaseSeconds: config.leaseSeconds)
+        let watchdog = LeaseWatchdog(batchDeadline: config.batchDeadline, leaseSeconds: config.leaseSeconds,
+                                     pollInterval: config.pollInterval)
         var reported = Set<Int>()
         var reconnects = 0
         var queue: JobQueue?

@@ -17,8 +17,8 @@ public enum WorkerError: Error, CustomStringConvertible {
             let hint = error.sqlState == "42P01" || error.sqlState == "3F000" ? " (run `sigverify migrate` first)" : ""
             return "worker stopped on a database error: \(error)\(hint)"
         case .loopStuck(let loop, let idle, let jobs):
-            return "loop \(loop) made no progress for \(String(format: "%.0f", idle)) s holding jobs \(jobs) "
-                + "(--batch-deadline); their leases were no longer renewed, so peers retry them"
+            return "loop \(loop) made no progress for \(String(format: "%.0f", idle)) s (--batch-deadline), holding jobs \(jobs); "
+                + "their leases were no longer renewed, so peers retry them"
         case .shutdownGraceExpired(let grace, let jobs):
             return "shutdown grace of \(String(format: "%g", grace)) s ran out with \(jobs) jobs in flight; "
                 + "their leases run out and peers retry them"

@@ -36,6 +36,36 @@ final class WorkerWatchdogTests: XCTestCase {
         print("stuck loop's job finished by a peer \(String(format: "%.1f", reaped)) s after the peer started")
     }
 
+    /// Why 3 as reported: the loop's own backend frozen (SIGSTOP: no statement timeout fires, the
+    /// kernel still answers keepalives) just before it writes. The heartbeat's connection still
+    /// works, and it used to renew the batch's leases for as long as the freeze lasted.
+    func testAFrozenBackendDoesNotKeepTheBatchsLeasesAlive() throws {
+        let db = try TestDatabase()
+        let queue = try db.queue()
+        let ids = try queue.enqueue((0..<4).map { NewJob(image: Script.sleep(400, $0)) })
+        let frozen = try worker(db, ["--batch-size", "4", "--lease-seconds", "1", "--batch-deadline", "2", "--shutdown-grace", "1"])
+        XCTAssertTrue(try eventually(timeout: 10) {
+            try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'") == 4
+        })
+        Thread.sleep(forTimeInterval: 0.3)  // the scans are fetched; the loop is processing
+        let backend = try db.scalar("""
+            SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%SELECT id, image FROM%'
+            """)
+        guard kill(pid_t(backend), SIGSTOP) == 0 else { throw XCTSkip("cannot signal the server's backends (not root)") }
+        defer {
+            kill(pid_t(backend), SIGCONT)
+            withExtendedLifetime(db) {}
+        }
+        let peer = try worker(db, ["--lease-seconds", "1", "--until-empty"])
+        XCTAssertEqual(peer.waitForExit(timeout: 20), 0, "the frozen loop's jobs were never released: \(peer.stderr)")
+        let status = frozen.waitForExit(timeout: 10)
+        XCTAssertNotNil(status, "the worker with the frozen loop did not exit")
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(frozen.stderr.contains("no progress"), frozen.stderr)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.verdicts"), ids.count)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE attempts = 2"), ids.count)
+    }
+
     /// Why 7: SIGTERM while PostgreSQL is down. Before: the batch in flight retried its write for
     /// two lease lengths (58 s with the defaults); now the worker is gone within `--shutdown-grace`,
     /// leaving the unwritten jobs to their leases (never a lost or duplicated verdict).
