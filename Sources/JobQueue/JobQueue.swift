@@ -26,48 +26,6 @@ public final class JobQueue {
 
     // MARK: Claim, lease, finish
 
-    /// Claims up to `batchSize` runnable jobs in one round trip, leasing them to `workerId` for
-    /// `leaseSeconds` and counting the attempt, then fetches their scans in binary (see
-    /// `fetchImages`): a scan over `maxScanBytes` is never fetched and its job carries the reason.
-    public func claim(batchSize: Int, leaseSeconds: Double, workerId: String,
-                      maxScanBytes: Int = JobQueue.defaultMaxScanBytes) throws(PostgresError) -> [ClaimedJob] {
-        let result = try db.execute("""
-            UPDATE sigverify.jobs j
-            SET status = 'running', attempts = j.attempts + 1, lease_owner = $1,
-                lease_expires_at = now() + make_interval(secs => $2::float8),
-                started_at = coalesce(j.started_at, now())
-            WHERE j.id IN (
-                SELECT id FROM sigverify.jobs
-                WHERE status = 'queued' AND run_after <= now()
-                ORDER BY priority, id
-                LIMIT $3
-                FOR UPDATE SKIP LOCKED)
-            RETURNING j.id, j.attempts, j.max_attempts, octet_length(j.image) AS image_bytes, j.filename,
-                      j.content_type, j.external_ref, j.page
-            """, [.text(workerId), .double(leaseSeconds), .int(batchSize)])
-        var jobs: [ClaimedJob] = []
-        var sizes: [Int64: Int] = [:]
-        jobs.reserveCapacity(result.count)
-        for r in 0..<result.count {
-            guard let id = try result.int(r, "id"), let attempt = try result.int(r, "attempts"),
-                  let maxAttempts = try result.int(r, "max_attempts") else {
-                throw PostgresError(kind: .unexpectedResult, message: "claim returned NULL id/attempts")
-            }
-            sizes[Int64(id)] = try result.int(r, "image_bytes")
-            jobs.append(ClaimedJob(id: Int64(id), attempt: attempt, maxAttempts: maxAttempts,
-                                   image: nil, filename: try result.string(r, "filename"),
-                                   contentType: try result.string(r, "content_type"),
-                                   externalRef: try result.string(r, "external_ref"),
-                                   page: try result.int(r, "page") ?? 0))
-        }
-        jobs.sort { $0.id < $1.id }
-        if !jobs.isEmpty {
-            logger.debug("claimed", metadata: ["worker": "\(workerId)", "jobs": "\(jobs.map(\.id))"])
-        }
-        try fetchImages(&jobs, sizes: sizes, maxScanBytes: maxScanBytes, workerId: workerId)
-        return jobs
-    }
-
     /// Writes the batch's outcomes in one transaction: verdict rows and `succeeded` for successes,
     /// `failed` for permanent failures and exhausted retries, `queued` with a backed-off
     /// `run_after` for transient ones. A row is written only if the job is still `running` under

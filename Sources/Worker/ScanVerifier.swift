@@ -14,8 +14,11 @@ public struct ScanVerifier: Sendable {
     public let verifier: Verifier
     public let profile: PreprocessingProfile
     public let decodeOptions: DecodeOptions
+    /// A worker's per-scan budget (pixels, decode time); nil: only the decoder's own limits.
+    public let budget: ScanBudget?
 
-    public init(bundle: ModelBundle, maxBatch: Int = 32, decodeOptions: DecodeOptions = DecodeOptions()) throws(ScanVerifierError) {
+    public init(bundle: ModelBundle, maxBatch: Int = 32, decodeOptions: DecodeOptions = DecodeOptions(),
+                budget: ScanBudget? = nil) throws(ScanVerifierError) {
         self.bundle = bundle
         self.verifier = Verifier(bundle: bundle, maxBatch: maxBatch)
         do {
@@ -23,29 +26,36 @@ public struct ScanVerifier: Sendable {
         } catch {
             throw .unsupportedPreprocessing("\(error)")
         }
-        self.decodeOptions = decodeOptions
+        var options = decodeOptions
+        if let budget { options.maxPixels = min(options.maxPixels, budget.maxPixels) }
+        self.decodeOptions = options
+        self.budget = budget
     }
 
     /// Loads the bundle folder and prepares it.
-    public init(modelFolder: URL, maxBatch: Int = 32, decodeOptions: DecodeOptions = DecodeOptions()) throws(ScanVerifierError) {
+    public init(modelFolder: URL, maxBatch: Int = 32, decodeOptions: DecodeOptions = DecodeOptions(),
+                budget: ScanBudget? = nil) throws(ScanVerifierError) {
         let bundle: ModelBundle
         do { bundle = try ModelBundle.load(from: modelFolder) } catch {
             throw .unloadableModel(folder: modelFolder.path, reason: "\(error)")
         }
-        try self.init(bundle: bundle, maxBatch: maxBatch, decodeOptions: decodeOptions)
+        try self.init(bundle: bundle, maxBatch: maxBatch, decodeOptions: decodeOptions, budget: budget)
     }
 
     public var modelVersion: String { bundle.version }
 
     /// Decodes (page `page` of a multi-page scan) and preprocesses one scan. Errors are the
-    /// scan's own (corrupt, unsupported, oversized): typed `ImagingError`/`PreprocessingError`.
+    /// scan's own (corrupt, unsupported, oversized): typed `ImagingError`/`PreprocessingError`, or
+    /// `ScanBudgetError` when it is over the budget.
     public func prepare(_ bytes: [UInt8], page: Int = 0) throws -> PreparedScan {
         let shape = verifier.inputShape
         var options = decodeOptions
         options.page = page
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let gray = try ImageDecoder(options: options).decode(bytes)
+        let gray: GrayImage
+        do { gray = try ImageDecoder(options: options).decode(bytes) } catch { throw budget?.reason(for: error) ?? error }
         let t1 = DispatchTime.now().uptimeNanoseconds
+        try budget?.checkDecode(seconds: Double(t1 - t0) / 1e9)
         let scan = try profile.run(gray, width: shape[1], height: shape[0])
         let t2 = DispatchTime.now().uptimeNanoseconds
         guard scan.input.count == shape.reduce(1, *) else {

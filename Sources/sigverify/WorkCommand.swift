@@ -8,8 +8,8 @@ import Verifier
 import Worker
 
 /// `sigverify work`: a worker process — claim batches, verify them, write verdicts; until
-/// SIGTERM/SIGINT (graceful: the batch in flight is finished) or, with --until-empty, until the
-/// queue is drained.
+/// SIGTERM/SIGINT (graceful: the batch in flight is finished within --shutdown-grace) or, with
+/// --until-empty, until the queue is drained.
 struct WorkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "work", abstract: "Run a worker: claim queued scans, verify them, record verdicts.")
@@ -18,6 +18,15 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Model bundle folder (default: the bundled default model).") var model: String?
     @Option(help: "Claim/process loops in this process.") var concurrency = 1
     @Option(help: "Scans claimed and verified per batch.") var batchSize = 32
+    @Option(help: "Scan bytes claimed per batch at most (one scan is always claimed).") var batchBytes = JobQueue.defaultBatchBytes
+    @Option(help: "Decoded pixels a scan may have (width × height, checked from its header); larger scans fail.")
+    var maxPixels = ScanBudget.workerDefaultMaxPixels
+    @Option(help: "Seconds a scan's decode may take (measured; 0: no limit); slower scans fail.")
+    var maxDecodeSeconds = ScanBudget.workerDefaultDecodeSeconds
+    @Option(help: "Seconds a loop may hold a batch without progress (at least two leases) before the worker gives its jobs up and exits 1.")
+    var batchDeadline = WorkerConfiguration.defaultBatchDeadline
+    @Option(help: "Seconds SIGTERM waits for batches in flight before exiting anyway (their leases run out).")
+    var shutdownGrace = WorkerConfiguration.defaultShutdownGrace
     @Option(help: "Lease length in seconds (extended by a heartbeat every third of it).") var leaseSeconds = 30.0
     @Option(help: "Seconds between polls when no NOTIFY arrives.") var pollInterval = 5.0
     @Option(help: "First retry delay in seconds for transient failures and reaped jobs (doubles per attempt, capped at 5 min).")
@@ -31,13 +40,19 @@ struct WorkCommand: ParsableCommand {
 
     func validate() throws {
         guard statementTimeout >= 0 else { throw ValidationError("--statement-timeout must be 0 (the server's setting) or more seconds") }
+        guard batchBytes >= 1, maxPixels >= 1 else { throw ValidationError("--batch-bytes and --max-pixels must be positive") }
+        guard maxDecodeSeconds >= 0, shutdownGrace >= 0 else {
+            throw ValidationError("--max-decode-seconds and --shutdown-grace must not be negative")
+        }
+        guard batchDeadline > 0 else { throw ValidationError("--batch-deadline must be positive") }
     }
 
     func run() throws {
         database.bootstrapLogging()
         let logger = Logger(label: "sigverify.worker")
         logger.info("OpenBLAS \(BLAS.kernelReport)")
-        let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize)
+        let budget = ScanBudget(maxPixels: maxPixels, maxDecodeSeconds: maxDecodeSeconds > 0 ? maxDecodeSeconds : nil)
+        let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize, budget: budget)
         let version = scanVerifier.modelVersion
         if let expected = expectModelVersion, expected != version {
             throw CommandFailure("model bundle \(scanVerifier.bundle.folder.path) has version \(version), "
@@ -46,7 +61,8 @@ struct WorkCommand: ParsableCommand {
         if let warning = scanVerifier.bundle.manifestWarning { logger.warning("\(warning)") }
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
-                                         batchSize: batchSize, leaseSeconds: leaseSeconds, pollInterval: pollInterval,
+                                         batchSize: batchSize, batchBytes: batchBytes, leaseSeconds: leaseSeconds,
+                                         batchDeadline: batchDeadline, shutdownGrace: shutdownGrace, pollInterval: pollInterval,
                                          untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300),
                                          maxScanBytes: maxScanBytes,
                                          connection: ConnectionSettings(statementTimeoutSeconds: statementTimeout))

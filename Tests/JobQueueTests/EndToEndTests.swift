@@ -45,7 +45,8 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(failed.rows.map { $0[1] }, ["1", "1", "1"], "permanent failures are not retried")
         let reasons = failed.rows.map { $0[2] ?? "" }
         XCTAssertTrue(reasons[0].hasPrefix("unsupported format"), reasons[0])
-        XCTAssertTrue(reasons[1].hasPrefix("image too large: 60000×60000"), reasons[1])
+        XCTAssertTrue(reasons[1].hasSuffix("scan is 60000×60000 = 3600.0 MP, over the worker's budget of 25.0 MP (--max-pixels)"),
+                      reasons[1])
         XCTAssertTrue(reasons[2].hasPrefix("truncated PNG"), reasons[2])
         // The same scan always gets the same scores, whichever worker verified it.
         XCTAssertEqual(try db.scalar("""

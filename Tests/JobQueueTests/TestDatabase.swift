@@ -54,6 +54,13 @@ final class TestDatabase: @unchecked Sendable {  // immutable after init
 enum Script {
     static func ok(_ tag: Int) -> [UInt8] { Array("ok:\(tag)".utf8) }
     static func sleep(_ ms: Int, _ tag: Int) -> [UInt8] { Array("sleep:\(ms):\(tag)".utf8) }
+    /// Hangs its loop for `ms` on the first attempt only (a stuck loop); later attempts succeed.
+    static func stall(_ ms: Int, _ tag: Int) -> [UInt8] { Array("stall:\(ms):\(tag)".utf8) }
+    /// An `ok` scan padded to `bytes` bytes.
+    static func ok(_ tag: Int, bytes: Int) -> [UInt8] {
+        let head = Array("ok:\(tag):".utf8)
+        return head + [UInt8](repeating: UInt8(ascii: "x"), count: max(0, bytes - head.count))
+    }
 }
 
 /// A spawned QueueTestWorker (or sigverify) process with its output captured in files.

@@ -3,10 +3,12 @@
 // and race several processes without needing a trained model. Each scan's bytes are a script:
 //   "ok:<tag>"             → a verdict (scores derived from the bytes)
 //   "sleep:<ms>:<tag>"     → sleep, then a verdict
+//   "stall:<ms>:<tag>"     → on the job's first attempt only, sleep (a hung loop); later attempts: a verdict
 //   "permanent:<reason>"   → permanent failure
 //   "transient:<reason>"   → transient failure
 // Usage: QueueTestWorker --database-url URL [--concurrency N] [--batch-size B] [--lease-seconds S]
-//                        [--poll-interval S] [--retry-base S] [--until-empty]
+//                        [--poll-interval S] [--retry-base S] [--batch-bytes B] [--batch-deadline S]
+//                        [--shutdown-grace S] [--until-empty]
 import Foundation
 import JobQueue
 import Logging
@@ -24,6 +26,9 @@ struct ScriptedProcessor: ScanProcessor {
             case "transient": return .failure(.transient(parts.dropFirst().joined(separator: ":")))
             case "sleep":
                 Thread.sleep(forTimeInterval: Double(parts.count > 1 ? parts[1] : "0").map { $0 / 1000 } ?? 0)
+                return .success(verdict(for: job))
+            case "stall":
+                if job.attempt == 1 { Thread.sleep(forTimeInterval: Double(parts.count > 1 ? parts[1] : "0").map { $0 / 1000 } ?? 0) }
                 return .success(verdict(for: job))
             case "ok": return .success(verdict(for: job))
             default: return .failure(.permanent("unknown test script \(script.prefix(40))"))
@@ -60,7 +65,10 @@ let config = WorkerConfiguration(
     databaseURL: url,
     concurrency: Int(option("--concurrency") ?? "1") ?? 1,
     batchSize: Int(option("--batch-size") ?? "8") ?? 8,
+    batchBytes: Int(option("--batch-bytes") ?? "") ?? JobQueue.defaultBatchBytes,
     leaseSeconds: Double(option("--lease-seconds") ?? "30") ?? 30,
+    batchDeadline: Double(option("--batch-deadline") ?? "") ?? WorkerConfiguration.defaultBatchDeadline,
+    shutdownGrace: Double(option("--shutdown-grace") ?? "") ?? WorkerConfiguration.defaultShutdownGrace,
     pollInterval: Double(option("--poll-interval") ?? "0.5") ?? 0.5,
     untilEmpty: args.contains("--until-empty"),
     retryPolicy: RetryPolicy(baseDelay: Double(option("--retry-base") ?? "0.2") ?? 0.2, maxDelay: 5))

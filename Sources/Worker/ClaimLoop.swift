@@ -1,0 +1,178 @@
+import Foundation
+import JobQueue
+import Logging
+
+/// The I/O shell around one loop's `LoopStateMachine`: performs each action (connect, claim,
+/// process, write, wait, back off) on the loop's own connection and reports what happened.
+/// Everything about retries, backoff, draining and giving up lives in the state machine.
+final class ClaimLoop {
+    private let worker: Worker
+    private let progress: LoopProgress
+    private let log: Logger
+    private var queue: JobQueue?
+    private var batch: [ClaimedJob] = []
+    private var results: [JobResult] = []
+    /// What this loop did (added to the worker's totals when the loop ends).
+    private(set) var summary = WorkerSummary()
+
+    init(worker: Worker, progress: LoopProgress, log: Logger) {
+        self.worker = worker
+        self.progress = progress
+        self.log = log
+    }
+
+    /// Runs the loop until its state machine says exit.
+    func run() -> LoopExit {
+        let config = worker.configuration
+        var machine = LoopStateMachine(rules: .init(
+            untilEmpty: config.untilEmpty, pollInterval: config.pollInterval,
+            writeGiveUpSeconds: 2 * config.leaseSeconds, shutdownGrace: config.shutdownGrace))
+        var action = machine.start()
+        while true {
+            if worker.stopSignal.isStopped, !machine.isStopping {
+                action = machine.handle(.stopRequested, now: MonotonicClock.now())
+            }
+            if case .exit(let reason) = action {
+                queue?.db.close()
+                return reason
+            }
+            let event = perform(action)
+            if case .failed = event {} else { progress.advance() }
+            action = machine.handle(event, now: MonotonicClock.now())
+        }
+    }
+
+    private func perform(_ action: LoopAction) -> LoopEvent {
+        switch action {
+        case .connect: return database(openOrReset)
+        case .claim: return database(claim)
+        case .checkPending: return database(checkPending)
+        case .wait(let seconds): return database { () throws(PostgresError) in try idle(seconds) }
+        case .process: return processBatch()
+        case .write: return database(writeResults)
+        case .giveUpBatch: return giveUp()
+        case .backoff(let seconds, let step): return backoff(seconds, then: step)
+        case .exit: return .stopRequested  // not reached: `run` returns on exit
+        }
+    }
+
+    // MARK: Steps
+
+    private func openOrReset() throws(PostgresError) -> LoopEvent {
+        let config = worker.configuration
+        if let queue {
+            try queue.db.reset()
+            summary.reconnects += 1
+            log.info("reconnected")
+        } else {
+            queue = try JobQueue(url: config.databaseURL, settings: config.connection, logger: log)
+        }
+        try queue?.db.listen(JobQueue.channel)
+        return .connected
+    }
+
+    private func claim() throws(PostgresError) -> LoopEvent {
+        let config = worker.configuration
+        let jobs = try connected().claim(batchSize: config.batchSize, batchBytes: config.batchBytes,
+                                         leaseSeconds: config.leaseSeconds, workerId: config.workerId,
+                                         maxScanBytes: config.maxScanBytes)
+        guard !jobs.isEmpty else { return .claimedNothing }
+        batch = jobs
+        progress.hold(jobs.map(\.id))
+        summary.batches += 1
+        return .claimed(jobs: jobs.count, bytes: jobs.reduce(0) { $0 + ($1.image?.count ?? 0) })
+    }
+
+    private func checkPending() throws(PostgresError) -> LoopEvent {
+        let pending = try connected().pendingWork()
+        if worker.configuration.untilEmpty, pending.queued == 0, pending.running == 0 {
+            log.info("queue is empty; loop exiting")
+        }
+        return .pending(queued: pending.queued, running: pending.running,
+                        secondsUntilNextRunnable: pending.secondsUntilNextRunnable)
+    }
+
+    private func idle(_ seconds: Double) throws(PostgresError) -> LoopEvent {
+        _ = try connected().db.waitForNotifications(timeout: seconds, wakeFD: worker.stopSignal.wakeFD)
+        return .woke
+    }
+
+    private func processBatch() -> LoopEvent {
+        let outcomes = BatchRunner(processor: worker.processor, log: log).outcomes(for: batch)
+        results = zip(batch, outcomes).map { JobResult(job: $0, outcome: $1) }
+        return .processed
+    }
+
+    /// Writes the batch's results. Safe to repeat: `finish` only writes rows still leased to this
+    /// worker for the same attempt, so a commit that landed just before the connection broke is
+    /// not applied twice.
+    private func writeResults() throws(PostgresError) -> LoopEvent {
+        let config = worker.configuration
+        let finished = try connected().finish(results, workerId: config.workerId, retryPolicy: config.retryPolicy)
+        batchFinished(finished)
+        release()
+        return .written
+    }
+
+    /// One batch's results are in the database.
+    private func batchFinished(_ finished: FinishSummary) {
+        summary.succeeded += finished.succeeded.count
+        summary.failed += finished.failed.count
+        summary.retried += finished.retried.count
+        summary.lostLease += finished.lostLease.count
+    }
+
+    private func giveUp() -> LoopEvent {
+        log.error("could not write batch results; giving the batch up (its leases run out and peers retry it)",
+                  metadata: ["jobs": "\(batch.map(\.id))"])
+        release()
+        return .gaveUp
+    }
+
+    private func release() {
+        batch = []
+        results = []
+        progress.hold([])
+    }
+
+    /// Sleeps `seconds`; a stop request cuts the sleep short unless a batch is still to be written.
+    private func backoff(_ seconds: Double, then step: LoopStateMachine.Step) -> LoopEvent {
+        if batch.isEmpty {
+            worker.stopSignal.wait(seconds: seconds)
+        } else {
+            Thread.sleep(forTimeInterval: seconds)
+        }
+        return .backedOff(step)
+    }
+
+    // MARK: Database faults
+
+    private func connected() throws(PostgresError) -> JobQueue {
+        guard let queue else { throw PostgresError(kind: .connectionLost, message: "not connected") }
+        return queue
+    }
+
+    /// Runs a database step; a failure becomes the fault the state machine retries (or stops) on.
+    private func database(_ step: () throws(PostgresError) -> LoopEvent) -> LoopEvent {
+        do {
+            return try step()
+        } catch {
+            let fault = classify(error)
+            if fault == .fatal {
+                log.error("database error", metadata: ["error": "\(error)"])
+                worker.recordFatal(error)
+            } else {
+                log.warning("database step failed; retrying", metadata: ["error": "\(error)"])
+            }
+            return .failed(fault)
+        }
+    }
+
+    /// A refused login or a missing schema is fatal; a transient error on a broken connection
+    /// needs a reconnect first.
+    private func classify(_ error: PostgresError) -> DatabaseFault {
+        if error.isConnectionProblem { return .connection }
+        if !error.isTransient { return .fatal }
+        return queue?.db.isHealthy == true ? .transient : .connection
+    }
+}

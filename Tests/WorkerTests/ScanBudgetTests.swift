@@ -1,0 +1,39 @@
+import Foundation
+import Imaging
+import TestSupport
+import Verifier
+import Worker
+import XCTest
+
+/// A worker's per-scan budget: pixels from the header, decode time after the fact.
+final class ScanBudgetTests: XCTestCase {
+    private func verifier(_ budget: ScanBudget?) throws -> ScanVerifier {
+        try ScanVerifier(bundle: try ModelBundle.load(from: FixturePaths.local("model_tiny")), budget: budget)
+    }
+
+    private func blankPNG(width: Int, height: Int) throws -> [UInt8] {
+        try PNGEncoder.encode(GrayImage(width: width, height: height, filledWith: 255))
+    }
+
+    /// Why 2: a small PNG declaring many pixels. Without a budget (as `verify`, and the worker
+    /// before) it is decoded; the worker's budget refuses it from the header, saying why.
+    func testAScanOverThePixelBudgetFailsWithAReadableReason() throws {
+        let png = try blankPNG(width: 3000, height: 2000)
+        XCTAssertLessThan(png.count, 100_000)
+        XCTAssertNoThrow(try verifier(nil).prepare(png))
+        XCTAssertThrowsError(try verifier(ScanBudget(maxPixels: 5_000_000)).prepare(png)) { error in
+            XCTAssertEqual("\(error)", "scan is 3000×2000 = 6.0 MP, over the worker's budget of 5.0 MP (--max-pixels)")
+        }
+        XCTAssertNoThrow(try verifier(ScanBudget(maxPixels: 6_000_000)).prepare(png))
+        XCTAssertLessThan(ScanBudget().maxPixels, 100_000_000 / 2, "the worker's default is well below the decoder's 100 MP")
+    }
+
+    func testAScanOverTheDecodeTimeBudgetFailsAfterItsDecode() throws {
+        let png = try blankPNG(width: 2000, height: 2000)
+        XCTAssertThrowsError(try verifier(ScanBudget(maxDecodeSeconds: 0.000_001)).prepare(png)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("decoding the scan took "), "\(error)")
+            XCTAssertTrue("\(error)".hasSuffix("over the worker's budget of 1e-06 s (--max-decode-seconds)"), "\(error)")
+        }
+        XCTAssertNoThrow(try verifier(ScanBudget(maxDecodeSeconds: 60)).prepare(png))
+    }
+}
