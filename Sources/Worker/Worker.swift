@@ -23,11 +23,12 @@ public struct WorkerConfiguration: Sendable {
     public var workerId: String
     /// Timeouts and keepalives of every connection (the URL's own values win).
     public var connection: ConnectionSettings
+    public var notify: NotifyMode  // ops: LISTEN/NOTIFY or polling (`work --notify`)
 
     public init(databaseURL: String, concurrency: Int = 1, batchSize: Int = 32, leaseSeconds: Double = 30,
                 pollInterval: Double = 5, untilEmpty: Bool = false, retryPolicy: RetryPolicy = RetryPolicy(),
                 maxScanBytes: Int = JobQueue.defaultMaxScanBytes, workerId: String = WorkerConfiguration.defaultWorkerId(),
-                connection: ConnectionSettings = ConnectionSettings()) {
+                connection: ConnectionSettings = ConnectionSettings(), notify: NotifyMode = .auto) {
         self.databaseURL = databaseURL
         self.concurrency = concurrency
         self.batchSize = batchSize
@@ -38,6 +39,7 @@ public struct WorkerConfiguration: Sendable {
         self.maxScanBytes = maxScanBytes
         self.workerId = workerId
         self.connection = connection
+        self.notify = notify
     }
 
     /// `hostname:pid:random` — unique even when a container restarts with the same pid.
@@ -88,6 +90,9 @@ public final class Worker: @unchecked Sendable {
     public let configuration: WorkerConfiguration
     public let processor: any ScanProcessor
     public let stopSignal = StopSignal()
+    public let progress = LoopProgress()  // ops: per-thread last progress, for /healthz
+    private let metrics = WorkerMetrics()  // ops: no-op unless a metrics backend was bootstrapped
+    private let notifications: NotificationPolicy  // ops
     private let logger: Logger
     private let lock = NSLock()
     private var totals = WorkerSummary()
@@ -103,6 +108,7 @@ public final class Worker: @unchecked Sendable {
         guard configuration.pollInterval > 0 else { throw .invalidConfiguration("poll interval must be positive") }
         self.configuration = configuration
         self.processor = processor
+        self.notifications = NotificationPolicy(mode: configuration.notify, pollInterval: configuration.pollInterval)  // ops
         var logger = logger
         logger[metadataKey: "worker"] = "\(configuration.workerId)"
         self.logger = logger
@@ -119,6 +125,7 @@ public final class Worker: @unchecked Sendable {
             "concurrency": "\(config.concurrency)", "batch_size": "\(config.batchSize)",
             "lease_seconds": "\(config.leaseSeconds)", "model_version": "\(processor.modelVersion)",
         ])
+        metrics.started(modelVersion: processor.modelVersion)  // ops
         let loopsDone = StopSignal()
         let heartbeatDone = DispatchSemaphore(value: 0)
         let heartbeat = Thread { [self] in
@@ -168,10 +175,13 @@ public final class Worker: @unchecked Sendable {
             lock.lock()
             totals.add(local)
             lock.unlock()
+            progress.finish()  // ops
         }
+        progress.begin("sigverify-loop-\(index)")  // ops
         guard let queue = connect(log: log, listen: true) else { return }
 
         while !stopSignal.isStopped {
+            progress.mark()  // ops
             guard let jobs = withDatabase(queue, log: log, &local, { () throws(PostgresError) in
                 try queue.claim(batchSize: config.batchSize, leaseSeconds: config.leaseSeconds, workerId: config.workerId,
                                 maxScanBytes: config.maxScanBytes)
@@ -200,11 +210,14 @@ public final class Worker: @unchecked Sendable {
             }
 
             local.batches += 1
+            metrics.claimed(jobs.count); let claimedAt = DispatchTime.now()  // ops
             setInFlight(jobs.map(\.id), true)
             defer { setInFlight(jobs.map(\.id), false) }
             let outcomes = processBatch(jobs, log: log)
             let results = zip(jobs, outcomes).map { JobResult(job: $0, outcome: $1) }
-            if let summary = finishDurably(results, queue: queue, log: log, &local) {
+            let finished = finishDurably(results, queue: queue, log: log, &local)
+            metrics.finished(finished, claimedAt: claimedAt)  // ops
+            if let summary = finished {
                 local.succeeded += summary.succeeded.count
                 local.failed += summary.failed.count
                 local.retried += summary.retried.count
@@ -232,6 +245,7 @@ public final class Worker: @unchecked Sendable {
         if !runnable.isEmpty {
             let started = Date()
             let produced = processor.process(runnable.map { jobs[$0] })
+            metrics.processed(produced)  // ops
             if produced.count == runnable.count {
                 for (k, i) in runnable.enumerated() { outcomes[i] = produced[k] }
             } else {
@@ -263,13 +277,14 @@ public final class Worker: @unchecked Sendable {
                     return nil
                 }
                 log.warning("writing results failed; retrying", metadata: ["error": "\(error)"])
+                progress.mark()  // ops
                 Thread.sleep(forTimeInterval: delay)
                 delay = min(delay * 2, 2)
                 if error.isConnectionProblem {
                     // Reconnect even when stopping: the batch in flight must still be written.
                     if (try? queue.db.reset()) != nil {
-                        local.reconnects += 1
-                        try? queue.db.listen(JobQueue.channel)
+                        local.reconnects += 1; metrics.reconnected()  // ops
+                        try? notifications.listen(queue.db, log: log)  // ops
                     }
                 }
             }
@@ -287,15 +302,18 @@ public final class Worker: @unchecked Sendable {
             lock.lock()
             totals.reconnects += local.reconnects
             lock.unlock()
+            progress.finish()  // ops
         }
         var queue: JobQueue?
         let interval = max(0.2, config.leaseSeconds / 3)
+        progress.begin("heartbeat")  // ops
         repeat {
+            progress.mark()  // ops
             do {
                 if queue == nil || queue?.db.isHealthy == false {
                     if let old = queue {
                         try old.db.reset()
-                        local.reconnects += 1
+                        local.reconnects += 1; metrics.reconnected()  // ops
                     } else {
                         let q = try JobQueue(url: config.databaseURL, settings: config.connection, logger: log)
                         try q.registerWorker(id: config.workerId, hostname: ProcessInfo.processInfo.hostName,
@@ -325,11 +343,12 @@ public final class Worker: @unchecked Sendable {
         while !stopSignal.isStopped {
             do {
                 let queue = try JobQueue(url: configuration.databaseURL, settings: configuration.connection, logger: log)
-                if listen { try queue.db.listen(JobQueue.channel) }
+                if listen { try notifications.listen(queue.db, log: log) }  // ops
                 return queue
             } catch {
                 guard error.isConnectionProblem else { recordFatal(error); stopSignal.stop(); return nil }
                 log.warning("cannot connect; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
+                progress.mark()  // ops
                 stopSignal.wait(seconds: delay)
                 delay = min(delay * 2, 5)
             }
@@ -342,13 +361,14 @@ public final class Worker: @unchecked Sendable {
         while !stopSignal.isStopped {
             do {
                 try queue.db.reset()
-                try queue.db.listen(JobQueue.channel)
-                local.reconnects += 1
+                try notifications.listen(queue.db, log: log)  // ops
+                local.reconnects += 1; metrics.reconnected()  // ops
                 log.info("reconnected")
                 return true
             } catch {
                 guard error.isConnectionProblem else { recordFatal(error); stopSignal.stop(); return false }
                 log.warning("reconnect failed; retrying", metadata: ["error": "\(error)", "retry_in_s": "\(delay)"])
+                progress.mark()  // ops
                 stopSignal.wait(seconds: delay)
                 delay = min(delay * 2, 5)
             }
@@ -371,6 +391,7 @@ public final class Worker: @unchecked Sendable {
                     return nil
                 }
                 log.warning("database step failed; retrying", metadata: ["error": "\(error)"])
+                progress.mark()  // ops
                 if error.isConnectionProblem || !queue.db.isHealthy {
                     if !reconnect(queue, log: log, &local) { return nil }
                 } else {
