@@ -104,4 +104,13 @@ final class OperationsEndpointTests: XCTestCase {
         w.signal(SIGTERM)
         XCTAssertEqual(w.waitForExit(timeout: 15), 0, w.stderr)
     }
+
+    func testABadMetricsAddressOrNotifyModeIsAUsageError() throws {
+        for bad in [["--metrics-address", "nonsense"], ["--metrics-address", "127.0.0.1:70000"], ["--metrics-address", ":9464"],
+                    ["--notify", "maybe"]] {
+            let p = try SpawnedProcess("sigverify", ["work", "--database-url", "postgresql://unused.invalid/x"] + bad)
+            XCTAssertEqual(p.waitForExit(timeout: 30), 64, "\(bad): \(p.stderr)")
+            XCTAssertTrue(p.stderr.contains(bad[0]) || p.stderr.contains("HOST:PORT"), p.stderr)
+        }
+    }
 }
