@@ -18,3 +18,8 @@ ENV LD_LIBRARY_PATH=/usr/lib/swift/linux \
     SIGVERIFY_MODEL_DIR=/opt/sigverify/models/default \
     SIGVERIFY_MIGRATIONS=/opt/sigverify/migrations
 ENTRYPOINT []
+# Liveness of `sigverify work --metrics-address 0.0.0.0:9464` (docker-compose.yml starts workers so):
+# GET /healthz with bash's /dev/tcp (no curl in the image); 503 = a worker loop stalled.
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 CMD ["bash", "-c", \
+    "exec 3<>/dev/tcp/127.0.0.1/9464 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]

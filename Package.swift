@@ -23,6 +23,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),  // LogHandler.log(event:)
+        // Operations surface (`work --metrics-address`): metrics API, Prometheus text format, a minimal HTTP/1 server
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: C library wrappers (one Swift owner each)
@@ -46,9 +50,17 @@ let package = Package(
         .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
             "JobQueue", "Imaging", "Preprocessing", "Verifier", "NeuralNet", .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
+        // /metrics, /healthz, /readyz: Prometheus registry, the database probe and the HTTP endpoint
+        .target(name: "Operations", dependencies: [
+            "JobQueue", "Worker", .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "sigverify", dependencies: [
-            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "JobQueue", "Worker",
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "JobQueue", "Worker", "Operations",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -64,7 +76,7 @@ let package = Package(
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
         // Test-only worker binary (a scripted processor: sleeps, transient/permanent failures) that
         // JobQueueTests spawn as separate processes to kill, signal and race.
-        .executableTarget(name: "QueueTestWorker", dependencies: ["JobQueue", "Worker"], path: "Tests/QueueTestWorker"),
+        .executableTarget(name: "QueueTestWorker", dependencies: ["JobQueue", "Worker", "Operations"], path: "Tests/QueueTestWorker"),
     ],
     swiftLanguageModes: [.v6]
 )

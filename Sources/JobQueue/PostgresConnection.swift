@@ -212,6 +212,9 @@ public final class PostgresConnection {
     /// False once the server went away; `reset()` reconnects.
     public var isHealthy: Bool { conn.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
+    /// The backend process id the login announced (a pooler announces one of its own); 0 when closed.
+    public var announcedBackendPID: Int32 { conn.map { PQbackendPID($0) } ?? 0 }
+
     /// Reconnects with the original URL and settings (LISTENs must be issued again).
     public func reset() throws(PostgresError) {
         guard let conn else { throw PostgresError(kind: .connect, message: "connection was closed") }

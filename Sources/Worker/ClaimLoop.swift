@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import JobQueue
 import Logging
@@ -12,6 +13,7 @@ final class ClaimLoop {
     private var queue: JobQueue?
     private var batch: [ClaimedJob] = []
     private var results: [JobResult] = []
+    private var claimedAt = DispatchTime.now()
     /// What this loop did (added to the worker's totals when the loop ends).
     private(set) var summary = WorkerSummary()
 
@@ -63,11 +65,12 @@ final class ClaimLoop {
         if let queue {
             try queue.db.reset()
             summary.reconnects += 1
+            worker.metrics.reconnected()
             log.info("reconnected")
         } else {
             queue = try JobQueue(url: config.databaseURL, settings: config.connection, logger: log)
         }
-        try queue?.db.listen(JobQueue.channel)
+        try worker.notifications.listen(try connected().db, log: log)
         return .connected
     }
 
@@ -78,6 +81,8 @@ final class ClaimLoop {
                                          maxScanBytes: config.maxScanBytes)
         guard !jobs.isEmpty else { return .claimedNothing }
         batch = jobs
+        claimedAt = DispatchTime.now()
+        worker.metrics.claimed(jobs.count)
         progress.hold(jobs.map(\.id))
         summary.batches += 1
         return .claimed(jobs: jobs.count, bytes: jobs.reduce(0) { $0 + ($1.image?.count ?? 0) })
@@ -99,6 +104,7 @@ final class ClaimLoop {
 
     private func processBatch() -> LoopEvent {
         let outcomes = BatchRunner(processor: worker.processor, log: log).outcomes(for: batch)
+        worker.metrics.processed(outcomes)
         results = zip(batch, outcomes).map { JobResult(job: $0, outcome: $1) }
         return .processed
     }
@@ -116,6 +122,7 @@ final class ClaimLoop {
 
     /// One batch's results are in the database.
     private func batchFinished(_ finished: FinishSummary) {
+        worker.metrics.finished(finished, claimedAt: claimedAt)
         summary.succeeded += finished.succeeded.count
         summary.failed += finished.failed.count
         summary.retried += finished.retried.count
@@ -125,6 +132,7 @@ final class ClaimLoop {
     private func giveUp() -> LoopEvent {
         log.error("could not write batch results; giving the batch up (its leases run out and peers retry it)",
                   metadata: ["jobs": "\(batch.map(\.id))"])
+        worker.metrics.finished(nil, claimedAt: claimedAt)
         release()
         return .gaveUp
     }

@@ -13,20 +13,29 @@ public final class LoopProgress: @unchecked Sendable {
         public var loop: Int
         public var jobs: [Int64]
         public var lastProgress: Double
+        /// The loop has returned: it holds nothing and can no longer stall.
+        public var ended: Bool
 
-        public init(loop: Int, jobs: [Int64], lastProgress: Double) {
+        public init(loop: Int, jobs: [Int64], lastProgress: Double, ended: Bool = false) {
             self.loop = loop
             self.jobs = jobs
             self.lastProgress = lastProgress
+            self.ended = ended
         }
     }
 
     public let loop: Int
+    /// How logs and `/healthz` name the loop ("sigverify-loop-0", "heartbeat").
+    public let name: String
     private let lock = NSLock()
     private var jobs: [Int64] = []
     private var lastProgress = MonotonicClock.now()
+    private var ended = false
 
-    public init(loop: Int) { self.loop = loop }
+    public init(loop: Int, name: String? = nil) {
+        self.loop = loop
+        self.name = name ?? "sigverify-loop-\(loop)"
+    }
 
     /// The loop finished a step.
     public func advance() {
@@ -41,8 +50,16 @@ public final class LoopProgress: @unchecked Sendable {
         }
     }
 
+    /// The loop has returned.
+    public func end() {
+        lock.withLock {
+            jobs = []
+            ended = true
+        }
+    }
+
     public var snapshot: Snapshot {
-        lock.withLock { Snapshot(loop: loop, jobs: jobs, lastProgress: lastProgress) }
+        lock.withLock { Snapshot(loop: loop, jobs: jobs, lastProgress: lastProgress, ended: ended) }
     }
 }
 
@@ -79,7 +96,7 @@ public struct LeaseWatchdog: Sendable, Equatable {
 
     public func review(_ loops: [LoopProgress.Snapshot], now: Double) -> Review {
         var review = Review()
-        for loop in loops {
+        for loop in loops where !loop.ended {
             let idle = now - loop.lastProgress
             if idle > limit + (loop.jobs.isEmpty ? idleAllowance : 0) {
                 review.stuck.append((loop.loop, idle, loop.jobs))

@@ -16,6 +16,7 @@ extension Worker {
         var queue: JobQueue?
         let interval = max(0.2, config.leaseSeconds / 3)
         repeat {
+            heartbeatProgress.advance()
             let review = watchdog.review(loops.map(\.snapshot), now: MonotonicClock.now())
             for stuck in review.stuck where reported.insert(stuck.loop).inserted {
                 let error = WorkerError.loopStuck(loop: stuck.loop, idleSeconds: stuck.idleSeconds, jobs: stuck.jobs)
@@ -32,6 +33,7 @@ extension Worker {
                 if !error.isTransient { recordFatal(error) }
             }
         } while !loopsDone.wait(seconds: interval)
+        heartbeatProgress.end()
         addReconnects(reconnects)
         if let q = queue { try? q.markWorkerStopped(id: config.workerId) }
         queue?.db.close()
@@ -43,6 +45,7 @@ extension Worker {
             if !queue.db.isHealthy {
                 try queue.db.reset()
                 reconnects += 1
+                metrics.reconnected()
             }
             return queue
         }

@@ -57,6 +57,12 @@ public final class Worker: @unchecked Sendable {
     let logger: Logger
     /// One per loop: the jobs it holds and its progress clock (read by the heartbeat).
     let loops: [LoopProgress]
+    /// The heartbeat thread's progress clock (liveness only: it holds no jobs).
+    let heartbeatProgress = LoopProgress(loop: -1, name: "heartbeat")
+    /// Counters and timers through swift-metrics (no-ops unless a backend was bootstrapped).
+    let metrics = WorkerMetrics()
+    /// LISTEN, or poll behind a transaction pooler (decided once, on the first connection).
+    let notifications: NotificationPolicy
     private let lock = NSLock()
     private var totals = WorkerSummary()
     private var fatalDatabaseError: PostgresError?
@@ -71,7 +77,8 @@ public final class Worker: @unchecked Sendable {
         var logger = logger
         logger[metadataKey: "worker"] = "\(configuration.workerId)"
         self.logger = logger
-        self.loops = (0..<configuration.concurrency).map(LoopProgress.init(loop:))
+        self.loops = (0..<configuration.concurrency).map { LoopProgress(loop: $0) }
+        self.notifications = NotificationPolicy(mode: configuration.notify, pollInterval: configuration.pollInterval)
     }
 
     /// Asks every loop to stop claiming; batches in flight are finished and written within the
@@ -87,6 +94,7 @@ public final class Worker: @unchecked Sendable {
             "concurrency": "\(config.concurrency)", "batch_size": "\(config.batchSize)", "batch_bytes": "\(config.batchBytes)",
             "lease_seconds": "\(config.leaseSeconds)", "model_version": "\(processor.modelVersion)",
         ])
+        metrics.started(modelVersion: processor.modelVersion)
         let loopsDone = StopSignal()
         let heartbeatDone = DispatchSemaphore(value: 0)
         startThread("sigverify-heartbeat") { [self] in
@@ -119,6 +127,7 @@ public final class Worker: @unchecked Sendable {
         log[metadataKey: "loop"] = "\(progress.loop)"
         let loop = ClaimLoop(worker: self, progress: progress, log: log)
         _ = loop.run()
+        progress.end()
         lock.withLock { totals.add(loop.summary) }
     }
 
@@ -155,6 +164,17 @@ public final class Worker: @unchecked Sendable {
                                         jobsInFlight: loops.reduce(0) { $0 + $1.snapshot.jobs.count })
         }
         return summary
+    }
+
+    /// Threads (claim loops, heartbeat) still running that have made no progress for more than
+    /// `seconds`, longest first: what `/healthz` reports.
+    public func stalledLoops(after seconds: Double) -> [(loop: String, seconds: Double)] {
+        let now = MonotonicClock.now()
+        return (loops + [heartbeatProgress]).compactMap { progress in
+            let snapshot = progress.snapshot
+            let idle = now - snapshot.lastProgress
+            return !snapshot.ended && idle > seconds ? (progress.name, idle) : nil
+        }.sorted { $0.seconds > $1.seconds }
     }
 
     /// A database error no retry cures: every loop stops, and `run` throws it.

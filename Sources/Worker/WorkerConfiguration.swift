@@ -31,6 +31,8 @@ public struct WorkerConfiguration: Sendable {
     public var workerId: String
     /// Timeouts and keepalives of every connection (the URL's own values win).
     public var connection: ConnectionSettings
+    /// LISTEN/NOTIFY or polling (`work --notify`; `auto` polls behind a transaction pooler).
+    public var notify: NotifyMode
 
     public static let defaultBatchDeadline = 300.0
     public static let defaultShutdownGrace = 25.0
@@ -40,7 +42,7 @@ public struct WorkerConfiguration: Sendable {
                 shutdownGrace: Double = WorkerConfiguration.defaultShutdownGrace,
                 pollInterval: Double = 5, untilEmpty: Bool = false, retryPolicy: RetryPolicy = RetryPolicy(),
                 maxScanBytes: Int = JobQueue.defaultMaxScanBytes, workerId: String = WorkerConfiguration.defaultWorkerId(),
-                connection: ConnectionSettings = ConnectionSettings()) {
+                connection: ConnectionSettings = ConnectionSettings(), notify: NotifyMode = .auto) {
         self.databaseURL = databaseURL
         self.concurrency = concurrency
         self.batchSize = batchSize
@@ -54,6 +56,7 @@ public struct WorkerConfiguration: Sendable {
         self.maxScanBytes = maxScanBytes
         self.workerId = workerId
         self.connection = connection
+        self.notify = notify
     }
 
     /// `hostname:pid:random` — unique even when a container restarts with the same pid.

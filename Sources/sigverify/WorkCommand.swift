@@ -3,6 +3,7 @@ import Foundation
 import JobQueue
 import Logging
 import NeuralNet
+import Operations
 import Preprocessing
 import Verifier
 import Worker
@@ -37,6 +38,8 @@ struct WorkCommand: ParsableCommand {
     @Flag(help: "Exit 0 once nothing is queued or running.") var untilEmpty = false
     @Option(help: "Refuse to start unless the model bundle has this version (the 16 hex digits in every verdict row).")
     var expectModelVersion: String?
+    // MARK: Operations (issue 14): --metrics-address, --liveness-timeout, --notify (WorkCommand+Operations.swift)
+    @OptionGroup var operations: OperationsOptions
 
     func validate() throws {
         guard statementTimeout >= 0 else { throw ValidationError("--statement-timeout must be 0 (the server's setting) or more seconds") }
@@ -51,6 +54,8 @@ struct WorkCommand: ParsableCommand {
         database.bootstrapLogging()
         let logger = Logger(label: "sigverify.worker")
         logger.info("OpenBLAS \(BLAS.kernelReport)")
+        let endpoint = try operations.startEndpoint(databaseURL: try database.resolvedURL())  // before the model loads
+        defer { endpoint?.shutdown() }
         let budget = ScanBudget(maxPixels: maxPixels, maxDecodeSeconds: maxDecodeSeconds > 0 ? maxDecodeSeconds : nil)
         let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize, budget: budget)
         let version = scanVerifier.modelVersion
@@ -59,14 +64,17 @@ struct WorkCommand: ParsableCommand {
                 + "not \(expected) (--expect-model-version); refusing to start")
         }
         if let warning = scanVerifier.bundle.manifestWarning { logger.warning("\(warning)") }
+        endpoint?.modelLoaded()
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
                                          batchSize: batchSize, batchBytes: batchBytes, leaseSeconds: leaseSeconds,
                                          batchDeadline: batchDeadline, shutdownGrace: shutdownGrace, pollInterval: pollInterval,
                                          untilEmpty: untilEmpty, retryPolicy: RetryPolicy(baseDelay: retryBase, maxDelay: 300),
                                          maxScanBytes: maxScanBytes,
-                                         connection: ConnectionSettings(statementTimeoutSeconds: statementTimeout))
+                                         connection: ConnectionSettings(statementTimeoutSeconds: statementTimeout),
+                                         notify: operations.notify)
         let worker = try Worker(configuration: config, processor: processor)
+        endpoint?.watch(worker)
         let signals = ShutdownSignals { _ in worker.requestStop() }
         let summary = try worker.run()
         withExtendedLifetime(signals) {}

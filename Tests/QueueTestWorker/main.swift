@@ -8,10 +8,12 @@
 //   "transient:<reason>"   → transient failure
 // Usage: QueueTestWorker --database-url URL [--concurrency N] [--batch-size B] [--lease-seconds S]
 //                        [--poll-interval S] [--retry-base S] [--batch-bytes B] [--batch-deadline S]
-//                        [--shutdown-grace S] [--until-empty]
+//                        [--shutdown-grace S] [--until-empty] [--notify auto|on|off]
+//                        [--metrics-address HOST:PORT] [--liveness-timeout S]
 import Foundation
 import JobQueue
 import Logging
+import Operations
 import Worker
 
 struct ScriptedProcessor: ScanProcessor {
@@ -61,6 +63,18 @@ LoggingSystem.bootstrap { label in
     handler.logLevel = .info
     return handler
 }
+// Started before the Worker so its metrics bind to Prometheus (as `sigverify work` does).
+let endpoint: OperationsEndpoint?
+do {
+    endpoint = try option("--metrics-address").map { address throws(OperationsError) in
+        try OperationsEndpoint(address: EndpointAddress(parsing: address), databaseURL: url,
+                               livenessTimeout: Double(option("--liveness-timeout") ?? "180") ?? 180)
+    }
+} catch {
+    FileHandle.standardError.write(Data("QueueTestWorker: \(error)\n".utf8))
+    exit(1)
+}
+endpoint?.modelLoaded()
 let config = WorkerConfiguration(
     databaseURL: url,
     concurrency: Int(option("--concurrency") ?? "1") ?? 1,
@@ -71,12 +85,15 @@ let config = WorkerConfiguration(
     shutdownGrace: Double(option("--shutdown-grace") ?? "") ?? WorkerConfiguration.defaultShutdownGrace,
     pollInterval: Double(option("--poll-interval") ?? "0.5") ?? 0.5,
     untilEmpty: args.contains("--until-empty"),
-    retryPolicy: RetryPolicy(baseDelay: Double(option("--retry-base") ?? "0.2") ?? 0.2, maxDelay: 5))
+    retryPolicy: RetryPolicy(baseDelay: Double(option("--retry-base") ?? "0.2") ?? 0.2, maxDelay: 5),
+    notify: NotifyMode(rawValue: option("--notify") ?? "auto") ?? .auto)
 do {
     let worker = try Worker(configuration: config, processor: ScriptedProcessor())
+    endpoint?.watch(worker)
     let signals = ShutdownSignals { _ in worker.requestStop() }
     let summary = try worker.run()
     withExtendedLifetime(signals) {}
+    endpoint?.shutdown()
     print("succeeded=\(summary.succeeded) failed=\(summary.failed) retried=\(summary.retried) lost=\(summary.lostLease) reconnects=\(summary.reconnects)")
 } catch {
     FileHandle.standardError.write(Data("QueueTestWorker: \(error)\n".utf8))
