@@ -1,6 +1,7 @@
 import Foundation
 import JobQueue
 import Logging
+import NeuralNet
 
 /// How a worker process runs.
 public struct WorkerConfiguration: Sendable {
@@ -129,10 +130,11 @@ public final class Worker: @unchecked Sendable {
         heartbeat.start()
 
         let group = DispatchGroup()
+        let cores = CoreShare.perCaller(config.concurrency)  // each loop's share, decided once
         for index in 0..<config.concurrency {
             group.enter()
             let thread = Thread { [self] in
-                claimLoop(index: index)
+                CoreShare.with(cores: cores) { claimLoop(index: index) }
                 group.leave()
             }
             thread.name = "sigverify-loop-\(index)"
