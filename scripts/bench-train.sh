@@ -1,23 +1,15 @@
 #!/usr/bin/env bash
 # Training throughput side by side: sigverify (release build) and TensorFlow-CPU on the same models
 # (SPEC §3) and the same batch, both on all cores, in the same run; prints the ratio per network.
+# TensorFlow, the build and the kernel line: scripts/bench-common.sh (SIGVERIFY_BIN=path runs another build).
 # Usage: scripts/bench-train.sh [INPUT_SIZE [LATENT [BATCH [STEPS]]]]   (default 224 128 32 3)
-# TensorFlow lives in a throwaway venv (.venv-tf, git-ignored); it is never a runtime dependency.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 SIZE=${1:-224}; LATENT=${2:-128}; BATCH=${3:-32}; STEPS=${4:-3}
-VENV=.venv-tf
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import tensorflow" 2>/dev/null; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet tensorflow-cpu numpy
-fi
-swift build -c release --product sigverify >/dev/null
-SWIFT_TSV=$(mktemp); TF_TSV=$(mktemp)
-trap 'rm -f "$SWIFT_TSV" "$TF_TSV"' EXIT
+source "$(dirname "$0")/bench-common.sh"
 # sigverify before and after TensorFlow (the best of both runs counts), so load changes hit both sides.
-.build/release/sigverify benchmark train --input-size "$SIZE" --latent-dim "$LATENT" --batch-size "$BATCH" --steps "$STEPS" --tsv >> "$SWIFT_TSV"
-TF_CPP_MIN_LOG_LEVEL=2 "$VENV/bin/python" scripts/bench_train_tf.py "$SIZE" "$LATENT" "$BATCH" "$STEPS" >> "$TF_TSV"
-.build/release/sigverify benchmark train --input-size "$SIZE" --latent-dim "$LATENT" --batch-size "$BATCH" --steps "$STEPS" --tsv >> "$SWIFT_TSV"
+"${SIGVERIFY[@]}" benchmark train --input-size "$SIZE" --latent-dim "$LATENT" --batch-size "$BATCH" --steps "$STEPS" --tsv >> "$SWIFT_TSV"
+tf_python scripts/bench_train_tf.py "$SIZE" "$LATENT" "$BATCH" "$STEPS" >> "$TF_TSV"
+"${SIGVERIFY[@]}" benchmark train --input-size "$SIZE" --latent-dim "$LATENT" --batch-size "$BATCH" --steps "$STEPS" --tsv >> "$SWIFT_TSV"
 echo "training step throughput, input ${SIZE}x${SIZE}, latent $LATENT, batch $BATCH (images/s, best of $STEPS steps)"
 printf "%-12s %12s %12s %8s\n" network sigverify tensorflow ratio
 for net in autoencoder classifier; do

@@ -20,7 +20,7 @@ extension BLAS {
     }()
 
     /// "Cooperlake kernels (OpenBLAS's own pick, …), 2 threads" — the start-up line after "OpenBLAS ".
-    public static var kernelReport: String { "\(kernelSelection), \(threadCount) threads" }
+    public static var kernelReport: String { "\(kernelSelection), \(CoreShare.current) threads" }
 
     /// For executables, first thing in `main` (before any BLAS call, before threads): when
     /// `OPENBLAS_CORETYPE` is unset and the CPU's features allow a better family than OpenBLAS picked,

@@ -2,7 +2,9 @@ import COpenBLAS
 import Foundation
 
 /// The single doorway to OpenBLAS: every matrix product in the engine goes through here,
-/// so thread settings and the row-major convention live in one place.
+/// so thread settings and the row-major convention live in one place. OpenBLAS's own thread pool is
+/// held at one thread, set once before the first product and never changed (`CoreShare` explains why);
+/// `sgemmSplit`/`sgemvSplit` spread a large product over the caller's cores.
 public enum BLAS {
     /// C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C, all row-major.
     @inlinable
@@ -13,6 +15,7 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        _ = openBLASThreadsPinned
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
@@ -28,15 +31,19 @@ public enum BLAS {
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
     ) {
+        _ = openBLASThreadsPinned
         cblas_sgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }
 
-    /// Number of threads OpenBLAS uses for one call.
-    public static var threadCount: Int {
-        get { Int(openblas_get_num_threads()) }
-        set { openblas_set_num_threads(Int32(max(1, newValue))) }
-    }
+    /// Threads OpenBLAS uses for one call: 1 once any product ran (see `openBLASThreadsPinned`).
+    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+
+    /// Sets OpenBLAS's thread count to one, once per process, before the first product. Changing it
+    /// later is unsafe while another thread is inside a BLAS call, and a process-wide count cannot
+    /// serve concurrent callers with different needs, so nothing ever changes it again.
+    @usableFromInline
+    static let openBLASThreadsPinned: Void = { openblas_set_num_threads(1) }()
 
     /// The kernel family OpenBLAS picked at load time (e.g. "Haswell", "SkylakeX").
     public static var coreName: String {
@@ -46,43 +53,5 @@ public enum BLAS {
     /// How this OpenBLAS was built (`openblas_get_config()`), e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64".
     public static var buildConfiguration: String {
         String(cString: openblas_get_config())
-    }
-
-    /// Runs `body` with OpenBLAS limited to one thread, for code that already splits its work across
-    /// the cores itself (each core's SGEMMs must not spawn more threads). The thread count is
-    /// process-wide, so overlapping callers (e.g. several worker loops) share one reference-counted
-    /// window: the first to enter saves and lowers it, the last to leave restores it.
-    /// With `when: false` it just runs `body` (callers that split the work only sometimes).
-    public static func withSingleThreadedCalls<T>(when condition: Bool = true, _ body: () throws -> T) rethrows -> T {
-        guard condition else { return try body() }
-        singleThreadGate.enter()
-        defer { singleThreadGate.leave() }
-        return try body()
-    }
-
-    private static let singleThreadGate = SingleThreadGate()
-}
-
-/// The reference count behind `BLAS.withSingleThreadedCalls`.
-private final class SingleThreadGate: @unchecked Sendable {
-    private let lock = NSLock()
-    private var depth = 0
-    private var savedThreads = 1
-
-    func enter() {
-        lock.lock()
-        defer { lock.unlock() }
-        if depth == 0 {
-            savedThreads = BLAS.threadCount
-            BLAS.threadCount = 1
-        }
-        depth += 1
-    }
-
-    func leave() {
-        lock.lock()
-        defer { lock.unlock() }
-        depth -= 1
-        if depth == 0 { BLAS.threadCount = savedThreads }
     }
 }

@@ -1,8 +1,8 @@
 /// 2-D convolution, stride 1, NHWC, Keras kernel layout [kh, kw, in, out], with a fused bias and
-/// activation. Inference: im2col + one SGEMM per band of output rows (≈1 MB reused workspace, so
-/// patches and outputs stay in cache for the fused epilogue — measured faster than one whole-image
-/// or whole-batch GEMM); a single input channel uses a direct SIMD kernel instead (a K = 9 GEMM is
-/// ~7× slower). Training backward: each core takes a share of the images, two SGEMMs per image.
+/// activation. Inference: im2col + one single-threaded SGEMM per band of output rows, bands shared
+/// out to the cores (≈1 MB reused workspace per core, so patches and outputs stay in cache for the
+/// fused epilogue — measured faster than one whole-image or whole-batch GEMM); a single input channel
+/// uses a direct SIMD kernel instead (a K = 9 GEMM is ~7× slower). Training backward: each core takes a share of the images, two SGEMMs per image.
 public struct Conv2D: KernelBiasLayer {
     public enum Padding: Sendable {
         /// Output the input's size (zero padding (k−1)/2 before, the rest after — TensorFlow's rule).
@@ -79,10 +79,10 @@ public struct Conv2D: KernelBiasLayer {
     /// `inference`, also recording each pooled value's window position in `windows` (pooling only) —
     /// the training pass of a fused conv → max-pool pair.
     ///
-    /// Two ways to use both cores, same per-band arithmetic: with at least two images per core, each
-    /// core takes a share of the images with its own band workspace and single-threaded SGEMMs (no
-    /// barriers between gathering, GEMM and epilogue); with fewer, images run one at a time and each
-    /// band's gathering and epilogue are split across the cores around a multi-threaded SGEMM.
+    /// The batch's images are cut into bands of output rows (an even number when pooling); each core
+    /// takes a contiguous share of the (image, band) units with its own workspace and gathers, multiplies
+    /// (single-threaded SGEMM) and finishes its bands alone — one barrier per layer, whatever the batch
+    /// size, and every band computed exactly as on one core.
     func convolve(_ x: Tensor, affine: (scale: [Float], shift: [Float])?, pool: Bool,
                   windows: UnsafeMutablePointer<UInt8>?) -> Tensor {
         let g = geometry(x)
@@ -98,15 +98,11 @@ public struct Conv2D: KernelBiasLayer {
         var band = max(1, Self.bandBudget / max(1, g.ow * max(cout, g.patch)))
         if pool { band = max(2, band & ~1) }
         band = max(1, min(band, rowsUsed))
-        let perCore = n >= 2 * Parallel.workers && Parallel.workers > 1
-        let parts = perCore ? Parallel.partCount(n) : 1
+        let bandsPerImage = (rowsUsed + band - 1) / band
+        let parts = Parallel.partCount(n * bandsPerImage)
         let colsCount = band * g.ow * g.patch, zCount = band * g.ow * cout
-        var work = [Float](repeating: 0, count: parts * (colsCount + zCount))
-        // Per core: everything on the calling core. Shared: split the band's rows across the cores.
-        let spread: (Int, (Range<Int>) -> Void) -> Void = perCore
-            ? { count, body in body(0..<count) }
-            : { count, body in Parallel.ranges(count, body) }
-        return BLAS.withSingleThreadedCalls(when: perCore) { Tensor(shape: [n, outH, outW, cout]) { out in
+        var work = [Float](uninitializedCount: parts * (colsCount + zCount))  // im2col and SGEMM write all they use
+        return Tensor(shape: [n, outH, outW, cout]) { out in
             x.storage.withUnsafeBufferPointer { xp in
             kernel.storage.withUnsafeBufferPointer { kp in
             bias.storage.withUnsafeBufferPointer { bp in
@@ -116,34 +112,23 @@ public struct Conv2D: KernelBiasLayer {
                 let ptrs = UnsafeSendableBox((x: xp.baseAddress!, k: kp.baseAddress!, b: bp.baseAddress!,
                                               s: affine == nil ? nil : sp.baseAddress, t: affine == nil ? nil : tp.baseAddress,
                                               work: wp.baseAddress!, out: out.baseAddress!, win: windows))
-                let images: (Int, Range<Int>) -> Void = { part, images in
+                Parallel.parts(n * bandsPerImage) { part, units in
                     let q = ptrs.value
                     let cols = q.work + part * (colsCount + zCount), z = cols + colsCount
-                    for img in images {
-                        let input = q.x + img * inSize
-                        var r0 = 0
-                        while r0 < rowsUsed {
-                            let rows = min(band, rowsUsed - r0)
-                            spread(rows) { rr in
-                                ConvKernels.im2col(g, input: input, cols: cols + rr.lowerBound * g.ow * g.patch,
-                                                   rows: (r0 + rr.lowerBound)..<(r0 + rr.upperBound))
-                            }
-                            BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: cols, lda: g.patch,
-                                       b: q.k, ldb: cout, c: z, ldc: cout)
-                            spread(pool ? rows / 2 : rows) { ur in
-                                let zRows = pool ? (2 * ur.lowerBound)..<(2 * ur.upperBound) : ur
-                                let offset = img * outSize + ((pool ? r0 / 2 : r0) + ur.lowerBound) * outW * cout
-                                ConvKernels.convEpilogue(z: z, zRows: zRows, width: g.ow, cout: cout, bias: q.b,
-                                                         activation: act, scale: q.s, shift: q.t, pool: pool,
-                                                         out: q.out + offset, windows: q.win.map { $0 + offset })
-                            }
-                            r0 += rows
-                        }
+                    for unit in units {
+                        let img = unit / bandsPerImage, r0 = (unit % bandsPerImage) * band
+                        let rows = min(band, rowsUsed - r0)
+                        ConvKernels.im2col(g, input: q.x + img * inSize, cols: cols, rows: r0..<(r0 + rows))
+                        BLAS.sgemm(m: rows * g.ow, n: cout, k: g.patch, a: cols, lda: g.patch,
+                                   b: q.k, ldb: cout, c: z, ldc: cout)
+                        let offset = img * outSize + (pool ? r0 / 2 : r0) * outW * cout
+                        ConvKernels.convEpilogue(z: z, zRows: 0..<rows, width: g.ow, cout: cout, bias: q.b,
+                                                 activation: act, scale: q.s, shift: q.t, pool: pool,
+                                                 out: q.out + offset, windows: q.win.map { $0 + offset })
                     }
                 }
-                if perCore { Parallel.parts(n, images) } else { images(0, 0..<n) }
             }}}}}}
-        } }
+        }
     }
 
     /// Single input channel: no GEMM (K would be kh·kw). One parallel pass over all (image, output row)

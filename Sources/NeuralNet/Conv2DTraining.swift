@@ -72,7 +72,6 @@ extension Conv2D {
             count = inputGradient ? x.count : 0  // each image is zeroed by its worker before bands add to it
         }
         let act = activation, relu = activation == .relu
-        BLAS.withSingleThreadedCalls(when: parts > 1) {
         x.storage.withUnsafeBufferPointer { xp in
         dy.storage.withUnsafeBufferPointer { dyp in
         y.storage.withUnsafeBufferPointer { yp in
@@ -155,7 +154,6 @@ extension Conv2D {
                 }
             }
         }}}}}}}}
-        }
         // Parts combined in part order.
         func summed(_ offset: Int) -> Float { Float((0..<parts).reduce(0.0) { $0 + sums[$1 * sumCount + offset] }) }
         let kgrad = direct

@@ -121,7 +121,7 @@ public struct Conv2DTranspose: KernelBiasLayer {
         let n = x.shape[0]
         let inPixels = g.h * g.w, outSize = g.oh * g.ow * g.cout
         let perChunk = max(1, Self.chunkBudget / max(1, inPixels * g.taps))
-        var cols = [Float](repeating: 0, count: min(n, perChunk) * inPixels * g.taps)
+        var cols = [Float](uninitializedCount: min(n, perChunk) * inPixels * g.taps)  // SGEMM output (beta 0)
         var out = Tensor(shape: [n, g.oh, g.ow, g.cout]) { _ in }  // every row is written by accumulateRows
         let scale = affine?.scale ?? [], shift = affine?.shift ?? []
         let act = activation
@@ -138,9 +138,9 @@ public struct Conv2DTranspose: KernelBiasLayer {
             while start < n {
                 let nb = min(perChunk, n - start)
                 // cols[pixel, (ky,kx,o)] = Σ_c x[pixel, c] · K[(ky,kx,o), c]
-                BLAS.sgemm(transposeB: true, m: nb * inPixels, n: g.taps, k: g.cin,
+                BLAS.sgemmSplit(transposeB: true, m: nb * inPixels, n: g.taps, k: g.cin,
                            a: xp.baseAddress! + start * inPixels * g.cin, lda: g.cin,
-                           b: kp.baseAddress!, ldb: g.cin, c: cp.baseAddress!, ldc: g.taps)
+                                b: kp.baseAddress!, ldb: g.cin, c: cp.baseAddress!, ldc: g.taps)
                 let first = start
                 Parallel.ranges(nb * g.oh) { units in
                     // unit = (image in chunk, output row); split ranges never share a row.
@@ -182,10 +182,9 @@ public struct Conv2DTranspose: KernelBiasLayer {
         // summed in part order, so the result does not depend on timing.
         let parts = Parallel.partCount(n)
         let imageCols = inPixels * g.taps, kCount = kernel.count
-        var cols = [Float](repeating: 0, count: parts * imageCols)
+        var cols = [Float](uninitializedCount: parts * imageCols)  // gather writes every entry
         var partials = [Float](repeating: 0, count: parts * kCount)
-        var dx = [Float](repeating: 0, count: x.count)
-        BLAS.withSingleThreadedCalls(when: parts > 1) {
+        var dx = [Float](uninitializedCount: x.count)  // every image: one SGEMM with beta 0
         x.storage.withUnsafeBufferPointer { xp in
         dz.storage.withUnsafeBufferPointer { dp in
         kernel.storage.withUnsafeBufferPointer { kp in
@@ -209,7 +208,6 @@ public struct Conv2DTranspose: KernelBiasLayer {
                 }
             }
         }}}}}}
-        }
         var kgrad = Array(partials[0..<kCount])
         for p in 1..<parts {
             for i in 0..<kCount { kgrad[i] += partials[p * kCount + i] }

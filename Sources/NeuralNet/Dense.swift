@@ -39,10 +39,10 @@ public struct Dense: KernelBiasLayer {
             kernel.storage.withUnsafeBufferPointer { kp in
             bias.storage.withUnsafeBufferPointer { bp in
                 if n == 1 {
-                    BLAS.sgemv(transposeA: true, m: fin, n: fout, a: kp.baseAddress!, lda: fout,
+                    BLAS.sgemvSplit(transposeA: true, m: fin, n: fout, a: kp.baseAddress!, lda: fout,
                                x: xp.baseAddress!, y: out.baseAddress!)
                 } else {
-                    BLAS.sgemm(m: n, n: fout, k: fin, a: xp.baseAddress!, lda: fin, b: kp.baseAddress!, ldb: fout,
+                    BLAS.sgemmSplit(m: n, n: fout, k: fin, a: xp.baseAddress!, lda: fin, b: kp.baseAddress!, ldb: fout,
                                c: out.baseAddress!, ldc: fout)
                 }
                 ConvKernels.transform(out.baseAddress!, pixels: n, cout: fout, bias: bp.baseAddress!,
@@ -68,7 +68,7 @@ public struct Dense: KernelBiasLayer {
         var kgrad = Tensor(shape: kernel.shape) { gp in
             x.storage.withUnsafeBufferPointer { xp in
             dz.storage.withUnsafeBufferPointer { dp in
-                BLAS.sgemm(transposeA: true, m: fin, n: fout, k: n, a: xp.baseAddress!, lda: fin,
+                BLAS.sgemmSplit(transposeA: true, m: fin, n: fout, k: n, a: xp.baseAddress!, lda: fin,
                            b: dp.baseAddress!, ldb: fout, c: gp.baseAddress!, ldc: fout)
             }}
         }
@@ -84,7 +84,7 @@ public struct Dense: KernelBiasLayer {
         return Tensor(shape: x.shape) { dxp in
             dz.storage.withUnsafeBufferPointer { dp in
             kernel.storage.withUnsafeBufferPointer { kp in
-                BLAS.sgemm(transposeB: true, m: n, n: fin, k: fout, a: dp.baseAddress!, lda: fout,
+                BLAS.sgemmSplit(transposeB: true, m: n, n: fin, k: fout, a: dp.baseAddress!, lda: fout,
                            b: kp.baseAddress!, ldb: fout, c: dxp.baseAddress!, ldc: fin)
             }}
         }

@@ -50,34 +50,36 @@ public struct Sequential: Sendable {
     /// Inference pass through every layer. Conv → BatchNorm → MaxPool runs (and ConvTranspose →
     /// BatchNorm) are fused into one pass over the activation; inference-mode Dropout is skipped.
     public func forward(_ x: Tensor) -> Tensor {
+        _ = TrainingMemory.configured
         var y = x
         var i = 0
+        while i < layers.count { (y, i) = inferenceStep(at: i, y) }
+        return y
+    }
+
+    /// One fused inference step starting at layer `i`: its output and the index of the next step's
+    /// first layer (`forward` is these steps in order; `forward(_:observe:)` times each).
+    func inferenceStep(at i: Int, _ y: Tensor) -> (output: Tensor, next: Int) {
         func skipTo(_ j: Int) -> Int {
             var k = j
             while k < layers.count, layers[k] is Dropout { k += 1 }
             return k
         }
-        while i < layers.count {
-            if let conv = layers[i] as? Conv2D {
-                var j = skipTo(i + 1)
-                var affine: (scale: [Float], shift: [Float])?
-                if j < layers.count, let bn = layers[j] as? BatchNorm { affine = bn.inferenceAffine; j = skipTo(j + 1) }
-                let pool = j < layers.count && layers[j] is MaxPool2D
-                if pool { j += 1 }
-                y = conv.inference(y, affine: affine, pool: pool)
-                i = j
-            } else if let deconv = layers[i] as? Conv2DTranspose {
-                var j = skipTo(i + 1)
-                var affine: (scale: [Float], shift: [Float])?
-                if j < layers.count, let bn = layers[j] as? BatchNorm { affine = bn.inferenceAffine; j += 1 }
-                y = deconv.inference(y, affine: affine)
-                i = j
-            } else {
-                y = layers[i].forward(y)
-                i += 1
-            }
+        if let conv = layers[i] as? Conv2D {
+            var j = skipTo(i + 1)
+            var affine: (scale: [Float], shift: [Float])?
+            if j < layers.count, let bn = layers[j] as? BatchNorm { affine = bn.inferenceAffine; j = skipTo(j + 1) }
+            let pool = j < layers.count && layers[j] is MaxPool2D
+            if pool { j += 1 }
+            return (conv.inference(y, affine: affine, pool: pool), j)
         }
-        return y
+        if let deconv = layers[i] as? Conv2DTranspose {
+            var j = skipTo(i + 1)
+            var affine: (scale: [Float], shift: [Float])?
+            if j < layers.count, let bn = layers[j] as? BatchNorm { affine = bn.inferenceAffine; j += 1 }
+            return (deconv.inference(y, affine: affine), j)
+        }
+        return (layers[i].forward(y), i + 1)
     }
 
     /// Training pass through every layer (caches for `backward`). A Conv2D directly followed by a

@@ -4,8 +4,8 @@ import Foundation
 /// Splits element-wise work (patch gathering, epilogues, pooling) across the cores, so the phases
 /// between two multi-threaded SGEMM calls do not run on a single core.
 enum Parallel {
-    /// Worker count: the cores this process may use.
-    static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Worker count: the calling thread's share of the cores (`CoreShare`).
+    static var workers: Int { CoreShare.current }
 
     /// How many parts `ranges`/`parts` split `total` items into.
     static func partCount(_ total: Int, minimumPerWorker: Int = 1) -> Int {

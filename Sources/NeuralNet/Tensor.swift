@@ -25,3 +25,11 @@ public struct Tensor: Equatable, Sendable {
         Tensor(shape: newShape, storage: storage)
     }
 }
+
+extension Array where Element == Float {
+    /// `count` floats the caller writes before reading them: a workspace without a zeroing pass.
+    @inlinable
+    init(uninitializedCount count: Int) {
+        self.init(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+}

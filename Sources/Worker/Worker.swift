@@ -1,6 +1,7 @@
 import Foundation
 import JobQueue
 import Logging
+import NeuralNet
 
 public enum WorkerError: Error, CustomStringConvertible {
     case invalidConfiguration(String)
@@ -102,10 +103,11 @@ public final class Worker: @unchecked Sendable {
             heartbeatDone.signal()
         }
         let group = DispatchGroup()
+        let cores = CoreShare.perCaller(config.concurrency)  // each loop's share of the cores, decided once
         for progress in loops {
             group.enter()
             startThread("sigverify-loop-\(progress.loop)") { [self] in
-                runLoop(progress)
+                CoreShare.with(cores: cores) { runLoop(progress) }
                 group.leave()
             }
         }

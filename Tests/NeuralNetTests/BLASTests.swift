@@ -40,19 +40,4 @@ final class BLASGemvTests: XCTestCase {
         XCTAssertEqual(y2, [-2, -2])
         XCTAssertEqual(y3, [9, 12, 15])
     }
-
-    func testOverlappingSingleThreadedWindowsRestoreTheThreadCount() {
-        let before = BLAS.threadCount
-        // Four overlapping callers (as several worker loops would be): inside, OpenBLAS runs one
-        // thread; once the last one leaves, the original count is back — whatever the interleaving.
-        DispatchQueue.concurrentPerform(iterations: 4) { i in
-            BLAS.withSingleThreadedCalls {
-                XCTAssertEqual(BLAS.threadCount, 1)
-                usleep(useconds_t(2000 * (i + 1)))
-                XCTAssertEqual(BLAS.threadCount, 1)
-            }
-        }
-        XCTAssertEqual(BLAS.threadCount, before)
-        BLAS.withSingleThreadedCalls(when: false) { XCTAssertEqual(BLAS.threadCount, before) }
-    }
 }
