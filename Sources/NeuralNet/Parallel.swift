@@ -3,9 +3,9 @@ import Foundation
 
 /// Splits element-wise work (patch gathering, epilogues, pooling) across the cores, so the phases
 /// between two multi-threaded SGEMM calls do not run on a single core.
-enum Parallel {
+public enum Parallel {
     /// Worker count: the cores this process may use.
-    static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// How many parts `ranges`/`parts` split `total` items into.
     static func partCount(_ total: Int, minimumPerWorker: Int = 1) -> Int {
