@@ -16,6 +16,10 @@ public enum BLAS {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         _ = openBLASThreadsPinned
+        if BF16Emulation.isOn {  // measurement only (`sigverify benchmark precision`), never in production
+            return BF16Emulation.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                                       a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans,
                     transposeB ? CblasTrans : CblasNoTrans,
@@ -32,6 +36,9 @@ public enum BLAS {
         x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
     ) {
         _ = openBLASThreadsPinned
+        if BF16Emulation.isOn {  // measurement only (`sigverify benchmark precision`), never in production
+            return BF16Emulation.sgemv(transposeA: transposeA, m: m, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
+        }
         cblas_sgemv(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), alpha, a, Int32(lda), x, 1, beta, y, 1)
     }

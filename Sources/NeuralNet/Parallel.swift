@@ -3,9 +3,9 @@ import Foundation
 
 /// Splits element-wise work (patch gathering, epilogues, pooling) across the cores, so the phases
 /// between two multi-threaded SGEMM calls do not run on a single core.
-enum Parallel {
+public enum Parallel {
     /// Worker count: the calling thread's share of the cores (`CoreShare`).
-    static var workers: Int { CoreShare.current }
+    public static var workers: Int { CoreShare.current }
 
     /// How many parts `ranges`/`parts` split `total` items into.
     static func partCount(_ total: Int, minimumPerWorker: Int = 1) -> Int {

@@ -31,12 +31,7 @@ public enum QueueBenchmark {
         public var jobs: Int
         /// First claim to last verdict, from the database's clock.
         public var seconds: Double
-        /// Time the processors reported (decode + preprocess + verify, summed over verdicts).
-        public var processingSeconds: Double
         public var jobsPerSecond: Double { seconds > 0 ? Double(jobs) / seconds : 0 }
-        /// The share of worker time not spent in the processor (claims, writes, waits), for one
-        /// worker process with one loop.
-        public var queueShare: Double { seconds > 0 ? max(0, 1 - processingSeconds / seconds) : 0 }
     }
 
     public enum Failure: Error, CustomStringConvertible {
@@ -100,14 +95,12 @@ public enum QueueBenchmark {
         do {
             let r = try queue.db.execute("""
                 SELECT count(*) FILTER (WHERE status = 'succeeded') AS done,
-                       extract(epoch FROM max(finished_at) - min(started_at))::float8 AS seconds,
-                       (SELECT coalesce(sum(decode_ms + preprocess_ms + verify_ms), 0) / 1000 FROM sigverify.verdicts)::float8 AS processing
+                       extract(epoch FROM max(finished_at) - min(started_at))::float8 AS seconds
                 FROM sigverify.jobs
                 """)
             let done = try r.int(0, "done") ?? 0
             guard done == jobs else { throw Failure.worker("only \(done) of \(jobs) jobs succeeded") }
-            return Result(workers: workers, batchSize: batchSize, jobs: jobs, seconds: try r.double(0, "seconds") ?? 0,
-                          processingSeconds: try r.double(0, "processing") ?? 0)
+            return Result(workers: workers, batchSize: batchSize, jobs: jobs, seconds: try r.double(0, "seconds") ?? 0)
         } catch let error as PostgresError {
             throw .database(error)
         } catch let error as Failure {
@@ -118,25 +111,23 @@ public enum QueueBenchmark {
     }
 
     /// The same processor without the queue: batches of `batchSize` scans straight through
-    /// `processor.process`, on this thread — the baseline the queue's overhead is judged against.
+    /// `processor.process` (which spreads each batch's decoding over the cores) — the baseline
+    /// the queue's overhead is judged against.
     /// Returns scans per second.
     public static func measureBare(processor: any ScanProcessor, payloads: [[UInt8]], jobs: Int, batchSize: Int) -> Double {
         let all = (0..<jobs).map { ClaimedJob(id: Int64($0), attempt: 1, maxAttempts: 1, image: payloads[$0 % payloads.count]) }
         _ = processor.process(Array(all.prefix(batchSize)))  // warm-up: thread pools, buffers
-        let start = DispatchTime.now().uptimeNanoseconds
-        var index = 0
-        while index < all.count {
-            let batch = Array(all[index..<min(all.count, index + batchSize)])
-            _ = processor.process(batch)
-            index += batch.count
+        return scansPerSecond(jobs) {
+            for start in stride(from: 0, to: all.count, by: batchSize) {
+                _ = processor.process(Array(all[start..<min(all.count, start + batchSize)]))
+            }
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return seconds > 0 ? Double(jobs) / seconds : 0
     }
 
-    /// Runs `executable arguments…` (a bare-processor child that prints one number, scans/s)
-    /// and returns that number: the baseline measured in a fresh process like the worker's.
-    public static func runNumberChild(executable: String, arguments: [String]) throws(Failure) -> Double {
+    /// Runs `executable arguments…` (a bare-processor child that prints `count` numbers, scans/s,
+    /// separated by spaces) and returns them: the baselines measured in a fresh process like the
+    /// worker's.
+    public static func runNumbersChild(executable: String, arguments: [String], count: Int) throws(Failure) -> [Double] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -146,10 +137,11 @@ public enum QueueBenchmark {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         while p.isRunning { Thread.sleep(forTimeInterval: 0.02) }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard p.terminationStatus == 0, let value = Double(text) else {
+        let values = text.split(separator: " ").compactMap { Double($0) }
+        guard p.terminationStatus == 0, values.count == count else {
             throw .worker("bare measurement failed (status \(p.terminationStatus)): \(text)")
         }
-        return value
+        return values
     }
 
     /// The child side of `measure`: one worker process draining the benchmark database.

@@ -9,7 +9,7 @@ struct BenchmarkCommand: ParsableCommand {
         commandName: "benchmark",
         abstract: "Measure throughput (build with -c release).",
         subcommands: [PreprocessBenchmarkCommand.self, BenchmarkNNCommand.self, BenchmarkQueueCommand.self,
-                      BenchmarkTrainCommand.self])
+                      BenchmarkTrainCommand.self, BenchmarkPrecisionCommand.self])
 }
 
 /// `sigverify benchmark preprocess [FILES...]`: single-threaded decode + preprocess images/s on

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
+import JobQueue
 import Preprocessing
 import Verifier
 import Worker
 
 /// `sigverify benchmark queue`: claim + finish throughput of the queue alone (no-op jobs) for 1
 /// and 4 worker processes at batch sizes 1 and 32, each run in a throwaway database on the
-/// server; with --end-to-end, `sigverify work` on real scans against the same processor without
-/// the queue.
+/// server; with --end-to-end, for each model: the networks alone, the bare processor and
+/// `sigverify work` through the queue on the same real scans.
 struct BenchmarkQueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
@@ -15,63 +16,59 @@ struct BenchmarkQueueCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Jobs per measurement.") var jobs = 4000
-    @Option(help: "Worker process counts, comma-separated.") var workers = "1,4"
+    @Option(help: "Worker process counts, comma-separated ('' skips the queue-alone table).") var workers = "1,4"
     @Option(help: "Batch sizes, comma-separated.") var batchSizes = "1,32"
-    @Flag(help: "Also measure end to end: real scans through `sigverify work` vs the bare processor.") var endToEnd = false
-    @Option(help: "Model bundle for --end-to-end (default: the bundled default model).") var model: String?
-    @Option(help: "Scans for --end-to-end (cycled).") var scans: [String] = ["samples/scan600_01.jpg", "samples/page.png"]
-    @Option(help: "Jobs per end-to-end measurement.") var endToEndJobs = 128
+    @Flag(help: "Also measure end to end: networks alone, the bare processor and `sigverify work` on real scans.") var endToEnd = false
+    @Option(help: "Model bundle for --end-to-end, repeatable (default: the bundled default model).") var model: [String] = []
+    @Option(help: "Scan files or folders for --end-to-end (cycled).") var scans: [String] = ["samples/scan600_01.jpg", "samples/page.png"]
+    @Option(help: "Jobs per end-to-end measurement (0: one per scan).") var endToEndJobs = 0
     @Option(help: "Repetitions of each end-to-end measurement, interleaved (best kept).") var repeats = 3
+    @Option(help: "Claim loops of the end-to-end `sigverify work` process (work --concurrency).") var workConcurrency = 1
     @Flag(help: .hidden) var child = false
     @Flag(help: .hidden) var childBare = false
     @Option(help: .hidden) var batchSize = 32
 
     func run() throws {
         database.bootstrapLogging()
-        if childBare {
-            let processor = VerifyingScanProcessor(
-                scanVerifier: try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize))
-            let payloads = try scans.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
-            print(QueueBenchmark.measureBare(processor: processor, payloads: payloads, jobs: endToEndJobs, batchSize: batchSize))
-            return
-        }
+        if childBare { return try runBareChild() }
         let url = try database.resolvedURL()
         if child {
             _ = try QueueBenchmark.runChild(databaseURL: url, batchSize: batchSize)
             return
         }
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-        let quiet = ["--log-level", database.logLevel ?? "warning"]
         let batches = batchSizes.split(separator: ",").compactMap { Int($0) }
+        let workerCounts = workers.split(separator: ",").compactMap { Int($0) }
+        if !workerCounts.isEmpty { try measureQueueAlone(url: url, workerCounts: workerCounts, batches: batches) }
+        guard endToEnd else { return }
+        try EndToEndBenchmark(serverURL: url, executable: Self.executable, quiet: quiet, batchSize: batches.max() ?? 32,
+                              scans: scans, jobs: endToEndJobs, repeats: max(1, repeats),
+                              concurrency: max(1, workConcurrency))
+            .run(models: model.isEmpty ? [nil] : model.map { Optional($0) })
+    }
+
+    static var executable: String { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path }
+    private var quiet: [String] { ["--log-level", database.logLevel ?? "warning"] }
+
+    private func measureQueueAlone(url: String, workerCounts: [Int], batches: [Int]) throws {
         print("queue alone: \(jobs) no-op jobs per run (3 KB payload, one verdict row per job)")
         print("workers  batch  seconds  jobs/s")
-        for w in workers.split(separator: ",").compactMap({ Int($0) }) {
+        for w in workerCounts {
             for b in batches {
-                let r = try QueueBenchmark.measure(serverURL: url, executable: exe, childArguments: ["benchmark", "queue", "--child"] + quiet,
+                let r = try QueueBenchmark.measure(serverURL: url, executable: Self.executable,
+                                                   childArguments: ["benchmark", "queue", "--child"] + quiet,
                                                    jobs: jobs, workers: w, batchSize: b)
                 print(String(format: "%7d  %5d  %7.2f  %6.0f", w, b, r.seconds, r.jobsPerSecond))
             }
         }
-        guard endToEnd else { return }
+    }
 
-        let folder = try ModelLocation.resolve(model)
-        let bundle = try ModelBundle.load(from: folder)
-        let payloads = try scans.map { [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0))) }
-        let b = batches.max() ?? 32
-        let bareArguments = ["benchmark", "queue", "--child-bare", "--model", folder.path, "--batch-size", "\(b)",
-                             "--end-to-end-jobs", "\(endToEndJobs)"] + scans.flatMap { ["--scans", $0] } + quiet
-        print("\nend to end: \(endToEndJobs) scans (\(scans.joined(separator: ", "))), model \(bundle.version), batch \(b), 1 worker process")
-        var bare = 0.0, queued = 0.0, share = 1.0
-        for _ in 0..<max(1, repeats) {
-            bare = max(bare, try QueueBenchmark.runNumberChild(executable: exe, arguments: bareArguments))
-            let r = try QueueBenchmark.measure(serverURL: url, executable: exe,
-                                               childArguments: ["work", "--model", folder.path, "--until-empty"] + quiet,
-                                               jobs: endToEndJobs, workers: 1, batchSize: b, payloads: payloads)
-            queued = max(queued, r.jobsPerSecond)
-            share = min(share, r.queueShare)
-        }
-        print(String(format: "bare processor (same code, no database):        %7.1f scans/s", bare))
-        print(String(format: "through the queue (a `sigverify work` process): %7.1f scans/s", queued))
-        print(String(format: "worker time outside the processor (claim, write verdicts, waits): %.1f %%", share * 100))
+    /// The child of one in-process measurement: prints "networks processor" scans/s.
+    private func runBareChild() throws {
+        let processor = VerifyingScanProcessor(
+            scanVerifier: try ScanVerifier(modelFolder: try ModelLocation.resolve(model.first), maxBatch: batchSize))
+        let payloads = try EndToEndBenchmark.payloads(try FileEnqueuer.collect(scans))
+        let jobs = endToEndJobs > 0 ? endToEndJobs : payloads.count
+        let figures = try QueueBenchmark.measureInProcess(processor: processor, payloads: payloads, jobs: jobs, batchSize: batchSize)
+        print(figures.networks, figures.processor)
     }
 }
