@@ -1,5 +1,5 @@
 /// One claim loop's lifecycle as a value: connecting → claiming → processing → writing → (backing
-/// off) → … → stopped. It performs no I/O: the loop shell (`Worker+Loop.swift`) performs each
+/// off) → … → stopped. It performs no I/O: the loop shell (`ClaimLoop`) performs each
 /// `LoopAction` it returns and reports the result as a `LoopEvent`, with the time, and gets the next
 /// action. Every retry rule (connect, reconnect, a failed step, writing through an outage) is this
 /// one rule set: back off 0.2 s doubling to 5 s, reconnect first when the connection is the problem,
