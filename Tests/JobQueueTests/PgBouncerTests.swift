@@ -28,17 +28,21 @@ final class PgBouncerTests: XCTestCase {
 
         let jobs = 400
         _ = try db.queue().enqueue((0..<jobs).map { NewJob(image: Script.sleep($0 % 4, $0)) })
+        // One sampling connection; it counts only backends started after this instant, so the test's
+        // own direct connections above (whose backends may linger briefly after closing) never count.
+        let sampler = try db.connect()
+        let start = try sampler.execute("SELECT clock_timestamp()::text AS t").string(0, "t") ?? ""
         // 3 processes × (2 claim loops + heartbeat + readiness probe) = 12 clients on 4 server connections.
         let workers = try (0..<3).map { i in
             try SpawnedProcess("QueueTestWorker", ["--database-url", url, "--concurrency", "2", "--batch-size", "\([1, 8, 16][i])",
                                                    "--until-empty", "--metrics-address", "127.0.0.1:0"])
         }
-        // One sampling connection (a closed backend lingers briefly in pg_stat_activity).
-        let sampler = try db.connect()
         var mostServerConnections = 0
         _ = try eventually(timeout: 5) {
-            let r = try sampler.execute("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                                        [.text(db.name)])
+            let r = try sampler.execute("""
+                SELECT count(*) AS n FROM pg_stat_activity
+                WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_start >= $2::timestamptz
+                """, [.text(db.name), .text(start)])
             mostServerConnections = max(mostServerConnections, try r.int(0, "n") ?? 0)
             return false
         }
@@ -51,6 +55,7 @@ final class PgBouncerTests: XCTestCase {
             """), jobs, "every job succeeded with exactly one verdict")
         XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.job_events WHERE to_status = 'succeeded'"), jobs)
         XCTAssertGreaterThanOrEqual(try db.scalar("SELECT count(DISTINCT worker_id) FROM sigverify.verdicts"), 2, "the work was shared")
+        XCTAssertGreaterThan(mostServerConnections, 0, "the sampler saw PgBouncer's server connections")
         XCTAssertLessThanOrEqual(mostServerConnections, poolSize, "PgBouncer multiplexed the clients")
         for w in workers {
             XCTAssertTrue(w.stderr.contains("connected through a connection pooler"), w.stderr)
