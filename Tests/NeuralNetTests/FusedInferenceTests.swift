@@ -60,6 +60,24 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 
+    /// Columns 3… of the input are equal, so output pixels 3 and 4 of a valid convolution see the same
+    /// patch; with 5 output columns pixel 3 is the second of a two-pixel step and pixel 4 is computed
+    /// alone. Both must carry the same bits (every path sums the same taps in the same order).
+    func testSingleChannelDirectConvGivesEveryPathTheSameBits() {
+        var rng = SeededGenerator(seed: 21)
+        let conv = Conv2D(name: "c", inChannels: 1, outChannels: 32, padding: .valid, rng: &rng)
+        let (h, w) = (5, 7)
+        var x = Self.random([1, h, w, 1], seed: 22)
+        for iy in 0..<h { for ix in 4..<w { x.storage[iy * w + ix] = x.storage[iy * w + 3] } }
+        let y = conv.forward(x)
+        XCTAssertEqual(y.shape, [1, 3, 5, 32])
+        for oy in 0..<3 {
+            let third = Array(y.storage[(oy * 5 + 3) * 32..<(oy * 5 + 4) * 32])
+            let fourth = Array(y.storage[(oy * 5 + 4) * 32..<(oy * 5 + 5) * 32])
+            XCTAssertEqual(third, fourth, "row \(oy)")
+        }
+    }
+
     func testFusedBlocksEqualLayerByLayer() {
         var rng = SeededGenerator(seed: 9)
         let seq = Sequential([
