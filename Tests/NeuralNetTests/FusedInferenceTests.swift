@@ -78,6 +78,22 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 
+    /// One core and two must compute the same bits: a GEMM's rounding depends on its height, so the
+    /// bands of an image must not be cut by the caller's share of the cores (cut that way, 3 and 4
+    /// bands of this 64-row image, the outputs differed).
+    func testConvolutionDoesNotDependOnTheCoreShare() {
+        var rng = SeededGenerator(seed: 23)
+        var conv = Conv2D(name: "c", inChannels: 32, outChannels: 64, padding: .same, activation: .relu, rng: &rng)
+        conv.setVariable("bias", Self.random([64], seed: 24, scale: 0.2))
+        let affine = (scale: Self.random([64], seed: 25).storage, shift: Self.random([64], seed: 26).storage)
+        let x = Self.random([1, 64, 64, 32], seed: 27)
+        let one = CoreShare.with(cores: 1) { conv.inference(x, affine: affine, pool: true) }
+        let two = CoreShare.with(cores: 2) { conv.inference(x, affine: affine, pool: true) }
+        XCTAssertEqual(one.shape, [1, 32, 32, 64])
+        let differing = zip(one.storage, two.storage).filter { $0 != $1 }.count
+        XCTAssertEqual(differing, 0, "values that differ between one core and two")
+    }
+
     func testFusedBlocksEqualLayerByLayer() {
         var rng = SeededGenerator(seed: 9)
         let seq = Sequential([
