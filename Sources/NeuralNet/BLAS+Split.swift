@@ -32,12 +32,17 @@ extension BLAS {
         }
     }
 
-    /// `sgemv`, split across the caller's cores by blocks of y.
+    /// `sgemv`, split across the caller's cores: by blocks of y, or, for y = Aᵀx with a tall A, by blocks of A's rows
+    /// (`sgemvTransposedSplit`).
     public static func sgemvSplit(
         transposeA: Bool = false, m: Int, n: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, beta: Float = 0, y: UnsafeMutablePointer<Float>
     ) {
+        if transposeA && m > n && m * n >= 2 * minimumBlockWork {
+            sgemvTransposedSplit(m: m, n: n, alpha: alpha, a: a, lda: lda, x: x, beta: beta, y: y)
+            return
+        }
         let (outputs, perOutput) = transposeA ? (n, m) : (m, n)
         let ptrs = UnsafeSendableBox((a: a, x: x, y: y))
         Parallel.ranges(outputs, minimumPerWorker: max(1, minimumBlockWork / max(1, perOutput))) { r in

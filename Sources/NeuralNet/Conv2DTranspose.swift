@@ -67,6 +67,10 @@ public struct Conv2DTranspose: KernelBiasLayer {
                 let i = t / g.s
                 if i >= g.h { continue }
                 var src = cols + (i * g.w * g.kh + ky) * g.kw * cout  // row (i, j=0), tap (ky, kx=0)
+                if cout == 1 {
+                    accumulateSingleChannelRow(g, taps: src, into: orow)
+                    continue
+                }
                 for j in 0..<g.w {
                     for kx in 0..<g.kw {
                         let ox = g.s * j + kx - g.padLeft
@@ -78,6 +82,22 @@ public struct Conv2DTranspose: KernelBiasLayer {
                     }
                     src += (g.kh - 1) * g.kw * cout  // to the same tap row of the next input pixel
                 }
+            }
+        }
+    }
+
+    /// One tap row ky of every input pixel of an input row added onto one output row, one output channel:
+    /// `taps` holds the kw values of pixel j at `taps + j·kh·kw`. The same additions in the same order as
+    /// the general loop, without its per-channel inner loop (a loop of one).
+    @inline(__always)
+    private static func accumulateSingleChannelRow(_ g: Geometry, taps: UnsafePointer<Float>, into orow: UnsafeMutablePointer<Float>) {
+        let step = g.kh * g.kw
+        for j in 0..<g.w {
+            let t = taps + j * step
+            let ox0 = g.s * j - g.padLeft
+            for kx in 0..<g.kw {
+                let ox = ox0 + kx
+                if ox >= 0 && ox < g.ow { orow[ox] += t[kx] }
             }
         }
     }

@@ -88,7 +88,8 @@ enum ConvKernels {
 
     /// Direct convolution for a single input channel (first layers on grey images), where an
     /// im2col GEMM would have K = kh·kw (too thin for SGEMM): out[p, :] = Σ_taps x[tap]·K[tap, :],
-    /// for output rows `rows` of one image, written from `out` on (no bias).
+    /// for output rows `rows` of one image, written from `out` on (no bias). Every path sums the taps in
+    /// the same order with fused multiply-adds, so a pixel gets the same bits whichever path computes it.
     static func directSingleChannel(_ g: Geometry, input: UnsafePointer<Float>, kernel: UnsafePointer<Float>,
                                     cout: Int, rows: Range<Int>, out: UnsafeMutablePointer<Float>) {
         typealias V = SIMD16<Float>
@@ -102,8 +103,16 @@ enum ConvKernels {
                 var o = ov
                 for oy in rows {
                     let rowInside = oy - g.padTop >= 0 && oy - g.padTop + g.kh <= g.h
-                    for ox in 0..<g.ow {
+                    var ox = 0
+                    while ox < g.ow {
                         let x0 = ox - g.padLeft
+                        if blocks == 2 && rowInside && x0 >= 0 && x0 + 1 + g.kw <= g.w {
+                            interiorPair32(g, input: input, kv: kv, oy: oy, x0: x0, out: o)
+                            o += 4
+                            ox += 2
+                            continue
+                        }
+                        defer { ox += 1 }
                         if blocks == 2 && rowInside && x0 >= 0 && x0 + g.kw <= g.w {
                             // Interior pixel, 32 channels: two accumulators share each broadcast tap.
                             var a0 = V(repeating: 0), a1 = V(repeating: 0)
@@ -112,8 +121,8 @@ enum ConvKernels {
                                 let src = input + (oy - g.padTop + ky) * g.w + x0
                                 for kx in 0..<g.kw {
                                     let v = V(repeating: src[kx])
-                                    a0 += v * kv[2 * t]
-                                    a1 += v * kv[2 * t + 1]
+                                    a0.addProduct(v, kv[2 * t])
+                                    a1.addProduct(v, kv[2 * t + 1])
                                     t += 1
                                 }
                             }
@@ -125,7 +134,7 @@ enum ConvKernels {
                         for blk in 0..<blocks {
                             var acc = V(repeating: 0)
                             g.forEachTap(oy: oy, ox: ox) { tap, pixel in
-                                acc += V(repeating: input[pixel]) * kv[tap * blocks + blk]
+                                acc.addProduct(V(repeating: input[pixel]), kv[tap * blocks + blk])
                             }
                             o[blk] = acc
                         }
@@ -142,11 +151,33 @@ enum ConvKernels {
                 g.forEachTap(oy: oy, ox: ox) { tap, pixel in
                     let v = input[pixel]
                     let k = kernel + tap * cout
-                    for j in 0..<cout { o[j] += v * k[j] }
+                    for j in 0..<cout { o[j].addProduct(v, k[j]) }
                 }
                 o += cout
             }
         }
+    }
+
+    /// Two neighbouring interior output pixels (input columns from `x0`) of row `oy`, 32 channels: four
+    /// independent fused multiply-add chains (eight AVX2 registers, so nothing spills), taps in the same
+    /// order as the one-pixel paths.
+    @inline(__always)
+    private static func interiorPair32(_ g: Geometry, input: UnsafePointer<Float>, kv: UnsafePointer<SIMD16<Float>>,
+                                       oy: Int, x0: Int, out o: UnsafeMutablePointer<SIMD16<Float>>) {
+        typealias V = SIMD16<Float>
+        var a0 = V(repeating: 0), a1 = a0, b0 = a0, b1 = a0
+        var t = 0
+        for ky in 0..<g.kh {
+            let src = input + (oy - g.padTop + ky) * g.w + x0
+            for kx in 0..<g.kw {
+                let k0 = kv[2 * t], k1 = kv[2 * t + 1]
+                let va = V(repeating: src[kx]), vb = V(repeating: src[kx + 1])
+                a0.addProduct(va, k0); a1.addProduct(va, k1)
+                b0.addProduct(vb, k0); b1.addProduct(vb, k1)
+                t += 1
+            }
+        }
+        o[0] = a0; o[1] = a1; o[2] = b0; o[3] = b1
     }
 
     /// Parameter-gradient contribution of one output row `oy` of a single-input-channel convolution,

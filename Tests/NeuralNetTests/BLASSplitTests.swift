@@ -56,6 +56,30 @@ final class BLASSplitTests: XCTestCase {
         }
     }
 
+    /// y = Aᵀx with a tall A (a Dense kernel at batch 1) is split into fixed blocks of A's rows: the
+    /// same bits on one core as on two, and within rounding of the whole product.
+    func testTallTransposedMatrixVectorProductDoesNotDependOnTheShare() {
+        let (m, n) = (40_000, 64)
+        let a = random(m * n, seed: 8), x = random(m, seed: 9)
+        func product(cores: Int?) -> [Float] {
+            var y = [Float](repeating: 0, count: n)
+            a.withUnsafeBufferPointer { ap in x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+                if let cores {
+                    CoreShare.with(cores: cores) {
+                        BLAS.sgemvSplit(transposeA: true, m: m, n: n, a: ap.baseAddress!, lda: n, x: xp.baseAddress!, y: yp.baseAddress!)
+                    }
+                } else {
+                    BLAS.sgemv(transposeA: true, m: m, n: n, a: ap.baseAddress!, lda: n, x: xp.baseAddress!, y: yp.baseAddress!)
+                }
+            }}}
+            return y
+        }
+        let one = product(cores: 1), two = product(cores: 2), whole = product(cores: nil)
+        XCTAssertEqual(one, two)
+        let worst = zip(whole, two).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 1e-3)
+    }
+
     /// Four callers with different shares multiply at once (as worker loops do): each sees its own
     /// share, OpenBLAS's thread count is one throughout — nobody changes it — and every result is right.
     func testConcurrentCallersKeepTheirShareAndNeverChangeBLASThreads() {

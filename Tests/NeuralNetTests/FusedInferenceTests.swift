@@ -60,6 +60,40 @@ final class FusedInferenceTests: XCTestCase {
         }
     }
 
+    /// Columns 3… of the input are equal, so output pixels 3 and 4 of a valid convolution see the same
+    /// patch; with 5 output columns pixel 3 is the second of a two-pixel step and pixel 4 is computed
+    /// alone. Both must carry the same bits (every path sums the same taps in the same order).
+    func testSingleChannelDirectConvGivesEveryPathTheSameBits() {
+        var rng = SeededGenerator(seed: 21)
+        let conv = Conv2D(name: "c", inChannels: 1, outChannels: 32, padding: .valid, rng: &rng)
+        let (h, w) = (5, 7)
+        var x = Self.random([1, h, w, 1], seed: 22)
+        for iy in 0..<h { for ix in 4..<w { x.storage[iy * w + ix] = x.storage[iy * w + 3] } }
+        let y = conv.forward(x)
+        XCTAssertEqual(y.shape, [1, 3, 5, 32])
+        for oy in 0..<3 {
+            let third = Array(y.storage[(oy * 5 + 3) * 32..<(oy * 5 + 4) * 32])
+            let fourth = Array(y.storage[(oy * 5 + 4) * 32..<(oy * 5 + 5) * 32])
+            XCTAssertEqual(third, fourth, "row \(oy)")
+        }
+    }
+
+    /// One core and two must compute the same bits: a GEMM's rounding depends on its height, so the
+    /// bands of an image must not be cut by the caller's share of the cores (cut that way, 3 and 4
+    /// bands of this 64-row image, the outputs differed).
+    func testConvolutionDoesNotDependOnTheCoreShare() {
+        var rng = SeededGenerator(seed: 23)
+        var conv = Conv2D(name: "c", inChannels: 32, outChannels: 64, padding: .same, activation: .relu, rng: &rng)
+        conv.setVariable("bias", Self.random([64], seed: 24, scale: 0.2))
+        let affine = (scale: Self.random([64], seed: 25).storage, shift: Self.random([64], seed: 26).storage)
+        let x = Self.random([1, 64, 64, 32], seed: 27)
+        let one = CoreShare.with(cores: 1) { conv.inference(x, affine: affine, pool: true) }
+        let two = CoreShare.with(cores: 2) { conv.inference(x, affine: affine, pool: true) }
+        XCTAssertEqual(one.shape, [1, 32, 32, 64])
+        let differing = zip(one.storage, two.storage).filter { $0 != $1 }.count
+        XCTAssertEqual(differing, 0, "values that differ between one core and two")
+    }
+
     func testFusedBlocksEqualLayerByLayer() {
         var rng = SeededGenerator(seed: 9)
         let seq = Sequential([

@@ -128,23 +128,26 @@ final class GradientCheckTests: XCTestCase {
     }
 
     func testConv2DTransposeFollowsTensorFlowAlignment() {
-        // out[2i+ky, 2j+kx, o] += Σ_c x[i,j,c]·K[ky,kx,o,c], cropped to 2H×2W.
-        var rng = SeededGenerator(seed: 13)
-        let deconv = Conv2DTranspose(name: "t", inChannels: 2, outChannels: 3, rng: &rng)
-        let (h, w) = (3, 2)
-        let x = Self.random([1, h, w, 2], seed: 14)
-        let y = deconv.forward(x)
-        XCTAssertEqual(y.shape, [1, 2 * h, 2 * w, 3])
-        var expected = [Float](repeating: 0, count: y.count)
-        let k = deconv.kernel
-        for i in 0..<h { for j in 0..<w { for ky in 0..<3 { for kx in 0..<3 {
-            let oy = 2 * i + ky, ox = 2 * j + kx
-            guard oy < 2 * h, ox < 2 * w else { continue }
-            for o in 0..<3 { for c in 0..<2 {
-                expected[(oy * 2 * w + ox) * 3 + o] += x.storage[(i * w + j) * 2 + c] * k.storage[((ky * 3 + kx) * 3 + o) * 2 + c]
-            }}
-        }}}}
-        for i in 0..<y.count { XCTAssertEqual(y.storage[i], expected[i], accuracy: 1e-5) }
+        // out[2i+ky, 2j+kx, o] += Σ_c x[i,j,c]·K[ky,kx,o,c], cropped to 2H×2W; one output channel
+        // (the decoder's last layer) has its own accumulation path.
+        for cout in [3, 1] {
+            var rng = SeededGenerator(seed: 13)
+            let deconv = Conv2DTranspose(name: "t", inChannels: 2, outChannels: cout, rng: &rng)
+            let (h, w) = (3, 2)
+            let x = Self.random([1, h, w, 2], seed: 14)
+            let y = deconv.forward(x)
+            XCTAssertEqual(y.shape, [1, 2 * h, 2 * w, cout])
+            var expected = [Float](repeating: 0, count: y.count)
+            let k = deconv.kernel
+            for i in 0..<h { for j in 0..<w { for ky in 0..<3 { for kx in 0..<3 {
+                let oy = 2 * i + ky, ox = 2 * j + kx
+                guard oy < 2 * h, ox < 2 * w else { continue }
+                for o in 0..<cout { for c in 0..<2 {
+                    expected[(oy * 2 * w + ox) * cout + o] += x.storage[(i * w + j) * 2 + c] * k.storage[((ky * 3 + kx) * cout + o) * 2 + c]
+                }}
+            }}}}
+            for i in 0..<y.count { XCTAssertEqual(y.storage[i], expected[i], accuracy: 1e-5, "cout \(cout) at \(i)") }
+        }
     }
 
     func testDenseSigmoidWithL2() {
