@@ -201,17 +201,6 @@ public final class JobQueue {
             """, [.double(olderThanSeconds)]).affectedRows
     }
 
-    /// Counts of unfinished jobs, and seconds until the earliest deferred retry becomes runnable.
-    public func pendingWork() throws(PostgresError) -> (queued: Int, running: Int, secondsUntilNextRunnable: Double?) {
-        let r = try db.execute("""
-            SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
-                   count(*) FILTER (WHERE status = 'running') AS running,
-                   greatest(0, extract(epoch FROM min(run_after) FILTER (WHERE status = 'queued') - now()))::float8 AS wait
-            FROM sigverify.jobs WHERE status IN ('queued', 'running')
-            """)
-        return (try r.int(0, "queued") ?? 0, try r.int(0, "running") ?? 0, try r.double(0, "wait"))
-    }
-
     // MARK: Workers
 
     /// Records (or refreshes) this worker process in `sigverify.workers`.

@@ -89,7 +89,7 @@ final class ClaimLoop {
     }
 
     private func checkPending() throws(PostgresError) -> LoopEvent {
-        let pending = try connected().pendingWork()
+        let pending = try connected().depth()
         if worker.configuration.untilEmpty, pending.queued == 0, pending.running == 0 {
             log.info("queue is empty; loop exiting")
         }
