@@ -90,6 +90,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Signature-box-sized crops of each real non-signature (calibrated recipe only).")
     var invalidCropCopies = 8
 
+    @Option(name: .long, help: "Non-signatures composed of real handwriting: several real signatures of different writers set as the words of a line or note (calibrated recipe only).")
+    var handwritingLines = 0
+
     @Flag(name: .long, help: "Train the classifier on its images as they are (no on-the-fly rotation/shift/zoom; always so with --recipe seed).")
     var noClassifierAugment = false
 
@@ -123,6 +126,7 @@ struct TrainCommand: ParsableCommand {
         config.augmentClassifier = !noClassifierAugment
         config.scanConditionCopies = scanConditionCopies
         config.invalidCropCopies = invalidCropCopies
+        config.handwritingLines = handwritingLines
         config.syntheticValid = syntheticValid
         config.syntheticInvalid = syntheticInvalid
         config.seed = seed

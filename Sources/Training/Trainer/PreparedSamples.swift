@@ -71,13 +71,15 @@ public struct PreparedSamples: Sendable {
 public enum TrainingDataBuilder {
     /// Random streams of the pieces of a run (see `SeededGenerator(seed:stream:index:)`).
     static let realAugmentationStream: UInt64 = 11
+    static let handwritingStream: UInt64 = 12
 
     public static func build(files: [LabeledFile], configuration c: TrainingConfiguration,
                              warn: @escaping @Sendable (String) -> Void = { _ in },
                              progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in })
         -> (samples: PreparedSamples, skipped: [SkippedFile])
     {
-        let total = files.count + c.syntheticValid + c.syntheticInvalid
+        let total = files.count + c.syntheticValid + c.syntheticInvalid + c.handwritingLineCount
+        let pools = HandwritingPools(files)
         let results = ResultSlots(count: total)
         let workers = max(1, min(c.threads, total))
         let size = c.inputSize
@@ -85,7 +87,11 @@ public enum TrainingDataBuilder {
             let synthesizer = Synthesizer(config: c.synthesis)
             var item = worker
             while item < total {
-                results.set(item, makeItem(item, files: files, configuration: c, synthesizer: synthesizer, size: size))
+                let made = item < files.count + c.syntheticValid + c.syntheticInvalid
+                    ? makeItem(item, files: files, configuration: c, synthesizer: synthesizer, size: size)
+                    : makeHandwritingItem(item - files.count - c.syntheticValid - c.syntheticInvalid, pools: pools,
+                                          configuration: c, size: size)
+                results.set(item, made)
                 progress(results.finished, total)
                 item += workers
             }
@@ -163,6 +169,49 @@ public enum TrainingDataBuilder {
             return .samples(samples)
         } catch {
             let name = item < files.count ? files[item].path : "synthetic item \(item - files.count)"
+            return .skipped(SkippedFile(path: name, reason: "\(error)"))
+        }
+    }
+
+    /// The real signature files handwriting lines are composed from, by the part of the split they
+    /// belong to (validation composites from validation files only, so no validation writer's ink is
+    /// trained on).
+    private struct HandwritingPools: Sendable {
+        var train: [LabeledFile] = []
+        var validation: [LabeledFile] = []
+
+        init(_ files: [LabeledFile]) {
+            for file in files where file.label == .valid {
+                switch file.role {
+                case .validation?: validation.append(file)
+                case .test?: continue
+                case .train?, nil: train.append(file)
+                }
+            }
+        }
+    }
+
+    /// Handwriting-line non-signature `index`: every sixth from the validation pool (when it has
+    /// files), the rest from the training pool.
+    private static func makeHandwritingItem(_ index: Int, pools: HandwritingPools, configuration c: TrainingConfiguration,
+                                            size: Int) -> ItemResult {
+        let name = "handwriting-line-\(index)"
+        let fromValidation = index % 6 == 5 && pools.validation.count >= HandwritingLines.wordsPerLine.lowerBound
+        let pool = fromValidation ? pools.validation : pools.train
+        guard pool.count >= HandwritingLines.wordsPerLine.lowerBound else {
+            return .skipped(SkippedFile(path: name, reason: "too few real signature files to compose a line from"))
+        }
+        var rng = SeededGenerator(seed: c.seed, stream: handwritingStream, index: UInt64(index))
+        let picked = (0..<min(pool.count, HandwritingLines.maximumWords)).map { _ in rng.pick(pool) }
+        let words = DatasetLoader.load(picked) { $0 }.samples.map(\.value)
+        guard let image = HandwritingLines.compose(words, using: &rng) else {
+            return .skipped(SkippedFile(path: name, reason: "too few of its words have ink"))
+        }
+        do {
+            let input = try c.profile.run(image, width: size, height: size).input
+            return .samples([Sample(input: input, label: .invalid, source: "handwriting-lines", group: name, name: name,
+                                    role: fromValidation ? .validation : .train, isCopy: false)])
+        } catch {
             return .skipped(SkippedFile(path: name, reason: "\(error)"))
         }
     }

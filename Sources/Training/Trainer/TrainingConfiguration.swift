@@ -76,6 +76,13 @@ public struct TrainingConfiguration: Sendable {
     /// Signature-box-sized crops added for every real non-signature file (`PageCrops`); never with
     /// the `seed` recipe (`cropCopies`).
     public var invalidCropCopies = 8
+    /// Non-signatures composed of real handwriting (`HandwritingLines`: several real signatures of
+    /// different writers set as the words of a line or a note), drawn from the run's real signature
+    /// files — validation composites only from validation files. Never with the `seed` recipe
+    /// (`handwritingLineCount`).
+    public var handwritingLines = 0
+    /// Handwriting-line non-signatures in this run (0 with the `seed` recipe).
+    public var handwritingLineCount: Int { recipe == .seed ? 0 : handwritingLines }
     /// Scan-condition copies per real valid scan in this run (0 with the `seed` recipe).
     public var scanCopies: Int { recipe == .seed ? 0 : scanConditionCopies }
     /// Crops per real non-signature in this run (0 with the `seed` recipe).
@@ -121,7 +128,7 @@ public struct TrainingConfiguration: Sendable {
         try check((0...0.1).contains(calibration.noveltyCost), "novelty cost \(calibration.noveltyCost) not in [0, 0.1]")
         try check(autoencoderLearningRate > 0 && classifierLearningRate > 0, "learning rates must be positive")
         try check(threads >= 1, "threads must be at least 1")
-        try check(scanConditionCopies >= 0 && invalidCropCopies >= 0, "copy counts must not be negative")
+        try check(scanConditionCopies >= 0 && invalidCropCopies >= 0 && handwritingLines >= 0, "copy counts must not be negative")
     }
 }
 

@@ -1,0 +1,43 @@
+import Imaging
+import NeuralNet
+import Training
+import XCTest
+
+final class HandwritingLinesTests: XCTestCase {
+    /// A gray "signature": a dark `w`×`h` block of strokes (a filled rectangle with holes) on gray paper
+    /// with a margin.
+    private func word(_ w: Int, _ h: Int, paper: UInt8 = 220) -> GrayImage {
+        var image = GrayImage(width: w + 40, height: h + 30, filledWith: paper)
+        for y in 15..<(15 + h) { for x in 20..<(20 + w) where (x + y) % 3 != 0 { image.pixels[y * image.width + x] = 30 } }
+        return image
+    }
+
+    private func inkBox(_ image: GrayImage) -> (width: Int, height: Int)? {
+        var x0 = Int.max, x1 = -1, y0 = Int.max, y1 = -1
+        for y in 0..<image.height { for x in 0..<image.width where image[x, y] < 128 {
+            x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y) } }
+        return x1 < 0 ? nil : (x1 - x0 + 1, y1 - y0 + 1)
+    }
+
+    func testALineIsLongerThanAnyOfItsWordsAndThePaperIsWhite() throws {
+        let words = (0..<HandwritingLines.maximumWords).map { word(150 + 10 * ($0 % 4), 50) }
+        for seed in UInt64(1)...20 {
+            var rng = SeededGenerator(seed: seed)
+            let image = try XCTUnwrap(HandwritingLines.compose(words, using: &rng))
+            let box = try XCTUnwrap(inkBox(image))
+            // Each word is about 3:1; a line holds at least three words, so even three stacked lines are wider than high.
+            XCTAssertGreaterThan(Double(box.width) / Double(box.height), 1.8, "seed \(seed): \(box)")
+            XCTAssertEqual(image.pixels.filter { $0 == 220 }.count, 0, "seed \(seed): the paper tone is gone")
+            XCTAssertEqual(image.pixels.max(), 255)
+        }
+    }
+
+    func testTheSameSeedGivesTheSameCompositeAndBlankWordsGiveNone() throws {
+        let words = (0..<6).map { word(100, 40 + $0) }
+        var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
+        XCTAssertEqual(HandwritingLines.compose(words, using: &a), HandwritingLines.compose(words, using: &b))
+        var rng = SeededGenerator(seed: 1)
+        let blank = GrayImage(width: 100, height: 40, filledWith: 250)
+        XCTAssertNil(HandwritingLines.compose([blank, blank, blank, word(100, 40)], using: &rng))
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Leave-one-dataset-out validation of a training recipe: for each dataset of data/all-split.tsv
+# (scripts/all-split.sh), train without it and measure on it. This — never a test split — is how
+# recipes, input sizes and thresholds are chosen (README, "The default model").
+#
+# Usage: scripts/lodo.sh NAME [extra `sigverify train` options...]
+#   e.g. scripts/lodo.sh base
+#        scripts/lodo.sh ink96 --input-size 96
+# Environment:
+#   FOLDS     datasets to leave out (default: cedar sigcomp2009 chinese bhsig260 icdar_dutch nfi)
+#   CAP       training originals per writer and kind (genuine / forgery) of the writer collections
+#             (bhsig260, icdar_dutch, nfi; default 3); CEDAR, SigComp2009 and Chinese enter whole
+#   EVAL_CAP  scans per writer and kind scored from the left-out dataset (default 6)
+#   EPOCHS, CLASSIFIER_EPOCHS (default 6, 8), SCAN_COPIES (1), SYNTH_INVALID (1600), AUGMENT (0|1, default 0)
+#   WORK      scratch folder (default .build/lodo); SHARED (default ../shared/data)
+# The short schedule (capped writers, fewer copies and epochs) is for comparing recipes; the
+# committed model is trained longer on every training writer (scripts/train-default-model.sh).
+# Prints one table row per fold and a summary (mean and worst accepted share); the row also goes to
+# $WORK/NAME/table.tsv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NAME=${1:?usage: scripts/lodo.sh NAME [train options...]}
+shift
+FOLDS=${FOLDS:-cedar sigcomp2009 chinese bhsig260 icdar_dutch nfi}
+CAP=${CAP:-3}
+EVAL_CAP=${EVAL_CAP:-6}
+EPOCHS=${EPOCHS:-6}
+CLASSIFIER_EPOCHS=${CLASSIFIER_EPOCHS:-8}
+SCAN_COPIES=${SCAN_COPIES:-1}
+SYNTH_INVALID=${SYNTH_INVALID:-1600}
+AUGMENT=${AUGMENT:-0}
+SHARED=$(cd "${SHARED:-../shared/data}" && pwd)
+WORK=${WORK:-.build/lodo}
+[ -f data/all-split.tsv ] || bash scripts/all-split.sh "$SHARED" >/dev/null
+swift build -c release --product sigverify >/dev/null
+SIGVERIFY=$PWD/.build/release/sigverify
+mkdir -p "$WORK/$NAME"
+WORK=$(cd "$WORK" && pwd)
+OUT="$WORK/$NAME"
+
+# The non-signature side, the same for every fold: the real test non-signatures and generated
+# non-signatures of a seed no training run uses (2026).
+[ -d "$WORK/negatives/invalid" ] || "$SIGVERIFY" synth --valid 0 --invalid 380 --kinds all --seed 2026 --out "$WORK/negatives" >/dev/null
+header=$'file\tlabel\tsource\twriter\tsplit\tdataset\tkind'
+augment_flag=(); [ "$AUGMENT" = 1 ] || augment_flag=(--no-augment)
+
+printf 'recipe\tleft_out\tsignatures_accepted\tn\tnon_signatures_rejected\tn_invalid\ttrain_seconds\n' > "$OUT/table.tsv"
+for fold in $FOLDS; do
+    dir="$OUT/$fold"
+    mkdir -p "$dir"
+    # Training: every other dataset's train and validation writers (validation drives early stopping
+    # and calibration), writer collections capped per writer and kind.
+    { echo "$header"
+      awk -F'\t' -v out="$fold" -v cap="$CAP" '!/^#/ && $1 != "file" && $6 != out && $5 != "test" {
+          if ($6 ~ /^(bhsig260|icdar_dutch|nfi)$/ && ++seen[$3 "/" $4 "/" $7] > cap) next
+          print }' data/all-split.tsv
+    } > "$dir/train.tsv"
+    # Scoring: the left-out dataset (every writer, capped per writer and kind) + the non-signatures.
+    { echo "$header"
+      awk -F'\t' -v out="$fold" -v cap="$EVAL_CAP" 'BEGIN { OFS = "\t" } !/^#/ && $1 != "file" && $6 == out {
+          if (++seen[$3 "/" $4 "/" $7] > cap) next
+          $5 = "test"; print }' data/all-split.tsv
+      awk -F'\t' 'BEGIN { OFS = "\t" } !/^#/ && $6 == "nonsig" && $5 == "test" { print }' data/all-split.tsv
+      for f in "$WORK"/negatives/invalid/*.png; do
+          b=$(basename "$f" .png)
+          printf '%s\tinvalid\tsynthetic-%s\t%s\ttest\tgenerated\tother\n' "$f" "${b%_*}" "$b"
+      done
+    } > "$dir/eval.tsv"
+    start=$(date +%s)
+    if [ ! -f "$dir/model/manifest.json" ]; then
+        "$SIGVERIFY" train --labels "$dir/train.tsv" --scan-root "$SHARED" \
+            --synthetic-valid 200 --synthetic-invalid "$SYNTH_INVALID" --synthetic-signature-kinds all \
+            --synthetic-background mixed --profile clean --recipe calibrated --input-size 64 --latent-dim 64 \
+            --epochs "$EPOCHS" --classifier-epochs "$CLASSIFIER_EPOCHS" --batch-size 32 --seed 7 \
+            --scan-condition-copies "$SCAN_COPIES" "${augment_flag[@]}" "$@" --out "$dir/model" > "$dir/train.log" 2>&1
+    fi
+    seconds=$(( $(date +%s) - start ))
+    "$SIGVERIFY" evaluate --model "$dir/model" --labels "$dir/eval.tsv" --scan-root "$SHARED" --out "$dir/report" > "$dir/eval.log"
+    line=$(awk -v name="$NAME" -v fold="$fold" -v s="$seconds" '
+        /^verdict/ { acc = $3; rej = $4 }
+        /^model / { for (i = 1; i <= NF; i++) { if ($(i+1) == "valid" && $(i+2) == "+") nv = $i; if ($(i+1) == "invalid") ni = $i } }
+        END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, fold, acc, nv, rej, ni, s }' "$dir/eval.log")
+    echo "$line" | tee -a "$OUT/table.tsv"
+done
+awk -F'\t' 'NR > 1 { n++; s += $3; r += $5; if (min == "" || $3 < min) { min = $3; worst = $2 } }
+    END { if (n) printf "%s: signatures accepted mean %.3f, worst %.3f (%s); non-signatures rejected mean %.3f\n", $1, s / n, min, worst, r / n }' "$OUT/table.tsv"
