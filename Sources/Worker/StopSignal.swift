@@ -57,12 +57,15 @@ public final class StopSignal: @unchecked Sendable {
     }
 }
 
-/// SIGTERM / SIGINT handling for the worker: the first signal asks for a graceful stop (finish
-/// the batch in flight, write its results, exit 0); a second one exits at once.
+/// SIGTERM / SIGINT / SIGHUP handling for the worker: the first signal asks for a graceful stop
+/// (finish the batch in flight, write its results, exit 0); a second one exits at once. SIGHUP (a
+/// closed terminal or session, `kill -HUP`) counts as a stop request: there is nothing to reload,
+/// and its default action would kill the process mid-batch.
 public final class ShutdownSignals: @unchecked Sendable {
+    public static let stopSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
     private var sources: [DispatchSourceSignal] = []
 
-    public init(signals: [Int32] = [SIGTERM, SIGINT], onFirst: @escaping @Sendable (Int32) -> Void) {
+    public init(signals: [Int32] = ShutdownSignals.stopSignals, onFirst: @escaping @Sendable (Int32) -> Void) {
         let counter = SignalCounter()
         for sig in signals {
             signal(sig, SIG_IGN)
