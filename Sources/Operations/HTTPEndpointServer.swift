@@ -1,3 +1,4 @@
+import CoreMetrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -16,7 +17,7 @@ public final class HTTPEndpointServer: Sendable {
         throws(OperationsError) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let limiter = ConnectionLimiter(capacity: limits.maxConnections)
-        let bootstrap = Self.bootstrap(group: group, limits: limits, limiter: limiter, routes: routes)
+        let bootstrap = Self.bootstrap(group: group, limits: limits, limiter: limiter, closed: ClosedConnections(), routes: routes)
         do {
             channel = try bootstrap.bind(host: address.host, port: address.port).wait()
         } catch {
@@ -38,7 +39,7 @@ public final class HTTPEndpointServer: Sendable {
     }
 
     private static func bootstrap(group: MultiThreadedEventLoopGroup, limits: EndpointLimits, limiter: ConnectionLimiter,
-                                  routes: [String: EndpointRoute]) -> ServerBootstrap {
+                                  closed: ClosedConnections, routes: [String: EndpointRoute]) -> ServerBootstrap {
         let high = limits.maxBufferedResponseBytes
         return ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -48,10 +49,13 @@ public final class HTTPEndpointServer: Sendable {
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 1)
             .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1024, maximum: 8192))
             .childChannelInitializer { channel in
-                if let evicted = limiter.admit(channel) { evicted.close(promise: nil) }
+                if let evicted = limiter.admit(channel) {
+                    closed.evicted.increment()
+                    evicted.close(promise: nil)
+                }
                 channel.closeFuture.whenComplete { _ in limiter.release(channel) }
                 return channel.eventLoop.makeCompletedFuture {
-                    try addHandlers(to: channel.pipeline.syncOperations, limits: limits, limiter: limiter, routes: routes)
+                    try addHandlers(to: channel.pipeline.syncOperations, limits: limits, limiter: limiter, closed: closed, routes: routes)
                 }
             }
     }
@@ -59,14 +63,15 @@ public final class HTTPEndpointServer: Sendable {
     /// Raw bytes: head guard, idle timeout; HTTP: codec and 400 on malformed requests; then
     /// progress for the limiter, backpressure and the routes.
     private static func addHandlers(to pipeline: ChannelPipeline.SynchronousOperations, limits: EndpointLimits,
-                                    limiter: ConnectionLimiter, routes: [String: EndpointRoute]) throws {
-        try pipeline.addHandler(RequestHeadGuard(maxBytes: limits.maxRequestHeadBytes, timeout: .fromSeconds(limits.requestHeadTimeout)))
+                                    limiter: ConnectionLimiter, closed: ClosedConnections, routes: [String: EndpointRoute]) throws {
+        try pipeline.addHandler(RequestHeadGuard(maxBytes: limits.maxRequestHeadBytes, timeout: .fromSeconds(limits.requestHeadTimeout),
+                                                 closed: closed))
         try pipeline.addHandler(IdleStateHandler(allTimeout: .fromSeconds(limits.idleTimeout)))
-        try pipeline.addHandler(IdleConnectionCloser())
+        try pipeline.addHandler(IdleConnectionCloser(closed: closed.idle))
         try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
         try pipeline.addHandler(ConnectionProgress(limiter: limiter))
         try pipeline.addHandler(RequestPacer())
-        try pipeline.addHandler(RouteHandler(routes: routes))
+        try pipeline.addHandler(RouteHandler(routes: routes, refusedBodies: closed.body))
     }
 }
 
@@ -74,8 +79,13 @@ public final class HTTPEndpointServer: Sendable {
 final class IdleConnectionCloser: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
 
+    private let closed: Counter
+
+    init(closed: Counter) { self.closed = closed }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
+            closed.increment()
             context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)

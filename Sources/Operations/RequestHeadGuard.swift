@@ -13,13 +13,15 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     private let maxBytes: Int
     private let timeout: TimeAmount
+    private let closed: ClosedConnections
     private var scanner = HeadScanner()
     private var deadline: Scheduled<Void>?
     private var refused = false
 
-    init(maxBytes: Int, timeout: TimeAmount) {
+    init(maxBytes: Int, timeout: TimeAmount, closed: ClosedConnections) {
         self.maxBytes = maxBytes
         self.timeout = timeout
+        self.closed = closed
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -37,7 +39,10 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !refused else { return }
         let scan = unwrapInboundIn(data).withUnsafeReadableBytes { scanner.scan($0, limit: maxBytes) }
-        guard !scan.overLimit else { return refuse(context, "431 Request Header Fields Too Large") }
+        guard !scan.overLimit else {
+            closed.headTooLarge.increment()
+            return refuse(context, "431 Request Header Fields Too Large")
+        }
         if scan.headEnded { stopClock() }
         if scanner.pendingBytes > 0 { startClock(context) }
         context.fireChannelRead(data)
@@ -49,6 +54,7 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         deadline = context.eventLoop.scheduleTask(in: timeout) {
             let (handler, context) = loopBound.value
             handler.deadline = nil
+            handler.closed.headTimeout.increment()
             handler.refuse(context, "408 Request Timeout")
         }
     }
@@ -58,11 +64,13 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         deadline = nil
     }
 
-    /// Answers `status` (raw bytes: nothing of this request reached the HTTP handlers) and closes.
+    /// Answers `status` (raw bytes: nothing of this request reached the HTTP handlers) and closes;
+    /// closes at once when earlier answers are still unread (the refusal would wait behind them).
     private func refuse(_ context: ChannelHandlerContext, _ status: String) {
         guard !refused else { return }
         refused = true
         stopClock()
+        guard context.channel.isWritable else { return context.close(promise: nil) }
         let text = "HTTP/1.1 \(status)\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text))).whenComplete { _ in

@@ -1,3 +1,4 @@
+import CoreMetrics
 import NIOCore
 import NIOHTTP1
 
@@ -9,16 +10,21 @@ final class RouteHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let routes: [String: EndpointRoute]
+    private let refusedBodies: Counter
     private var head: HTTPRequestHead?
     private var closing = false
 
-    init(routes: [String: EndpointRoute]) { self.routes = routes }
+    init(routes: [String: EndpointRoute], refusedBodies: Counter) {
+        self.routes = routes
+        self.refusedBodies = refusedBodies
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         switch unwrapInboundIn(data) {
         case .head(let requestHead) where requestHead.announcesBody:
             closing = true
+            refusedBodies.increment()
             respond(context, requestHead, .payloadTooLarge, keepAlive: false)
         case .head(let requestHead): head = requestHead
         case .body: break

@@ -43,6 +43,8 @@ final class EndpointAttackTests: XCTestCase {
         print("slowloris on a worker: \(slow.count) connections; /healthz \(health ?? 0) in \(String(format: "%.3f", latency)) s; "
               + "\(descriptors) descriptors open; 40 verdicts after \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         XCTAssertLessThan(descriptors, 200)
+        let evicted = try HTTPGet(port: port, path: "/metrics").sample(#"sigverify_endpoint_connections_closed_total{reason="evicted"}"#)
+        XCTAssertGreaterThanOrEqual(evicted ?? 0, Double(slow.count - 64), "the cap's evictions are counted")
         w.signal(SIGTERM)
         XCTAssertEqual(w.waitForExit(timeout: 15), 0, w.stderr)
     }
