@@ -64,8 +64,8 @@ final class RequestHeadGuard: ChannelInboundHandler, RemovableChannelHandler {
         deadline = nil
     }
 
-    /// Answers `status` (raw bytes: nothing of this request reached the HTTP handlers) and closes;
-    /// closes at once when earlier answers are still unread (the refusal would wait behind them).
+    /// Answers `status` (raw bytes, below the HTTP encoder: the routes never saw this request) and
+    /// closes; closes at once when earlier answers are still unread (the refusal would wait behind them).
     private func refuse(_ context: ChannelHandlerContext, _ status: String) {
         guard !refused else { return }
         refused = true
