@@ -55,6 +55,14 @@ final class HostileClientTests: XCTestCase {
         XCTAssertTrue(eventually(timeout: 2) { server.openConnections == 0 }, "\(server.openConnections) connections left")
     }
 
+    /// A client that never reads does not keep its connection: the idle (or head) timeout closes it.
+    func testAPipelinerThatNeverReadsIsClosedByTheTimeouts() throws {
+        let server = try server(EndpointLimits(requestHeadTimeout: 1, idleTimeout: 1))
+        let pipeliner = try LoopbackConnection(port: server.address.port)
+        _ = pipeline(pipeliner, count: 20_000, seconds: 2)
+        XCTAssertTrue(eventually(timeout: 5) { server.openConnections == 0 }, "\(server.openConnections) connections open")
+    }
+
     /// Backpressure only pauses: a client that reads late gets every answer, in order.
     func testAPipelinerThatReadsLateGetsEveryAnswer() throws {
         let server = try server()
