@@ -58,20 +58,20 @@ final class EndpointAttackTests: XCTestCase {
         XCTAssertTrue(try eventually(timeout: 10) { try HTTPGet(port: port, path: "/metrics").status == 200 }, w.stderr)
         let pid = w.process.processIdentifier
         let before = ProcessFigures.residentBytes(pid: pid)
-        var pipeliner: LoopbackConnection? = try LoopbackConnection(port: port)
+        let pipeliner = try LoopbackConnection(port: port)
         let request = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         let all = [UInt8]((0..<20_000).map { _ in request }.joined())
         var sent = 0
         let deadline = Date(timeIntervalSinceNow: 5)
         while sent < all.count, Date() < deadline {
-            let n = pipeliner!.sendWithoutBlocking(all[sent...])
+            let n = pipeliner.sendWithoutBlocking(all[sent...])
             sent += n
             if n == 0 { Thread.sleep(forTimeInterval: 0.01) }
         }
         Thread.sleep(forTimeInterval: 2)
         let during = ProcessFigures.residentBytes(pid: pid)
         XCTAssertEqual(try LoopbackConnection.status(port: port, path: "/healthz", timeout: 2), 200)
-        pipeliner = nil
+        pipeliner.close()
         Thread.sleep(forTimeInterval: 1)
         let after = ProcessFigures.residentBytes(pid: pid)
         print("pipeliner on a worker: \(sent / request.count) requests; RSS \(before >> 20) MB before, "

@@ -40,12 +40,12 @@ final class HostileClientTests: XCTestCase {
         let server = try server()
         XCTAssertEqual(try LoopbackConnection.status(port: server.address.port, path: "/metrics"), 200)  // warm up
         let before = ProcessFigures.residentBytes()
-        var pipeliner: LoopbackConnection? = try LoopbackConnection(port: server.address.port)
-        let sent = pipeline(pipeliner!, count: 20_000, seconds: 5)
+        let pipeliner = try LoopbackConnection(port: server.address.port)
+        let sent = pipeline(pipeliner, count: 20_000, seconds: 5)
         Thread.sleep(forTimeInterval: 1.5)  // the server answers what it will
         let during = ProcessFigures.residentBytes()
         XCTAssertEqual(try LoopbackConnection.status(port: server.address.port, path: "/healthz"), 200, "healthz during the attack")
-        pipeliner = nil
+        pipeliner.close()
         Thread.sleep(forTimeInterval: 1)
         let after = ProcessFigures.residentBytes()
         print("pipeliner: \(sent) requests sent; RSS \(before >> 20) MB before, \(during >> 20) MB during, \(after >> 20) MB after")

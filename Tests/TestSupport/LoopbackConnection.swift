@@ -4,7 +4,7 @@ import Foundation
 /// (send part of a request and stall, pipeline requests without reading) and plain ones, with no
 /// client library between the test and the server.
 public final class LoopbackConnection {
-    public let fd: Int32
+    public private(set) var fd: Int32
 
     public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -18,12 +18,18 @@ public final class LoopbackConnection {
         }
         guard connected == 0 else {
             let error = errno
-            close(fd)
+            Foundation.close(fd)
             throw LoopbackError("connect to port \(port): errno \(error)")
         }
     }
 
-    deinit { close(fd) }
+    deinit { close() }
+
+    /// Closes the connection (the client leaves); also done at deinit.
+    public func close() {
+        if fd >= 0 { Foundation.close(fd) }
+        fd = -1
+    }
 
     /// Sends all of `text` (blocking); false if the connection failed.
     @discardableResult
