@@ -60,7 +60,8 @@ public final class StopSignal: @unchecked Sendable {
 /// SIGTERM / SIGINT / SIGHUP handling for the worker: the first signal asks for a graceful stop
 /// (finish the batch in flight, write its results, exit 0); a second one exits at once. SIGHUP (a
 /// closed terminal or session, `kill -HUP`) counts as a stop request: there is nothing to reload,
-/// and its default action would kill the process mid-batch.
+/// and its default action would kill the process mid-batch. A SIGHUP already ignored at start
+/// (`nohup`) stays ignored, as the caller asked.
 public final class ShutdownSignals: @unchecked Sendable {
     public static let stopSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
     private var sources: [DispatchSourceSignal] = []
@@ -68,7 +69,8 @@ public final class ShutdownSignals: @unchecked Sendable {
     public init(signals: [Int32] = ShutdownSignals.stopSignals, onFirst: @escaping @Sendable (Int32) -> Void) {
         let counter = SignalCounter()
         for sig in signals {
-            signal(sig, SIG_IGN)
+            let previous = signal(sig, SIG_IGN)
+            if sig == SIGHUP && Self.sameHandler(previous, SIG_IGN) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 if counter.increment() == 1 {
@@ -83,6 +85,11 @@ public final class ShutdownSignals: @unchecked Sendable {
     }
 
     deinit { for s in sources { s.cancel() } }
+
+    /// C function pointers (signal handlers) have no `==`: compare their addresses.
+    private static func sameHandler<Handler>(_ a: Handler, _ b: Handler) -> Bool {
+        unsafeBitCast(a, to: Int.self) == unsafeBitCast(b, to: Int.self)
+    }
 }
 
 private final class SignalCounter: @unchecked Sendable {

@@ -113,6 +113,20 @@ final class WorkerProcessTests: XCTestCase {
         XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.workers WHERE stopped_at IS NOT NULL"), 1)
     }
 
+    /// `nohup` (SIGHUP ignored when the worker starts) keeps a worker alive through a hangup.
+    func testSighupIgnoredAtStartStaysIgnored() throws {
+        let db = try TestDatabase()
+        let executable = try SpawnedProcess.productURL("QueueTestWorker")
+        let w = try SpawnedProcess(executable: URL(fileURLWithPath: "/bin/sh"),
+                                   ["-c", "trap '' HUP && exec \"$0\" \"$@\"", executable.path, "--database-url", db.url])
+        XCTAssertTrue(try eventually(timeout: 10) { try db.scalar("SELECT count(*) FROM sigverify.workers") == 1 }, w.stderr)
+        w.signal(SIGHUP)
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertTrue(w.process.isRunning, "a nohup'd worker survives SIGHUP: \(w.stderr)")
+        w.signal(SIGTERM)
+        XCTAssertEqual(w.waitForExit(timeout: 10), 0, w.stderr)
+    }
+
     /// The same through the shipped binary: `sigverify work` with a real (tiny) model.
     func testSighupStopsSigverifyWorkGracefully() throws {
         let db = try TestDatabase()
