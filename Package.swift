@@ -73,6 +73,8 @@ let package = Package(
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Worker", "TestSupport"]),
+        // The operations endpoint's HTTP server in-process, under hostile clients (no database)
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
         // Test-only worker binary (a scripted processor: sleeps, transient/permanent failures) that
         // JobQueueTests spawn as separate processes to kill, signal and race.

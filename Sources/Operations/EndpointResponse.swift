@@ -19,6 +19,7 @@ public struct EndpointResponse: Sendable, Equatable {
 
     static let notFound = EndpointResponse(status: 404, body: Array("not found: try /metrics, /healthz or /readyz\n".utf8))
     static let methodNotAllowed = EndpointResponse(status: 405, body: Array("only GET and HEAD\n".utf8))
+    static let payloadTooLarge = EndpointResponse(status: 413, body: Array("no request body accepted\n".utf8))
 }
 
 /// A GET route's answer, computed on the server's event loop: keep it quick and non-blocking.

@@ -16,7 +16,7 @@ public final class OperationsEndpoint: Sendable {
     private let probe: DatabaseProbe
     private let state = EndpointState()
 
-    public init(address: EndpointAddress, databaseURL: String, livenessTimeout: Double,
+    public init(address: EndpointAddress, databaseURL: String, livenessTimeout: Double, limits: EndpointLimits = EndpointLimits(),
                 logger: Logger = Logger(label: "sigverify.operations")) throws(OperationsError) {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
@@ -26,12 +26,13 @@ public final class OperationsEndpoint: Sendable {
             "/metrics": { EndpointResponse(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: registry.emitToBuffer()) },
             "/healthz": { .check(state.livenessProblems(timeout: livenessTimeout), healthy: "ok") },
             "/readyz": { .check(state.readinessProblems() + [probe.problem()].compactMap { $0 }, healthy: "ready") },
-        ])
+        ], limits: limits)
         self.probe = probe
         self.address = server.address
         probe.start()
         logger.info("operations endpoint listening", metadata: [
             "address": "\(server.address)", "paths": "/metrics /healthz /readyz", "liveness_timeout_s": "\(livenessTimeout)",
+            "max_connections": "\(limits.maxConnections)",
         ])
     }
 

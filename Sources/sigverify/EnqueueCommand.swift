@@ -6,7 +6,7 @@ import Worker
 /// `sigverify enqueue PATH...`: submit scans (files, or folders of .png/.jpg/.tif) as jobs. Empty,
 /// oversized and unreadable files are refused before anything is submitted (named on stderr, exit
 /// status 1); the others are still submitted. Each batch commits whole; a database error or
-/// SIGTERM/SIGINT ends the run after the last committed batch with an exact account of it, and
+/// SIGTERM/SIGINT/SIGHUP ends the run after the last committed batch with an exact account of it, and
 /// re-running the same command queues only what is missing (idempotency keys).
 struct EnqueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,7 +51,7 @@ struct EnqueueCommand: ParsableCommand {
     }
 }
 
-/// The first SIGTERM/SIGINT a run received (a second one exits at once).
+/// The first SIGTERM/SIGINT/SIGHUP a run received (a second one exits at once).
 final class Interruption: @unchecked Sendable {
     private let lock = NSLock()
     private var received: Int32?

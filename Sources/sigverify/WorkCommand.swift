@@ -9,7 +9,7 @@ import Verifier
 import Worker
 
 /// `sigverify work`: a worker process — claim batches, verify them, write verdicts; until
-/// SIGTERM/SIGINT (graceful: the batch in flight is finished within --shutdown-grace) or, with
+/// SIGTERM/SIGINT/SIGHUP (graceful: the batch in flight is finished within --shutdown-grace) or, with
 /// --until-empty, until the queue is drained.
 struct WorkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

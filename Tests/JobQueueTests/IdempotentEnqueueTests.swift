@@ -126,6 +126,21 @@ final class IdempotentEnqueueTests: XCTestCase {
         XCTAssertEqual(try jobCount(db), files)
     }
 
+    /// Issue 19: SIGHUP is handled as SIGTERM (it used to kill the run mid-batch without a word).
+    func testSIGHUPMidRunEndsLikeSIGTERM() throws {
+        let db = try TestDatabase()
+        let files = 1000
+        let dir = try scanFolder(files)
+        let run = try enqueue(db, ["--batch-size", "2", dir.path])
+        XCTAssertTrue(try eventually(timeout: 30) { try jobCount(db) > 0 }, "the run commits its first batch")
+        run.signal(SIGHUP)
+        XCTAssertEqual(run.waitForExit(timeout: 60), 128 + SIGHUP, run.stderr)
+        let committed = try jobCount(db)
+        XCTAssertLessThan(committed, files, "stopped before the end")
+        XCTAssertTrue(run.stderr.contains("enqueue stopped: interrupted"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("committed before the stop: \(committed) new jobs"), "\(committed): \(run.stderr)")
+    }
+
     func testAllowDuplicatesQueuesEveryRunAgain() throws {
         let db = try TestDatabase()
         let dir = try scanFolder(3)

@@ -98,6 +98,49 @@ final class WorkerProcessTests: XCTestCase {
         XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.workers WHERE stopped_at IS NOT NULL"), 1)
     }
 
+    /// Issue 19: SIGHUP (a closed terminal, `kill -HUP`) killed the worker at once (129, no drain).
+    func testSighupDrainsTheBatchInFlightLikeSigterm() throws {
+        let db = try TestDatabase()
+        _ = try db.queue().enqueue((0..<30).map { NewJob(image: Script.sleep(150, $0)) })
+        let w = try worker(db, ["--batch-size", "5"])
+        XCTAssertTrue(try eventually(timeout: 10) {
+            try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'") == 5
+        })
+        w.signal(SIGHUP)
+        XCTAssertEqual(w.waitForExit(timeout: 15), 0, w.stderr)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'"), 0)
+        XCTAssertGreaterThanOrEqual(try db.scalar("SELECT count(*) FROM sigverify.verdicts"), 5)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.workers WHERE stopped_at IS NOT NULL"), 1)
+    }
+
+    /// `nohup` (SIGHUP ignored when the worker starts) keeps a worker alive through a hangup.
+    func testSighupIgnoredAtStartStaysIgnored() throws {
+        let db = try TestDatabase()
+        let executable = try SpawnedProcess.productURL("QueueTestWorker")
+        let w = try SpawnedProcess(executable: URL(fileURLWithPath: "/bin/sh"),
+                                   ["-c", "trap '' HUP && exec \"$0\" \"$@\"", executable.path, "--database-url", db.url])
+        XCTAssertTrue(try eventually(timeout: 10) { try db.scalar("SELECT count(*) FROM sigverify.workers") == 1 }, w.stderr)
+        w.signal(SIGHUP)
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertTrue(w.process.isRunning, "a nohup'd worker survives SIGHUP: \(w.stderr)")
+        w.signal(SIGTERM)
+        XCTAssertEqual(w.waitForExit(timeout: 10), 0, w.stderr)
+    }
+
+    /// The same through the shipped binary: `sigverify work` with a real (tiny) model.
+    func testSighupStopsSigverifyWorkGracefully() throws {
+        let db = try TestDatabase()
+        let page = try Data(contentsOf: FixturePaths.packageRoot.appendingPathComponent("samples/page.png"))
+        for i in 0..<3 { _ = try db.queue().enqueueScan([UInt8](page), externalRef: "page \(i)") }
+        let work = try SpawnedProcess("sigverify", ["work", "--model", FixturePaths.local("model_tiny").path, "--poll-interval", "30"],
+                                      environment: ["DATABASE_URL": db.url])
+        XCTAssertTrue(try eventually(timeout: 60) { try db.scalar("SELECT count(*) FROM sigverify.verdicts") == 3 }, work.stderr)
+        work.signal(SIGHUP)
+        XCTAssertEqual(work.waitForExit(timeout: 30), 0, work.stderr)
+        XCTAssertTrue(work.stdout.contains(": 3 verdicts"), work.stdout)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.workers WHERE stopped_at IS NOT NULL"), 1)
+    }
+
     func testSigtermWhileIdleExitsPromptly() throws {
         let db = try TestDatabase()
         let w = try worker(db, ["--poll-interval", "30"])
