@@ -51,4 +51,31 @@ final class HostileScanWorkerTests: XCTestCase {
         }
         XCTAssertTrue(reasons[3].contains("aspect ratio 1000000:1 is over 100:1"), reasons[3])
     }
+
+    /// `verify` has the worker's budget, with the worker's defaults (25 MP, 20 s) and options.
+    func testVerifyAppliesTheWorkersBudget() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sv-hostile-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bomb = dir.appendingPathComponent("bomb.jpg"), thin = dir.appendingPathComponent("thin.png")
+        let oversized = dir.appendingPathComponent("oversized.png")
+        try Self.jpegBomb(side: 3000, extraScans: 900).write(to: bomb)
+        try Data(try PNGEncoder.encode(GrayImage(width: 1, height: 1_000_000, filledWith: 0))).write(to: thin)
+        try Data(try PNGEncoder.encode(GrayImage(width: 6000, height: 5000, filledWith: 255))).write(to: oversized)
+        let good = FixturePaths.packageRoot.appendingPathComponent("samples/scan600_01.jpg")
+        let model = FixturePaths.local("model_tiny").path
+
+        let start = Date()
+        let verify = try SpawnedProcess("sigverify", ["verify", "--json", "--model", model, "--max-decode-seconds", "1",
+                                                      bomb.path, thin.path, oversized.path, good.path])
+        XCTAssertEqual(verify.waitForExit(timeout: 60), 1, verify.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 15)
+        let lines = verify.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 4, verify.stdout)
+        guard lines.count == 4 else { return }
+        XCTAssertTrue(lines[0].contains("JPEG decode stopped after ") && lines[0].contains("(--max-decode-seconds)"), lines[0])
+        XCTAssertTrue(lines[1].contains("aspect ratio 1000000:1 is over 100:1"), lines[1])
+        XCTAssertTrue(lines[2].contains("scan is 6000×5000 = 30.0 MP, over the worker's budget of 25.0 MP (--max-pixels)"), lines[2])
+        XCTAssertTrue(lines[3].contains("\"verdict\""), lines[3])
+    }
 }
