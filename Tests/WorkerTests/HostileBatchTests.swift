@@ -54,4 +54,25 @@ final class HostileBatchTests: XCTestCase {
         XCTAssertEqual(failure(5)?.isPermanent, true)
         XCTAssertTrue(failure(5)?.reason.contains("scan is 1×1000000: aspect ratio 1000000:1 is over 100:1") == true, "\(outcomes[5])")
     }
+
+    /// Each scan's own work counts as progress for the watchdog (`scanDone`), whatever its outcome:
+    /// a batch of slow scans, each within its decode budget, is not taken for a stuck loop.
+    func testEveryPreparedScanIsReportedAsProgress() throws {
+        let bundle = try ModelBundle.load(from: FixturePaths.local("model_tiny"))
+        let processor = VerifyingScanProcessor(scanVerifier: try ScanVerifier(bundle: bundle))
+        let scans = try [sample("page.png"), Array("not an image".utf8), sample("scan600_01.jpg"), []]
+        let jobs = scans.enumerated().map { ClaimedJob(id: Int64($0.offset + 1), attempt: 1, maxAttempts: 5, image: $0.element) }
+        let done = Counter()
+        let outcomes = processor.process(jobs, scanDone: { done.increment() })
+        XCTAssertEqual(outcomes.count, 4)
+        XCTAssertEqual(done.value, 4)
+    }
+}
+
+/// A thread-safe tally for callbacks made from `Parallel.map`'s threads.
+private final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func increment() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
