@@ -59,7 +59,7 @@ public enum ImagingError: Error, Equatable, CustomStringConvertible {
 
 extension ImagingError {
     /// `20`, `1.5`, `1e-06`: a limit as an operator wrote it.
-    public static func seconds(_ value: Double) -> String {
+    static func seconds(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
     }
 
