@@ -4,6 +4,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdarg.h>
+#include <time.h>
 
 void sv_free(void *p) { free(p); }
 
@@ -64,5 +65,31 @@ int sv_check_size(sv_result *out, uint64_t width, uint64_t height, uint64_t max_
                        (unsigned long long)height, (unsigned long long)max_pixels);
         return 0;
     }
+    return 1;
+}
+
+static double monotonic_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void sv_watch_start(sv_watch *watch, double max_seconds) {
+    watch->started = monotonic_seconds();
+    watch->max_seconds = max_seconds > 0 ? max_seconds : 0;
+    watch->deadline = max_seconds > 0 ? watch->started + max_seconds : 0;
+    watch->work = 0;
+}
+
+int sv_watch_expired(sv_watch *watch, uint64_t units, sv_result *out, const char *what) {
+    if (watch->deadline == 0) return 0;
+    watch->work += units;
+    if (watch->work < (1u << 16)) return 0;
+    watch->work = 0;
+    double now = monotonic_seconds();
+    if (now <= watch->deadline) return 0;
+    out->status = SV_OVER_TIME;
+    out->seconds = now - watch->started;
+    sv_set_message(out, "%s decode took over %g s and was stopped", what, watch->max_seconds);
     return 1;
 }

@@ -16,6 +16,16 @@ typedef struct {
     sv_result *out;
 } jpeg_guard;
 
+/* libjpeg calls the progress monitor before reading each chunk of input (an iMCU row or a marker:
+ * so at least once per scan) while jpeg_start_decompress swallows a multi-scan file, and once per
+ * jpeg_read_scanlines call: the place to stop a decode that runs too long, as libjpeg-turbo's own
+ * TurboJPEG API does for its scan limit. */
+typedef struct {
+    struct jpeg_progress_mgr pub;
+    sv_watch watch;
+    uint32_t max_scans;
+} jpeg_limits;
+
 static void jpeg_fail(j_common_ptr cinfo, int status) {
     jpeg_guard *guard = (jpeg_guard *)cinfo->err;
     char text[JMSG_LENGTH_MAX];
@@ -37,10 +47,30 @@ static void jpeg_emit_message_fn(j_common_ptr cinfo, int level) {
 
 static void jpeg_output_message_fn(j_common_ptr cinfo) { (void)cinfo; }
 
-void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_result *out) {
+/* Out of a decode over its limits through the error path (status and message already set). */
+static void jpeg_stop(j_common_ptr cinfo) { longjmp(((jpeg_guard *)cinfo->err)->jump, 1); }
+
+static void jpeg_progress_fn(j_common_ptr common) {
+    j_decompress_ptr cinfo = (j_decompress_ptr)common;
+    jpeg_limits *limits = (jpeg_limits *)cinfo->progress;
+    sv_result *out = ((jpeg_guard *)cinfo->err)->out;
+    if (limits->max_scans && cinfo->input_scan_number > 0 && (uint32_t)cinfo->input_scan_number > limits->max_scans) {
+        out->status = SV_TOO_MANY_SCANS;
+        sv_set_message(out, "progressive JPEG with over %u scans", limits->max_scans);
+        jpeg_stop(common);
+    }
+    if (sv_watch_expired(&limits->watch, 1u << 16, out, "JPEG")) jpeg_stop(common);
+}
+
+void sv_jpeg_decode(const uint8_t *data, size_t size, const sv_limits *max, sv_result *out) {
     sv_result_reset(out);
     struct jpeg_decompress_struct cinfo;
     jpeg_guard guard;
+    jpeg_limits limits;
+    memset(&limits, 0, sizeof limits);
+    limits.pub.progress_monitor = jpeg_progress_fn;
+    limits.max_scans = max->max_scans;
+    sv_watch_start(&limits.watch, max->max_seconds);
     uint8_t *volatile gray = NULL;
     uint8_t *volatile row = NULL;
     memset(&cinfo, 0, sizeof cinfo);
@@ -57,6 +87,7 @@ void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_re
         return;
     }
     jpeg_create_decompress(&cinfo);
+    cinfo.progress = &limits.pub;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff);
     if (jpeg_read_header(&cinfo, TRUE) != JPEG_HEADER_OK) {
@@ -64,7 +95,7 @@ void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_re
         jpeg_destroy_decompress(&cinfo);
         return;
     }
-    if (!sv_check_size(out, cinfo.image_width, cinfo.image_height, max_pixels)) {
+    if (!sv_check_size(out, cinfo.image_width, cinfo.image_height, max->max_pixels)) {
         jpeg_destroy_decompress(&cinfo);
         return;
     }
@@ -122,6 +153,55 @@ void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_re
     jpeg_destroy_decompress(&cinfo);
     out->pixels = gray;
     out->status = SV_OK;
+}
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+} jpeg_encode_guard;
+
+static void jpeg_encode_error_fn(j_common_ptr cinfo) { longjmp(((jpeg_encode_guard *)cinfo->err)->jump, 1); }
+
+int sv_jpeg_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height, int quality, int progressive,
+                        uint8_t **out_data, size_t *out_size, char *message, size_t message_capacity) {
+    struct jpeg_compress_struct cinfo;
+    jpeg_encode_guard guard;
+    unsigned char *volatile buffer = NULL;
+    unsigned long buffer_size = 0;
+    if (message && message_capacity) message[0] = 0;
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = jpeg_std_error(&guard.pub);
+    guard.pub.error_exit = jpeg_encode_error_fn;
+    guard.pub.output_message = jpeg_output_message_fn;
+    if (setjmp(guard.jump)) {
+        if (message && message_capacity) {
+            char text[JMSG_LENGTH_MAX];
+            (*cinfo.err->format_message)((j_common_ptr)&cinfo, text);
+            snprintf(message, message_capacity, "%s", text);
+        }
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return 1;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, (unsigned char **)&buffer, &buffer_size);
+    cinfo.image_width = width;
+    cinfo.image_height = height;
+    cinfo.input_components = 1;
+    cinfo.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    if (progressive) jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * width);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out_data = buffer;
+    *out_size = buffer_size;
+    return 0;
 }
 
 int sv_jpeg_lib_version(void) { return JPEG_LIB_VERSION; }

@@ -36,8 +36,10 @@ static void png_read_fn(png_structp png, png_bytep dst, size_t length) {
     src->pos += length;
 }
 
-void sv_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_result *out) {
+void sv_png_decode(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out) {
     sv_result_reset(out);
+    sv_watch watch;
+    sv_watch_start(&watch, limits->max_seconds);
     png_source src = { data, size, 0, 0, out };
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &src, png_error_fn, png_warning_fn);
     if (!png) { out->status = SV_NO_MEMORY; sv_set_message(out, "png_create_read_struct failed"); return; }
@@ -46,14 +48,13 @@ void sv_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_res
     uint8_t *volatile gray = NULL;
     uint8_t *volatile full = NULL;
     uint8_t *volatile row = NULL;
-    png_bytep *volatile rows = NULL;
     if (!info || !end_info) {
         png_destroy_read_struct(&png, info ? &info : NULL, end_info ? &end_info : NULL);
         out->status = SV_NO_MEMORY; sv_set_message(out, "png_create_info_struct failed");
         return;
     }
     if (setjmp(png_jmpbuf(png))) {
-        free(gray); free(full); free(row); free(rows);
+        free(gray); free(full); free(row);
         png_destroy_read_struct(&png, &info, &end_info);
         if (out->status == SV_OK) out->status = src.hit_end ? SV_TRUNCATED : SV_CORRUPT;
         return;
@@ -63,7 +64,7 @@ void sv_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_res
     png_uint_32 width = 0, height = 0;
     int bit_depth = 0, color_type = 0;
     png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, NULL, NULL, NULL);
-    if (!sv_check_size(out, width, height, max_pixels)) {
+    if (!sv_check_size(out, width, height, limits->max_pixels)) {
         png_destroy_read_struct(&png, &info, &end_info);
         return;
     }
@@ -84,24 +85,31 @@ void sv_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_res
     }
     gray = malloc((size_t)width * height);
     if (!gray) { out->status = SV_NO_MEMORY; sv_set_message(out, "out of memory"); png_error(png, out->message); }
+    /* Row by row (what png_read_image does, pass after pass for interlaced files), with the
+     * deadline checked between rows and no height-long array of row pointers (8 bytes per row:
+     * 8 MB for a 1×1,000,000 image). */
     if (channels == 1) {
-        rows = malloc(sizeof(png_bytep) * height);
-        if (!rows) { out->status = SV_NO_MEMORY; sv_set_message(out, "out of memory"); png_error(png, out->message); }
-        for (png_uint_32 y = 0; y < height; y++) rows[y] = gray + (size_t)y * width;
-        png_read_image(png, rows);
+        for (int pass = 0; pass < passes; pass++)
+            for (png_uint_32 y = 0; y < height; y++) {
+                png_read_row(png, gray + (size_t)y * width, NULL);
+                if (sv_watch_expired(&watch, width, out, "PNG")) png_error(png, out->message);
+            }
     } else if (passes > 1) {
         full = malloc(rowbytes * height);
-        rows = malloc(sizeof(png_bytep) * height);
-        if (!full || !rows) { out->status = SV_NO_MEMORY; sv_set_message(out, "out of memory"); png_error(png, out->message); }
-        for (png_uint_32 y = 0; y < height; y++) rows[y] = full + (size_t)y * rowbytes;
-        png_read_image(png, rows);
+        if (!full) { out->status = SV_NO_MEMORY; sv_set_message(out, "out of memory"); png_error(png, out->message); }
+        for (int pass = 0; pass < passes; pass++)
+            for (png_uint_32 y = 0; y < height; y++) {
+                png_read_row(png, full + (size_t)y * rowbytes, NULL);
+                if (sv_watch_expired(&watch, width, out, "PNG")) png_error(png, out->message);
+            }
         for (png_uint_32 y = 0; y < height; y++)
-            sv_gray_from_color(rows[y], width, 3, 0, 2, gray + (size_t)y * width);
+            sv_gray_from_color(full + (size_t)y * rowbytes, width, 3, 0, 2, gray + (size_t)y * width);
     } else {
         row = malloc(rowbytes);
         if (!row) { out->status = SV_NO_MEMORY; sv_set_message(out, "out of memory"); png_error(png, out->message); }
         for (png_uint_32 y = 0; y < height; y++) {
             png_read_row(png, row, NULL);
+            if (sv_watch_expired(&watch, width, out, "PNG")) png_error(png, out->message);
             sv_gray_from_color(row, width, 3, 0, 2, gray + (size_t)y * width);
         }
     }
@@ -116,7 +124,7 @@ void sv_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_res
         if (out->exif) { memcpy(out->exif, exif, num_exif); out->exif_size = num_exif; }
     }
 #endif
-    free(full); free(row); free(rows);
+    free(full); free(row);
     png_destroy_read_struct(&png, &info, &end_info);
     out->pixels = gray;
     out->status = SV_OK;

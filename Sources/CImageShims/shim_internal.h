@@ -5,4 +5,16 @@ void sv_set_message(sv_result *out, const char *fmt, ...) __attribute__((format(
 void sv_result_reset(sv_result *out);
 /* Records the size; returns 0 (with status/message set) when empty or over the limit. */
 int sv_check_size(sv_result *out, uint64_t width, uint64_t height, uint64_t max_pixels);
+
+/* A decode's time limit: the clock is read at most once per 64 K units of work (pixels), so the
+ * check costs nothing even on a 1-pixel-wide image of millions of rows. */
+typedef struct sv_watch {
+    double started, deadline;   /* CLOCK_MONOTONIC seconds; deadline 0: no limit */
+    double max_seconds;
+    uint64_t work;              /* units since the clock was last read */
+} sv_watch;
+void sv_watch_start(sv_watch *watch, double max_seconds);
+/* Adds `units` of work; returns 1 (and sets out's status, message and seconds) once past the
+ * deadline. `what` names the decoder ("JPEG"). */
+int sv_watch_expired(sv_watch *watch, uint64_t units, sv_result *out, const char *what);
 #endif

@@ -101,8 +101,11 @@ static uint8_t *fix_orientation_partial(uint8_t *gray, uint32_t *w, uint32_t *h,
     return t;
 }
 
-void sv_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t page, sv_result *out) {
+void sv_tiff_decode(const uint8_t *data, size_t size, const sv_limits *limits, uint32_t page, sv_result *out) {
     sv_result_reset(out);
+    uint64_t max_pixels = limits->max_pixels;
+    sv_watch watch;
+    sv_watch_start(&watch, limits->max_seconds);
     tiff_source src = { data, (toff_t)size, 0, out, 0 };
     TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
     if (!opts) { fail(out, SV_NO_MEMORY, "out of memory"); return; }
@@ -219,6 +222,9 @@ void sv_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint3
                 start += (size_t)(tile_h0 - tile_h) * tile_w0 * 4; /* tiles fill the buffer bottom-up */
             }
             if (!ok || src.errors) { fail(out, SV_CORRUPT, "libtiff could not read the image data"); goto done; }
+            /* Between strips and tiles: libtiff cannot be stopped inside one, but a strip or tile
+             * is at most the pixel limit (its own progressive-JPEG codec stops at 100 scans). */
+            if (sv_watch_expired(&watch, (uint64_t)tile_w * tile_h, out, "TIFF")) goto done;
             for (uint32_t i = 0; i < tile_h; i++) {
                 sv_gray_from_color(start + (size_t)i * tile_w0 * 4, tile_w, 4, 0, 2,
                                    gray + (size_t)(img_y + tile_h - i - 1) * width + x);

@@ -12,14 +12,33 @@ public struct DecodeOptions: Sendable {
     /// before allocation; the worst transient memory at the limit stays ≈ 0.5 GB (RGBA TIFF pages).
     public static let defaultMaxPixels = 100_000_000
 
+    /// The default scan limit for progressive JPEGs: a real one has about 10 scans (libjpeg's
+    /// default script has 6 for gray, 10 for colour); a file with thousands of repeated refinement
+    /// scans costs seconds of CPU per thousand scans while staying a few hundred KB.
+    public static let defaultMaxJPEGScans = 1000
+
     /// Largest `width × height` accepted; checked against the header before any pixel memory is allocated.
     public var maxPixels: Int
     /// 0-based page of a multi-page TIFF; other formats have only page 0.
     public var page: Int
+    /// Seconds a PNG, JPEG or TIFF decode may run (nil: no limit), checked during the decode — between
+    /// rows, strips, tiles and JPEG scans — which is then stopped (`decodeTimeLimit`).
+    public var maxDecodeSeconds: Double?
+    /// Scans a JPEG may have (`tooManyScans` beyond), checked as each scan starts.
+    public var maxJPEGScans: Int
 
-    public init(maxPixels: Int = DecodeOptions.defaultMaxPixels, page: Int = 0) {
+    public init(maxPixels: Int = DecodeOptions.defaultMaxPixels, page: Int = 0, maxDecodeSeconds: Double? = nil,
+                maxJPEGScans: Int = DecodeOptions.defaultMaxJPEGScans) {
         self.maxPixels = maxPixels
         self.page = page
+        self.maxDecodeSeconds = maxDecodeSeconds
+        self.maxJPEGScans = maxJPEGScans
+    }
+
+    /// The limits as the C shims take them.
+    var shimLimits: sv_limits {
+        sv_limits(max_pixels: UInt64(max(0, maxPixels)), max_seconds: max(0, maxDecodeSeconds ?? 0),
+                  max_scans: UInt32(clamping: max(0, maxJPEGScans)))
     }
 }
 
@@ -46,17 +65,18 @@ public struct ImageDecoder: Sendable {
         if format != .tiff && options.page != 0 {
             throw .pageOutOfRange(page: options.page, pageCount: 1)
         }
+        var limits = options.shimLimits
         switch format {
         case .png:
-            return try Self.run(format, limit) { sv_png_decode(bytes, bytes.count, UInt64(limit), &$0) }
+            return try run(format) { sv_png_decode(bytes, bytes.count, &limits, &$0) }
         case .jpeg:
-            return try Self.run(format, limit) { sv_jpeg_decode(bytes, bytes.count, UInt64(limit), &$0) }
+            return try run(format) { sv_jpeg_decode(bytes, bytes.count, &limits, &$0) }
         case .tiff:
             guard options.page >= 0, options.page <= Int(UInt32.max) else {
                 throw .pageOutOfRange(page: options.page, pageCount: Self.tiffPageCount(bytes))
             }
             let page = UInt32(options.page)
-            return try Self.run(format, limit) { sv_tiff_decode(bytes, bytes.count, UInt64(limit), page, &$0) }
+            return try run(format) { sv_tiff_decode(bytes, bytes.count, &limits, page, &$0) }
         case .bmp:
             return try BMPDecoder.decode(bytes, maxPixels: limit)
         case .pnm:
@@ -67,7 +87,8 @@ public struct ImageDecoder: Sendable {
     /// Number of pages (image directories) of a TIFF, as libtiff counts them.
     static func tiffPageCount(_ bytes: [UInt8]) -> Int {
         var result = sv_result()
-        sv_tiff_decode(bytes, bytes.count, 0, UInt32.max, &result)
+        var limits = sv_limits(max_pixels: 0, max_seconds: 0, max_scans: 0)
+        sv_tiff_decode(bytes, bytes.count, &limits, UInt32.max, &result)
         defer { sv_free(result.pixels) }
         return Int(result.page_count)
     }
@@ -79,8 +100,8 @@ public struct ImageDecoder: Sendable {
 
     /// Runs one C shim decode and turns its result into a `GrayImage` or a typed error,
     /// applying any EXIF orientation the shim found.
-    private static func run(_ format: ImageFormat, _ limit: Int,
-                            _ body: (inout sv_result) -> Void) throws(ImagingError) -> GrayImage {
+    private func run(_ format: ImageFormat, _ body: (inout sv_result) -> Void) throws(ImagingError) -> GrayImage {
+        let limit = max(0, options.maxPixels)
         var result = sv_result()
         body(&result)
         defer {
@@ -103,6 +124,10 @@ public struct ImageDecoder: Sendable {
             throw .pageOutOfRange(page: Int(result.width), pageCount: Int(result.page_count))
         case SV_UNSUPPORTED:
             throw .unsupportedVariant(format: format, detail: message)
+        case SV_OVER_TIME:
+            throw .decodeTimeLimit(format: format, seconds: result.seconds, limit: options.maxDecodeSeconds ?? 0)
+        case SV_TOO_MANY_SCANS:
+            throw .tooManyScans(limit: options.maxJPEGScans)
         default:
             throw .corrupt(format: format, detail: message.isEmpty ? "decoder failed" : message)
         }

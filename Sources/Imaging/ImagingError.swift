@@ -19,8 +19,12 @@ public enum ImagingError: Error, Equatable, CustomStringConvertible {
     case outOfMemory(format: ImageFormat)
     /// The file could not be read.
     case unreadableFile(path: String, reason: String)
-    /// PNG encoding failed (libpng's reason).
+    /// PNG or JPEG encoding failed (the library's reason).
     case encodingFailed(detail: String)
+    /// The decode ran past `DecodeOptions.maxDecodeSeconds` and was stopped after `seconds`.
+    case decodeTimeLimit(format: ImageFormat, seconds: Double, limit: Double)
+    /// A JPEG with more scans than `DecodeOptions.maxJPEGScans` (a progressive-JPEG bomb).
+    case tooManyScans(limit: Int)
 
     public var description: String {
         switch self {
@@ -43,8 +47,26 @@ public enum ImagingError: Error, Equatable, CustomStringConvertible {
         case .unreadableFile(let path, let reason):
             return "cannot read \(path): \(reason)"
         case .encodingFailed(let detail):
-            return "PNG encoding failed: \(detail)"
+            return "encoding failed: \(detail)"
+        case .decodeTimeLimit(let format, let seconds, let limit):
+            return "\(format.displayName) decode took over \(Self.seconds(limit)) s and was stopped after "
+                + "\(Self.tenths(seconds)) s (decode time limit)"
+        case .tooManyScans(let limit):
+            return "progressive JPEG with over \(limit) scans (a real one has about 10): refused as a decompression bomb"
         }
+    }
+}
+
+extension ImagingError {
+    /// `20`, `1.5`, `1e-06`: a limit as an operator wrote it.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
+    }
+
+    /// `20.3`: elapsed seconds to a tenth.
+    static func tenths(_ value: Double) -> String {
+        let tenths = Int((max(0, value) * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
     }
 }
 

@@ -105,7 +105,10 @@ struct CleanParameters: Sendable, Equatable {
 /// signature, not the page. Output polarity matches `seed`: ink is white.
 public enum CleanStages {
 
-    static func run(_ gray: GrayImage, parameters p: CleanParameters, width: Int, height: Int) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
+    /// Every stage in order. `maxPixels` bounds the one canvas larger than the scan (the crop with
+    /// its margin); the caller has checked the scan itself (`PreprocessingLimits.checkScan`).
+    static func run(_ gray: GrayImage, parameters p: CleanParameters, width: Int, height: Int,
+                    maxPixels: Int) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
         guard (1...PreprocessingLimits.maxTargetSide).contains(width),
               (1...PreprocessingLimits.maxTargetSide).contains(height) else {
             throw .invalidTargetSize(width: width, height: height)
@@ -129,7 +132,8 @@ public enum CleanStages {
         }
         let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
         let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
-        let cropped = p.cropToInk == 1 ? cropToInk(despeckled, marginFraction: p.marginFraction) : despeckled
+        let cropped = p.cropToInk == 1
+            ? try cropToInk(despeckled, marginFraction: p.marginFraction, maxPixels: maxPixels) : despeckled
         let scale = max(Double(cropped.width) / Double(width), Double(cropped.height) / Double(height))
         let thickened = thickenStrokes(cropped, toWidth: p.targetStrokeWidth * scale)
         let resized = try fitCentred(thickened, width: width, height: height)
@@ -417,7 +421,13 @@ public enum CleanStages {
 
     /// Crops to the bounding box of the ink plus a black margin, so the signature, not the
     /// page, fills the frame. A page without ink gives a 1×1 black image.
-    public static func cropToInk(_ image: GrayImage, marginFraction: Double) -> GrayImage {
+    ///
+    /// The margin is a fraction of the box's *longer* side on both axes, so a thin box gets a canvas
+    /// far larger than itself (a 1×1,000,000 line: 100,001×1,100,000 = 110 GB). The canvas is sized
+    /// before anything is allocated and refused (`overPixelBudget`) when it exceeds `maxPixels`, the
+    /// budget that admitted the scan; within it the crop is unchanged.
+    public static func cropToInk(_ image: GrayImage, marginFraction: Double,
+                                 maxPixels: Int = PreprocessingLimits.defaultMaxPixels) throws(PreprocessingError) -> GrayImage {
         let w = image.width, h = image.height
         var minX = w, minY = h, maxX = -1, maxY = -1
         image.pixels.withUnsafeBufferPointer { pix in
@@ -438,6 +448,7 @@ public enum CleanStages {
         let boxW = maxX - minX + 1, boxH = maxY - minY + 1
         let margin = Int((Double(max(boxW, boxH)) * marginFraction).rounded())
         let outW = boxW + 2 * margin, outH = boxH + 2 * margin
+        try PreprocessingLimits.checkCanvas(.cropped, width: outW, height: outH, maxPixels: maxPixels)
         var out = [UInt8](repeating: 0, count: outW * outH)
         image.pixels.withUnsafeBufferPointer { pix in
             out.withUnsafeMutableBufferPointer { dst in

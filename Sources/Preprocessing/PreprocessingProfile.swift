@@ -96,21 +96,27 @@ public struct PreprocessingProfile: Sendable, Equatable {
         }
     }
 
-    /// Preprocesses a decoded gray scan into the `width`×`height` network input.
-    public func run(_ gray: GrayImage, width: Int = 224, height: Int = 224) throws(PreprocessingError) -> PreprocessedScan {
+    /// Preprocesses a decoded gray scan into the `width`×`height` network input. `maxPixels` is the
+    /// budget that admitted the scan: the scan and every canvas derived from it must fit in it, and
+    /// a scan more elongated than `PreprocessingLimits.maxAspectRatio` is refused before any stage.
+    public func run(_ gray: GrayImage, width: Int = 224, height: Int = 224,
+                    maxPixels: Int = PreprocessingLimits.defaultMaxPixels) throws(PreprocessingError) -> PreprocessedScan {
+        try PreprocessingLimits.checkScan(gray, maxPixels: maxPixels)
         let final: GrayImage
         switch kind {
         case .seed(let p):
             final = try SeedPipeline.run(gray, blockSize: p.blockSize, c: p.c, width: width, height: height)
         case .clean(let p):
-            final = try CleanStages.run(gray, parameters: p, width: width, height: height).last!.image
+            final = try CleanStages.run(gray, parameters: p, width: width, height: height, maxPixels: maxPixels).last!.image
         }
         return PreprocessedScan(image: final, input: SeedStages.normalizedFloats(final))
     }
 
     /// Every intermediate image, named, in pipeline order (for `sigverify preprocess --stages`
     /// and for looking at what the verifier sees).
-    public func stages(_ gray: GrayImage, width: Int = 224, height: Int = 224) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
+    public func stages(_ gray: GrayImage, width: Int = 224, height: Int = 224,
+                       maxPixels: Int = PreprocessingLimits.defaultMaxPixels) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
+        try PreprocessingLimits.checkScan(gray, maxPixels: maxPixels)
         switch kind {
         case .seed(let p):
             let equalized = SeedStages.equalizeHistogram(gray)
@@ -121,7 +127,7 @@ public struct PreprocessingProfile: Sendable, Equatable {
             return [(.gray, gray), (.equalized, equalized), (.blurred, blurred),
                     (.thresholded, thresholded), (.opened, opened), (.resized, resized)]
         case .clean(let p):
-            return try CleanStages.run(gray, parameters: p, width: width, height: height)
+            return try CleanStages.run(gray, parameters: p, width: width, height: height, maxPixels: maxPixels)
         }
     }
 }

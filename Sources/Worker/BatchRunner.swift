@@ -8,6 +8,8 @@ import Logging
 struct BatchRunner {
     let processor: any ScanProcessor
     let log: Logger
+    /// Called as each scan's own work is done (the loop's progress for the watchdog).
+    var scanDone: @Sendable () -> Void = {}
 
     func outcomes(for jobs: [ClaimedJob]) -> [ScanOutcome] {
         var outcomes = [ScanOutcome?](repeating: nil, count: jobs.count)
@@ -23,7 +25,7 @@ struct BatchRunner {
         }
         if !runnable.isEmpty {
             let started = Date()
-            let produced = processor.process(runnable.map { jobs[$0] })
+            let produced = processor.process(runnable.map { jobs[$0] }, scanDone: scanDone)
             if produced.count == runnable.count {
                 for (k, i) in runnable.enumerated() { outcomes[i] = produced[k] }
             } else {

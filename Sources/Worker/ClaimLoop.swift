@@ -103,7 +103,8 @@ final class ClaimLoop {
     }
 
     private func processBatch() -> LoopEvent {
-        let outcomes = BatchRunner(processor: worker.processor, log: log).outcomes(for: batch)
+        let progress = progress
+        let outcomes = BatchRunner(processor: worker.processor, log: log, scanDone: { progress.advance() }).outcomes(for: batch)
         worker.metrics.processed(outcomes)
         results = zip(batch, outcomes).map { JobResult(job: $0, outcome: $1) }
         return .processed

@@ -2,9 +2,12 @@ import Foundation
 import Imaging
 
 /// What one scan may cost a worker. Pixels are checked from the image header before anything is
-/// allocated (a 97 KB PNG can declare 100 MP: 1.1 GB and seconds of decoding). Decode time is
-/// measured, not enforced: a decoder inside libpng/libjpeg/libtiff cannot be interrupted, so a scan
-/// whose decode took longer than the budget fails after the fact (and is not retried).
+/// allocated (a 97 KB PNG can declare 100 MP: 1.1 GB and seconds of decoding), and bound every
+/// canvas preprocessing derives from the scan. Decode time is enforced during the decode: the
+/// PNG, JPEG and TIFF shims check the deadline between rows, strips, tiles and JPEG scans and stop
+/// there (a 470 KB progressive JPEG with 10,000 scans would otherwise take minutes); BMP and PNM,
+/// decoded in Swift in time linear in their bytes, are still measured after the fact. Both
+/// failures are permanent (never retried).
 public struct ScanBudget: Sendable, Equatable {
     /// Decoded pixels (width × height) a scan may have.
     public var maxPixels: Int
@@ -22,10 +25,25 @@ public struct ScanBudget: Sendable, Equatable {
         self.maxDecodeSeconds = maxDecodeSeconds
     }
 
-    /// The budget's reading of a decoder refusal: over the pixel budget names the option to change.
+    /// The budget's reading of a decoder refusal: over the pixel or time budget names the option to change.
     func reason(for error: ImagingError) -> Error {
-        guard case .tooLarge(let width, let height, _) = error else { return error }
-        return ScanBudgetError.overPixelBudget(width: width, height: height, budget: maxPixels)
+        switch error {
+        case .tooLarge(let width, let height, _):
+            return ScanBudgetError.overPixelBudget(width: width, height: height, budget: maxPixels)
+        case .decodeTimeLimit(let format, let seconds, _):
+            guard let limit = maxDecodeSeconds else { return error }
+            return ScanBudgetError.decodeStopped(format: format.rawValue.uppercased(), seconds: seconds, budget: limit)
+        default:
+            return error
+        }
+    }
+
+    /// The decoder's options under this budget (the tighter of each limit).
+    func limiting(_ options: DecodeOptions) -> DecodeOptions {
+        var limited = options
+        limited.maxPixels = min(options.maxPixels, maxPixels)
+        if let limit = maxDecodeSeconds { limited.maxDecodeSeconds = min(options.maxDecodeSeconds ?? limit, limit) }
+        return limited
     }
 
     /// Throws when a decode took longer than the budget.
@@ -39,6 +57,8 @@ public struct ScanBudget: Sendable, Equatable {
 public enum ScanBudgetError: Error, CustomStringConvertible, Sendable, Equatable {
     case overPixelBudget(width: Int, height: Int, budget: Int)
     case overDecodeBudget(seconds: Double, budget: Double)
+    /// The decoder was stopped at the deadline (`format`: "JPEG", "PNG", "TIFF").
+    case decodeStopped(format: String, seconds: Double, budget: Double)
 
     public var description: String {
         switch self {
@@ -47,6 +67,9 @@ public enum ScanBudgetError: Error, CustomStringConvertible, Sendable, Equatable
                 + "\(Self.megapixels(budget)) MP (--max-pixels)"
         case .overDecodeBudget(let seconds, let budget):
             return "decoding the scan took \(String(format: "%.1f", seconds)) s, over the worker's budget of "
+                + "\(String(format: "%g", budget)) s (--max-decode-seconds)"
+        case .decodeStopped(let format, let seconds, let budget):
+            return "\(format) decode stopped after \(String(format: "%.1f", seconds)) s: over the worker's budget of "
                 + "\(String(format: "%g", budget)) s (--max-decode-seconds)"
         }
     }

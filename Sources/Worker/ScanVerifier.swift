@@ -14,7 +14,8 @@ public struct ScanVerifier: Sendable {
     public let verifier: Verifier
     public let profile: PreprocessingProfile
     public let decodeOptions: DecodeOptions
-    /// A worker's per-scan budget (pixels, decode time); nil: only the decoder's own limits.
+    /// A worker's per-scan budget (pixels — of the scan and of every canvas preprocessing derives
+    /// from it — and decode time); nil: only the decoder's own limits.
     public let budget: ScanBudget?
 
     public init(bundle: ModelBundle, maxBatch: Int = 32, decodeOptions: DecodeOptions = DecodeOptions(),
@@ -26,9 +27,7 @@ public struct ScanVerifier: Sendable {
         } catch {
             throw .unsupportedPreprocessing("\(error)")
         }
-        var options = decodeOptions
-        if let budget { options.maxPixels = min(options.maxPixels, budget.maxPixels) }
-        self.decodeOptions = options
+        self.decodeOptions = budget?.limiting(decodeOptions) ?? decodeOptions
         self.budget = budget
     }
 
@@ -56,7 +55,7 @@ public struct ScanVerifier: Sendable {
         do { gray = try ImageDecoder(options: options).decode(bytes) } catch { throw budget?.reason(for: error) ?? error }
         let t1 = DispatchTime.now().uptimeNanoseconds
         try budget?.checkDecode(seconds: Double(t1 - t0) / 1e9)
-        let scan = try profile.run(gray, width: shape[1], height: shape[0])
+        let scan = try profile.run(gray, width: shape[1], height: shape[0], maxPixels: decodeOptions.maxPixels)
         let t2 = DispatchTime.now().uptimeNanoseconds
         guard scan.input.count == shape.reduce(1, *) else {
             throw ScanVerifierError.inputSizeMismatch(values: scan.input.count, expectedShape: shape)

@@ -28,9 +28,13 @@ public struct VerifyingScanProcessor: ScanProcessor {
     public var modelVersion: String { scanVerifier.modelVersion }
 
     public func process(_ jobs: [ClaimedJob]) -> [ScanOutcome] {
+        process(jobs, scanDone: {})
+    }
+
+    public func process(_ jobs: [ClaimedJob], scanDone: @escaping @Sendable () -> Void) -> [ScanOutcome] {
         var outcomes = [ScanOutcome?](repeating: nil, count: jobs.count)
         var ready: [(index: Int, item: PreparedItem)] = []
-        for (index, preparation) in prepareAll(jobs).enumerated() {
+        for (index, preparation) in prepareAll(jobs, scanDone: scanDone).enumerated() {
             switch preparation {
             case .ready(let item): ready.append((index, item))
             case .failed(let failure): outcomes[index] = .failure(failure)
@@ -45,8 +49,12 @@ public struct VerifyingScanProcessor: ScanProcessor {
     /// Phase 1: every scan's decode → preprocess → PNG encode, one scan per task, over the cores;
     /// each scan's error stays in its own slot. Uses the claim loop's share of the cores
     /// (`CoreShare`), so loops of one process never oversubscribe the machine.
-    func prepareAll(_ jobs: [ClaimedJob]) -> [Preparation] {
-        Parallel.map(jobs.count) { prepareOne(jobs[$0]) }
+    func prepareAll(_ jobs: [ClaimedJob], scanDone: @Sendable () -> Void = {}) -> [Preparation] {
+        Parallel.map(jobs.count) { index in
+            let preparation = prepareOne(jobs[index])
+            scanDone()
+            return preparation
+        }
     }
 
     /// One scan's decode, preprocessing and PNG of the network input.

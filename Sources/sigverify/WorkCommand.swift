@@ -20,9 +20,9 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Claim/process loops in this process.") var concurrency = 1
     @Option(help: "Scans claimed and verified per batch.") var batchSize = 32
     @Option(help: "Scan bytes claimed per batch at most (one scan is always claimed).") var batchBytes = JobQueue.defaultBatchBytes
-    @Option(help: "Decoded pixels a scan may have (width × height, checked from its header); larger scans fail.")
+    @Option(help: "Decoded pixels a scan may have (width × height, checked from its header; also bounds every canvas derived from it); larger scans fail.")
     var maxPixels = ScanBudget.workerDefaultMaxPixels
-    @Option(help: "Seconds a scan's decode may take (measured; 0: no limit); slower scans fail.")
+    @Option(help: "Seconds a scan's decode may take (the decoder is stopped then; 0: no limit); slower scans fail.")
     var maxDecodeSeconds = ScanBudget.workerDefaultDecodeSeconds
     @Option(help: "Seconds a loop may hold a batch without progress (at least two leases) before the worker gives its jobs up and exits 1.")
     var batchDeadline = WorkerConfiguration.defaultBatchDeadline

@@ -112,10 +112,10 @@ final class CleanProfileTests: XCTestCase {
     func testCropAndFitCentreTheInkWithItsAspectRatio() throws {
         var image = GrayImage(width: 100, height: 80)
         for y in 10..<20 { for x in 30..<70 { image[x, y] = 255 } }  // a 40×10 box
-        let cropped = CleanStages.cropToInk(image, marginFraction: 0)
+        let cropped = try CleanStages.cropToInk(image, marginFraction: 0)
         XCTAssertEqual(cropped, GrayImage(width: 40, height: 10, filledWith: 255))
-        XCTAssertEqual(CleanStages.cropToInk(image, marginFraction: 0.1).width, 48)
-        XCTAssertEqual(CleanStages.cropToInk(GrayImage(width: 5, height: 5), marginFraction: 0.1), GrayImage(width: 1, height: 1))
+        XCTAssertEqual(try CleanStages.cropToInk(image, marginFraction: 0.1).width, 48)
+        XCTAssertEqual(try CleanStages.cropToInk(GrayImage(width: 5, height: 5), marginFraction: 0.1), GrayImage(width: 1, height: 1))
         // 40×10 fitted into 224×224: 224×56, rows 84…139.
         let fitted = try CleanStages.fitCentred(cropped, width: 224, height: 224)
         XCTAssertEqual(fitted.pixels.filter { $0 == 255 }.count, 224 * 56)

@@ -13,8 +13,19 @@ enum {
     SV_TOO_LARGE = 3,       /* header dimensions exceed max_pixels (nothing allocated) */
     SV_NO_MEMORY = 4,
     SV_PAGE_OUT_OF_RANGE = 5,
-    SV_UNSUPPORTED = 6      /* valid file, variant the decoder cannot convert */
+    SV_UNSUPPORTED = 6,     /* valid file, variant the decoder cannot convert */
+    SV_OVER_TIME = 7,       /* the decode ran past limits.max_seconds and was stopped */
+    SV_TOO_MANY_SCANS = 8   /* JPEG: more scans than limits.max_scans (a progressive-JPEG bomb) */
 };
+
+/* What one decode may cost. Checked during the decode, not after it: the pixel limit from the
+ * header before any allocation; the time limit between rows, strips, tiles and JPEG scans (libjpeg's
+ * progress monitor); the scan limit each time libjpeg starts reading a scan. */
+typedef struct sv_limits {
+    uint64_t max_pixels;     /* width × height */
+    double max_seconds;      /* wall-clock (monotonic) seconds from the call; 0: no limit */
+    uint32_t max_scans;      /* JPEG scans; 0: no limit */
+} sv_limits;
 
 typedef struct sv_result {
     int status;
@@ -25,6 +36,7 @@ typedef struct sv_result {
     size_t exif_size;
     uint32_t page_count;     /* TIFF: number of directories (when known) */
     uint16_t orientation;    /* TIFF: Orientation tag (1 if absent) */
+    double seconds;          /* SV_OVER_TIME: seconds elapsed when the decode was stopped */
     char message[512];       /* library error text (NUL-terminated) */
 } sv_result;
 
@@ -34,15 +46,19 @@ void sv_free(void *p);
  * with red at byte `r_off` and blue at `b_off` of each pixel (green at 1). */
 void sv_gray_from_color(const uint8_t *src, size_t count, size_t step, int r_off, int b_off, uint8_t *dst);
 
-void sv_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_result *out);
+void sv_png_decode(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
 /* Encodes width×height 8-bit gray as PNG. Returns 0 and a malloc'd buffer, or non-zero with message. */
 int sv_png_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height,
                        uint8_t **out_data, size_t *out_size, char *message, size_t message_capacity);
 
-void sv_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, sv_result *out);
+void sv_jpeg_decode(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
+/* Encodes width×height 8-bit gray as a baseline (progressive = 0) or progressive JPEG (libjpeg's
+ * default scan script) at `quality`. Returns 0 and a malloc'd buffer, or non-zero with message. */
+int sv_jpeg_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height, int quality, int progressive,
+                        uint8_t **out_data, size_t *out_size, char *message, size_t message_capacity);
 
 /* page is 0-based; on SV_PAGE_OUT_OF_RANGE, width holds the page asked for and page_count the total. */
-void sv_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, uint32_t page, sv_result *out);
+void sv_tiff_decode(const uint8_t *data, size_t size, const sv_limits *limits, uint32_t page, sv_result *out);
 
 /* Library versions for `sigverify info` (static strings, never freed). libpng and libtiff answer
  * at run time; libjpeg has no run-time version call, so those two come from the headers built against. */
