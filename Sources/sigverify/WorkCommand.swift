@@ -54,6 +54,7 @@ struct WorkCommand: ParsableCommand {
         database.bootstrapLogging()
         let logger = Logger(label: "sigverify.worker")
         logger.info("OpenBLAS \(BLAS.kernelReport)")
+        try database.refuseNewerSchema(settings: ConnectionSettings(statementTimeoutSeconds: statementTimeout))
         let endpoint = try operations.startEndpoint(databaseURL: try database.resolvedURL())  // before the model loads
         defer { endpoint?.shutdown() }
         let budget = ScanBudget(maxPixels: maxPixels, maxDecodeSeconds: maxDecodeSeconds > 0 ? maxDecodeSeconds : nil)
