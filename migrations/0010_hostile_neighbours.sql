@@ -4,7 +4,7 @@
 --    Advisory locks belong to nobody: any login could `SELECT pg_advisory_lock(7594136274205470776)`
 --    and every enqueue, claim and verdict then waited at commit — where statement_timeout does not
 --    reach — for as long as it liked. From here on the chain's lock is a row lock on the one row of
---    sigverify.chain_lock, which no client role may read, let alone lock: only the SECURITY DEFINER
+--    sigverify.chain_lock, which no client role may lock: only the SECURITY DEFINER
 --    sealing path (chain_append, running as sigverify_owner) takes it. Waiting for it is bounded
 --    (lock_timeout 10 s inside chain_append): a seal that cannot get the lock fails its transaction
 --    with SQLSTATE 55P03 and a message saying so, which every client treats as "retry", instead of
@@ -16,6 +16,9 @@
 --    1024 bytes, content_type 255 bytes, metadata 64 KiB as JSON text, and a cancellation's reason
 --    1024 bytes. A trigger, not a CHECK constraint (see 0005): rows stored before stay readable and
 --    claimable; readers bound what they fetch of them instead.
+--
+-- 3. Every client role may read sigverify.schema_migrations, so that a binary older than the
+--    schema can see that it is and refuse to run.
 
 -- 1. The chain's lock ------------------------------------------------------------------------------
 
@@ -23,10 +26,14 @@ CREATE TABLE sigverify.chain_lock (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row)
 );
 COMMENT ON TABLE sigverify.chain_lock IS
-    'One row, locked FOR UPDATE by sigverify.chain_append while a transaction seals its rows into the audit chain. No client role has any privilege on it.';
+    'One row, locked FOR UPDATE by sigverify.chain_append while a transaction seals its rows into the audit chain. No client role can lock it (the auditor may read it).';
 INSERT INTO sigverify.chain_lock DEFAULT VALUES;
--- The default privileges of 0008 gave the auditor SELECT; nobody but the owner gets anything here.
+-- Nobody but the owner may lock it: FOR UPDATE / FOR SHARE and LOCK TABLE (beyond ACCESS SHARE,
+-- which conflicts with nothing a seal takes) need UPDATE, DELETE or TRUNCATE, which no client role
+-- holds. The auditor keeps the SELECT the default privileges of 0008 give it (auditors read every
+-- table; a SELECT cannot lock the row); enqueuers and workers get nothing.
 REVOKE ALL ON sigverify.chain_lock FROM PUBLIC, sigverify_enqueuer, sigverify_worker, sigverify_auditor;
+GRANT SELECT ON sigverify.chain_lock TO sigverify_auditor;
 
 -- As in 0007, except for the lock: the row lock above, bounded by lock_timeout (the function's own
 -- setting, whatever the caller set). The first seal of a transaction takes it without a

@@ -54,7 +54,6 @@ struct WorkCommand: ParsableCommand {
         database.bootstrapLogging()
         let logger = Logger(label: "sigverify.worker")
         logger.info("OpenBLAS \(BLAS.kernelReport)")
-        try database.refuseNewerSchema(settings: ConnectionSettings(statementTimeoutSeconds: statementTimeout))
         let endpoint = try operations.startEndpoint(databaseURL: try database.resolvedURL())  // before the model loads
         defer { endpoint?.shutdown() }
         let budget = ScanBudget(maxPixels: maxPixels, maxDecodeSeconds: maxDecodeSeconds > 0 ? maxDecodeSeconds : nil)
@@ -65,6 +64,7 @@ struct WorkCommand: ParsableCommand {
                 + "not \(expected) (--expect-model-version); refusing to start")
         }
         if let warning = scanVerifier.bundle.manifestWarning { logger.warning("\(warning)") }
+        try database.refuseNewerSchema(settings: ConnectionSettings(statementTimeoutSeconds: statementTimeout))
         endpoint?.modelLoaded()
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,

@@ -71,13 +71,19 @@ final class HostileNeighbourTests: XCTestCase {
         XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.jobs"), 7)
     }
 
-    func testNoClientRoleCanReadOrLockTheChainLock() throws {
+    /// Enqueuers and workers cannot even read the chain's lock row; the auditor reads it (auditors
+    /// read every table) but cannot lock it either.
+    func testNoClientRoleCanLockTheChainLock() throws {
         let db = try TestDatabase()
         for group in ["sigverify_enqueuer", "sigverify_worker", "sigverify_auditor"] {
             let login = try TestLogin(db, memberOf: group)
-            for sql in ["SELECT * FROM sigverify.chain_lock", "SELECT FROM sigverify.chain_lock FOR UPDATE",
-                        "SELECT FROM sigverify.chain_lock FOR KEY SHARE",
-                        "BEGIN; LOCK TABLE sigverify.chain_lock IN ROW SHARE MODE; COMMIT"] {
+            if group == "sigverify_auditor" {
+                XCTAssertNoThrow(try login.connect().execute("SELECT * FROM sigverify.chain_lock"))
+            }
+            let reads = group == "sigverify_auditor" ? [] : ["SELECT * FROM sigverify.chain_lock"]
+            for sql in reads + ["SELECT FROM sigverify.chain_lock FOR UPDATE", "SELECT FROM sigverify.chain_lock FOR KEY SHARE",
+                                "BEGIN; LOCK TABLE sigverify.chain_lock IN ROW SHARE MODE; COMMIT",
+                                "BEGIN; LOCK TABLE sigverify.chain_lock IN EXCLUSIVE MODE; COMMIT"] {
                 XCTAssertThrowsError(try login.connect().executeScript(sql), "\(group): \(sql)") { error in
                     XCTAssertEqual((error as? PostgresError)?.sqlState, "42501", "\(group): \(sql): \(error)")
                 }
