@@ -19,6 +19,11 @@
 --
 -- 3. Every client role may read sigverify.schema_migrations, so that a binary older than the
 --    schema can see that it is and refuse to run.
+--
+-- 4. Enqueuers were not isolated from each other: each read every job, verdict and event and could
+--    cancel any queued job. Jobs now record their submitting login (`submitted_by`), and row-level
+--    security shows an enqueuer only its own; cancel_job cancels only its own; idempotency keys
+--    are per submitter. Workers, auditors and the owner see everything, as before.
 
 -- 1. The chain's lock ------------------------------------------------------------------------------
 
@@ -161,3 +166,147 @@ GRANT EXECUTE ON FUNCTION sigverify.max_filename_bytes(), sigverify.max_content_
 -- 3. Every client may read which schema version it talks to: a binary older than the schema
 -- refuses to run (`Migrator.checkSchemaVersion`), and needs the version for that.
 GRANT SELECT ON sigverify.schema_migrations TO sigverify_enqueuer, sigverify_worker, sigverify_auditor;
+
+-- 4. Tenant isolation for enqueuers ---------------------------------------------------------------
+-- Every job records the login that submitted it (session_user: inside the SECURITY DEFINER submit
+-- path current_user is the owner). An enqueuer reads only its own jobs, their verdicts and events,
+-- and cancels only its own; workers, auditors and the owner's members see everything. Jobs
+-- submitted before this migration have no submitter and stay visible to, and cancellable by, every
+-- enqueuer, as they were. Idempotency keys are scoped to the submitter: two clients using the same
+-- key (or `sigverify enqueue` of the same file, whose derived key depends on content only) get a
+-- job each, and neither learns of the other's.
+
+ALTER TABLE sigverify.jobs ADD COLUMN submitted_by text;
+COMMENT ON COLUMN sigverify.jobs.submitted_by IS
+    'The login (session_user) that submitted the job; set by the insert trigger, immutable. NULL: submitted before migration 0010.';
+
+CREATE FUNCTION sigverify.jobs_set_submitter() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        NEW.submitted_by := session_user::text;
+    ELSIF NEW.submitted_by IS DISTINCT FROM OLD.submitted_by THEN
+        RAISE EXCEPTION 'sigverify.jobs: the submitter of job % is immutable', OLD.id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER jobs_set_submitter BEFORE INSERT OR UPDATE OF submitted_by ON sigverify.jobs
+    FOR EACH ROW EXECUTE FUNCTION sigverify.jobs_set_submitter();
+
+-- One key per submitter (same name as 0009's index, which it replaces).
+DROP INDEX sigverify.jobs_idempotency_key_idx;
+CREATE UNIQUE INDEX jobs_idempotency_key_idx ON sigverify.jobs ((coalesce(submitted_by, '')), idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+
+-- As in 0009, with the key looked up among the caller's own jobs (and those from before 0010).
+CREATE OR REPLACE FUNCTION sigverify.submit_scan(
+    image           bytea,
+    external_ref    text DEFAULT NULL,
+    metadata        jsonb DEFAULT '{}'::jsonb,
+    priority        integer DEFAULT 0,
+    filename        text DEFAULT NULL,
+    content_type    text DEFAULT NULL,
+    page            integer DEFAULT 0,
+    max_attempts    integer DEFAULT NULL,
+    idempotency_key text DEFAULT NULL
+) RETURNS TABLE (job_id bigint, created boolean) LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, sigverify, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    existing record;
+BEGIN
+    LOOP
+        IF submit_scan.idempotency_key IS NOT NULL THEN
+            SELECT j.id, j.image_sha256, j.page INTO existing FROM sigverify.jobs j
+            WHERE j.idempotency_key = submit_scan.idempotency_key
+              AND (j.submitted_by = session_user::text OR j.submitted_by IS NULL)
+            ORDER BY j.submitted_by NULLS LAST
+            LIMIT 1;
+            IF FOUND THEN
+                IF existing.image_sha256 IS DISTINCT FROM sha256(submit_scan.image)
+                   OR existing.page IS DISTINCT FROM coalesce(submit_scan.page, 0) THEN
+                    RAISE EXCEPTION 'idempotency key "%" already names job %, a different scan (other bytes or page); a key names one scan',
+                            submit_scan.idempotency_key, existing.id
+                        USING ERRCODE = 'unique_violation', CONSTRAINT = 'jobs_idempotency_key_idx',
+                              HINT = 'use a new key for new content';
+                END IF;
+                job_id := existing.id;
+                created := false;
+                RETURN NEXT;
+                RETURN;
+            END IF;
+        END IF;
+        INSERT INTO sigverify.jobs AS j (image, external_ref, metadata, priority, filename, content_type, page,
+                                         max_attempts, idempotency_key)
+        VALUES (submit_scan.image, submit_scan.external_ref, coalesce(submit_scan.metadata, '{}'::jsonb),
+                coalesce(submit_scan.priority, 0), submit_scan.filename, submit_scan.content_type,
+                coalesce(submit_scan.page, 0), coalesce(submit_scan.max_attempts, 5), submit_scan.idempotency_key)
+        ON CONFLICT ((coalesce(submitted_by, '')), idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+        RETURNING j.id INTO job_id;
+        IF job_id IS NOT NULL THEN
+            created := true;
+            RETURN NEXT;
+            RETURN;
+        END IF;
+    END LOOP;
+END $$;
+
+-- As above (section 2), cancelling only the caller's own jobs (or ones from before 0010); the
+-- owner's members may cancel any.
+CREATE OR REPLACE FUNCTION sigverify.cancel_job(job_id bigint, reason text DEFAULT 'cancelled')
+RETURNS boolean LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, sigverify, pg_temp AS $$
+DECLARE
+    cancelled integer;
+BEGIN
+    IF octet_length(cancel_job.reason) > sigverify.max_filename_bytes() THEN
+        RAISE EXCEPTION 'cancellation refused: reason is % bytes, over the limit of % bytes',
+                octet_length(cancel_job.reason), sigverify.max_filename_bytes()
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'jobs_cancel_reason_length';
+    END IF;
+    UPDATE sigverify.jobs j SET status = 'cancelled', last_error = cancel_job.reason
+    WHERE j.id = cancel_job.job_id AND j.status = 'queued'
+      AND (j.submitted_by = session_user::text OR j.submitted_by IS NULL
+           OR pg_has_role(session_user, 'sigverify_owner', 'MEMBER'));
+    GET DIAGNOSTICS cancelled = ROW_COUNT;
+    RETURN cancelled > 0;
+END $$;
+
+-- Row-level security. The table owner (sigverify_owner, so every SECURITY DEFINER function) and
+-- superusers bypass it; the owner's members who log in as themselves (`migrate`, `prune`) get
+-- everything through their own policy.
+ALTER TABLE sigverify.jobs ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sigverify.verdicts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sigverify.job_events ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY enqueuer_own_jobs ON sigverify.jobs FOR SELECT TO sigverify_enqueuer
+    USING (submitted_by = session_user::text OR submitted_by IS NULL);
+CREATE POLICY worker_all_jobs ON sigverify.jobs FOR ALL TO sigverify_worker USING (true) WITH CHECK (true);
+CREATE POLICY auditor_all_jobs ON sigverify.jobs FOR SELECT TO sigverify_auditor USING (true);
+CREATE POLICY owner_all_jobs ON sigverify.jobs FOR ALL TO sigverify_owner USING (true) WITH CHECK (true);
+
+-- A verdict or event is visible with its job (the jobs policy applies inside the subquery).
+CREATE POLICY enqueuer_own_verdicts ON sigverify.verdicts FOR SELECT TO sigverify_enqueuer
+    USING (EXISTS (SELECT FROM sigverify.jobs j WHERE j.id = verdicts.job_id));
+CREATE POLICY auditor_all_verdicts ON sigverify.verdicts FOR SELECT TO sigverify_auditor USING (true);
+CREATE POLICY owner_all_verdicts ON sigverify.verdicts FOR ALL TO sigverify_owner USING (true) WITH CHECK (true);
+CREATE POLICY enqueuer_own_events ON sigverify.job_events FOR SELECT TO sigverify_enqueuer
+    USING (EXISTS (SELECT FROM sigverify.jobs j WHERE j.id = job_events.job_id));
+CREATE POLICY auditor_all_events ON sigverify.job_events FOR SELECT TO sigverify_auditor USING (true);
+CREATE POLICY owner_all_events ON sigverify.job_events FOR ALL TO sigverify_owner USING (true) WITH CHECK (true);
+
+-- Views run with their owner's rights unless told otherwise, which would show an enqueuer every
+-- tenant's rows through recent_verdicts or queue_depth: from now on they run with the reader's.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'sigverify' AND c.relkind = 'v'
+    LOOP
+        EXECUTE format('ALTER VIEW sigverify.%I SET (security_invoker = true)', r.relname);
+    END LOOP;
+END $$;
+
+REVOKE EXECUTE ON FUNCTION sigverify.jobs_set_submitter() FROM PUBLIC;

@@ -280,6 +280,58 @@ final class HostileNeighbourTests: XCTestCase {
     }
 }
 
+extension HostileNeighbourTests {
+    /// A second login in `group` (TestLogin names its role after the database and the group).
+    private func otherLogin(_ db: TestDatabase, _ group: String, suffix: String) throws -> (url: String, drop: () -> Void) {
+        let role = db.name + "_" + suffix
+        let admin = try PostgresConnection(url: db.adminURL)
+        try admin.executeScript("CREATE ROLE \(PostgresConnection.quoteIdentifier(role)) LOGIN IN ROLE \(PostgresConnection.quoteIdentifier(group))")
+        guard var components = URLComponents(string: db.url) else { throw XCTSkip("DATABASE_URL is not a URL") }
+        components.user = role
+        components.password = nil
+        return (components.string!, {
+            try? PostgresConnection(url: db.adminURL).executeScript("DROP ROLE IF EXISTS \(PostgresConnection.quoteIdentifier(role))")
+        })
+    }
+
+    private func count(_ connection: PostgresConnection, _ sql: String) throws -> Int {
+        try connection.execute(sql).int(0, "n") ?? -1
+    }
+
+    func testAnEnqueuerSeesAndCancelsOnlyItsOwnJobs() throws {
+        let db = try TestDatabase()
+        let alice = try TestLogin(db, memberOf: "sigverify_enqueuer")
+        let (bobURL, dropBob) = try otherLogin(db, "sigverify_enqueuer", suffix: "bob")
+        defer { dropBob() }
+        let auditor = try TestLogin(db, memberOf: "sigverify_auditor")
+        let a = try alice.queue(), b = JobQueue(connection: try PostgresConnection(url: bobURL))
+        let aliceJobs = try a.enqueue([NewJob(image: Script.ok(1), idempotencyKey: .given("same-key")), NewJob(image: Script.ok(2))])
+        let bobJobs = try b.enqueue([NewJob(image: Script.ok(1), idempotencyKey: .given("same-key"))])
+        XCTAssertNotEqual(bobJobs, [aliceJobs[0]], "a key names a job per submitter: Bob's same key is his own job")
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE submitted_by = $1", [.text(alice.role)]), 2)
+
+        XCTAssertEqual(try count(a.db, "SELECT count(*) AS n FROM sigverify.jobs"), 2)
+        XCTAssertEqual(try count(b.db, "SELECT count(*) AS n FROM sigverify.jobs"), 1)
+        XCTAssertEqual(try count(b.db, "SELECT count(*) AS n FROM sigverify.job_events"), 1)
+        XCTAssertEqual(try count(b.db, "SELECT sum(jobs)::int AS n FROM sigverify.queue_depth"), 1)
+        XCTAssertEqual(try count(auditor.connect(), "SELECT count(*) AS n FROM sigverify.jobs"), 3, "the auditor sees all")
+        XCTAssertFalse(try b.cancel(jobId: aliceJobs[1]), "Bob cannot cancel Alice's job")
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'queued'"), 3)
+        XCTAssertTrue(try a.cancel(jobId: aliceJobs[1]))
+
+        // A worker (sees everything) judges the rest; each enqueuer sees its own verdicts only.
+        let worker = try TestLogin(db, memberOf: "sigverify_worker")
+        let process = try SpawnedProcess("QueueTestWorker", ["--database-url", worker.url, "--until-empty"])
+        XCTAssertEqual(process.waitForExit(timeout: 60), 0, process.stderr)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.verdicts"), 2)
+        XCTAssertEqual(try count(a.db, "SELECT count(*) AS n FROM sigverify.verdicts"), 1)
+        XCTAssertEqual(try count(b.db, "SELECT count(*) AS n FROM sigverify.recent_verdicts"), 1)
+        XCTAssertEqual(try count(b.db, "SELECT count(*) AS n FROM sigverify.recent_verdicts WHERE job_id = \(bobJobs[0])"), 1)
+        // The submitter cannot be forged or changed, even by the owner.
+        XCTAssertThrowsError(try db.connect().execute("UPDATE sigverify.jobs SET submitted_by = 'someone' WHERE id = \(bobJobs[0])"))
+    }
+}
+
 private final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
