@@ -8,7 +8,12 @@
 --    sealing path (chain_append, running as sigverify_owner) takes it. Waiting for it is bounded
 --    (lock_timeout 10 s inside chain_append): a seal that cannot get the lock fails its transaction
 --    with SQLSTATE 55P03 and a message saying so, which every client treats as "retry", instead of
---    hanging. Places still follow commit order, and `sigverify audit` is unchanged.
+--    hanging. Places still follow commit order, and `sigverify audit` is unchanged. (What remains:
+--    a writing client may fire its own seals early, SET CONSTRAINTS ALL IMMEDIATE, and then idle in
+--    its transaction while holding the lock; the others then fail after 10 s and retry, instead of
+--    hanging. Set idle_in_transaction_session_timeout on client logins.) The lock order is job rows
+--    first, in id order, then this lock at commit: the worker's write and its heartbeat now lock
+--    their job rows ORDER BY id (JobQueue.swift), so they no longer deadlock (40P01).
 --
 -- 2. Submitted strings had no length limits (a 200 MB filename, 100 MB of metadata). New rows are
 --    now checked at the door, like external_ref (0009), by the submission trigger — so every
