@@ -55,12 +55,13 @@ extension JobQueue {
         }
     }
 
-    /// The reporting views for `sigverify report`, each a titled result.
+    /// The reporting views for `sigverify report`, each a titled result. Submitted strings are cut
+    /// to their limits (migration 0010): rows stored before the limits cannot swell the report.
     public func reportTables() throws(PostgresError) -> [(title: String, table: QueryResult)] {
         [
             ("Latest verdicts (sigverify.recent_verdicts)",
              try db.execute("""
-                SELECT job_id, coalesce(external_ref, filename) AS scan, verdict,
+                SELECT job_id, left(coalesce(external_ref, filename), 1024) AS scan, verdict,
                        round(reconstruction_error::numeric, 5) || CASE WHEN reconstruction_passed THEN ' pass' ELSE ' FAIL' END AS reconstruction,
                        round(anomaly_score::numeric, 4) || CASE WHEN anomaly_passed THEN ' pass' ELSE ' FAIL' END AS anomaly,
                        round(classifier_confidence::numeric, 4) || CASE WHEN classifier_passed THEN ' pass' ELSE ' FAIL' END AS classifier,
@@ -75,7 +76,11 @@ extension JobQueue {
             ("Enqueue → verdict latency (sigverify.latency_percentiles)",
              try db.execute("SELECT * FROM sigverify.latency_percentiles ORDER BY day DESC, model_version")),
             ("Recent failures (sigverify.recent_failures)",
-             try db.execute("SELECT job_id, external_ref, filename, attempts, failed_at, last_error FROM sigverify.recent_failures LIMIT 20")),
+             try db.execute("""
+                SELECT job_id, left(external_ref, 1024) AS external_ref, left(filename, 1024) AS filename, attempts,
+                       failed_at, left(last_error, 2048) AS last_error
+                FROM sigverify.recent_failures LIMIT 20
+                """)),
         ]
     }
 }

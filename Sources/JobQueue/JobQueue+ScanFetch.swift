@@ -10,7 +10,9 @@ extension JobQueue {
     /// more than `batchBytes` (in queue order, always at least one; scans over `maxScanBytes` count
     /// nothing, they are never fetched) — leasing them to `workerId` for `leaseSeconds` and counting
     /// the attempt, then fetches their scans in binary (see `fetchImages`): a scan over
-    /// `maxScanBytes` is never fetched and its job carries the reason.
+    /// `maxScanBytes` is never fetched and its job carries the reason. The submitter's strings come
+    /// back cut to their limits of migration 0010 (1024 characters, content_type 255), so a row
+    /// stored before those limits cannot make a claim return megabytes; metadata is not returned.
     public func claim(batchSize: Int, batchBytes: Int = JobQueue.defaultBatchBytes, leaseSeconds: Double, workerId: String,
                       maxScanBytes: Int = JobQueue.defaultMaxScanBytes) throws(PostgresError) -> [ClaimedJob] {
         let result = try db.execute("""
@@ -31,8 +33,9 @@ extension JobQueue {
                 lease_expires_at = now() + make_interval(secs => $2::float8),
                 started_at = coalesce(j.started_at, now())
             WHERE j.id IN (SELECT id FROM within_budget)
-            RETURNING j.id, j.attempts, j.max_attempts, octet_length(j.image) AS image_bytes, j.filename,
-                      j.content_type, j.external_ref, j.page
+            RETURNING j.id, j.attempts, j.max_attempts, octet_length(j.image) AS image_bytes,
+                      left(j.filename, 1024) AS filename, left(j.content_type, 255) AS content_type,
+                      left(j.external_ref, 1024) AS external_ref, j.page
             """, [.text(workerId), .double(leaseSeconds), .int(batchSize), .int(batchBytes), .int(maxScanBytes)])
         var jobs: [ClaimedJob] = []
         var sizes: [Int64: Int] = [:]

@@ -63,6 +63,7 @@ public final class JobQueue {
             return nil
         }
         try db.transaction { (tx: PostgresConnection) throws(PostgresError) in
+            try lockInOrder(results.map(\.job.id), workerId: workerId, tx)
             if !successes.isEmpty { summary.succeeded = try writeVerdicts(successes, workerId: workerId, tx) }
             if !failures.isEmpty {
                 let (retried, failed) = try writeFailures(failures, workerId: workerId, retryPolicy: retryPolicy, tx)
@@ -71,6 +72,20 @@ public final class JobQueue {
             }
         }
         return summary
+    }
+
+    /// The lock order every writer of job rows follows (issue 19): a transaction locks the job
+    /// rows it will wait for in ascending id order, first; the audit chain's lock comes last, at
+    /// commit. Writing verdicts (job order) and then failures (join order) used to lock a batch's
+    /// rows in an order of its own, and the heartbeat's lease renewal in another, so the two could
+    /// deadlock (40P01). Rows no longer leased to this worker are not locked (they are not
+    /// written either).
+    private func lockInOrder(_ ids: [Int64], workerId: String, _ tx: PostgresConnection) throws(PostgresError) {
+        try tx.execute("""
+            SELECT id FROM sigverify.jobs
+            WHERE id = ANY($1::bigint[]) AND status = 'running' AND lease_owner = $2
+            ORDER BY id FOR UPDATE
+            """, [.text("{" + ids.sorted().map(String.init).joined(separator: ",") + "}"), .text(workerId)])
     }
 
     /// Each verdict through `sigverify.record_verdict`, which writes it (with the scan's SHA-256)
@@ -219,10 +234,16 @@ public final class JobQueue {
     @discardableResult
     public func heartbeat(workerId: String, jobIds: [Int64], leaseSeconds: Double) throws(PostgresError) -> Int {
         let ids = "{" + jobIds.map(String.init).joined(separator: ",") + "}"
+        // Rows locked in id order first, like every writer of job rows (see `lockInOrder`).
         return try db.execute("""
-            WITH w AS (UPDATE sigverify.workers SET last_heartbeat_at = now() WHERE worker_id = $1)
-            UPDATE sigverify.jobs SET lease_expires_at = now() + make_interval(secs => $2::float8)
-            WHERE status = 'running' AND lease_owner = $1 AND id = ANY($3::bigint[])
+            WITH w AS (UPDATE sigverify.workers SET last_heartbeat_at = now() WHERE worker_id = $1),
+            locked AS (
+                SELECT id FROM sigverify.jobs
+                WHERE status = 'running' AND lease_owner = $1 AND id = ANY($3::bigint[])
+                ORDER BY id FOR NO KEY UPDATE)
+            UPDATE sigverify.jobs j SET lease_expires_at = now() + make_interval(secs => $2::float8)
+            FROM locked
+            WHERE j.id = locked.id AND j.status = 'running' AND j.lease_owner = $1
             """, [.text(workerId), .double(leaseSeconds), .text(ids)]).affectedRows
     }
 

@@ -21,6 +21,9 @@ public enum MigrationError: Error, CustomStringConvertible {
     case changedAfterApplied(version: Int, name: String)
     case failed(version: Int, name: String, PostgresError)
     case database(PostgresError)
+    /// The database has a schema version this binary does not know: an older binary must not
+    /// run against a newer schema (its statements may break what the newer schema guarantees).
+    case schemaNewer(database: Int, binary: Int)
 
     public var description: String {
         switch self {
@@ -33,6 +36,9 @@ public enum MigrationError: Error, CustomStringConvertible {
             return "migration \(v) (\(name)) was edited after it was applied; add a new migration instead"
         case .failed(let v, let name, let error): return "migration \(v) (\(name)) failed: \(error)"
         case .database(let error): return error.description
+        case .schemaNewer(let database, let binary):
+            return "the database schema sigverify is at version \(database), newer than this sigverify binary knows "
+                + "(version \(binary)); refusing to run: upgrade sigverify"
         }
     }
 }
@@ -43,6 +49,10 @@ public enum MigrationError: Error, CustomStringConvertible {
 /// so running it again is a no-op. Each applied file's md5 is kept, and a later edit is refused.
 public struct Migrator: Sendable {
     public let migrations: [Migration]
+    /// The newest schema version this build's code was written for: the last shipped migration
+    /// (`MigratorTests` keeps the two in step). Commands refuse a database whose schema is newer
+    /// (`checkSchemaVersion`).
+    public static let codeVersion = 10
     /// Arbitrary but fixed key for `pg_advisory_lock`: "sigverify" in ASCII, truncated.
     static let lockKey: Int64 = 0x7369_6776_6572_6966
     /// Once migration 0008 gave the schema to the NOLOGIN role `sigverify_owner`, each migration
@@ -129,6 +139,10 @@ public struct Migrator: Sendable {
                 if let v = try rows.int(r, "version"), let md5 = try rows.string(r, "md5") { applied[v] = md5 }
             }
         } catch { throw .database(error) }
+        let known = max(migrations.last?.version ?? 0, Migrator.codeVersion)
+        if let newest = applied.keys.max(), newest > known {
+            throw .schemaNewer(database: newest, binary: known)
+        }
         var done: [Int] = []
         for m in migrations {
             if let recorded = applied[m.version] {
@@ -150,5 +164,31 @@ public struct Migrator: Sendable {
             done.append(m.version)
         }
         return done
+    }
+}
+
+extension Migrator {
+    /// The newest migration applied to the database `db` is connected to: nil when it was never
+    /// migrated, or when this login may not read `sigverify.schema_migrations` (before migration
+    /// 0010 only the auditor and the owner could).
+    public static func schemaVersion(_ db: PostgresConnection) throws(PostgresError) -> Int? {
+        do {
+            let readable = try db.execute("""
+                SELECT t IS NOT NULL AND has_table_privilege(t, 'SELECT') AS readable
+                FROM to_regclass('sigverify.schema_migrations') AS t
+                """).bool(0, "readable") ?? false
+            guard readable else { return nil }
+            return try db.execute("SELECT max(version) AS version FROM sigverify.schema_migrations").int(0, "version")
+        } catch where error.sqlState == "42501" {  // no USAGE on the schema: not ours to judge
+            return nil
+        }
+    }
+
+    /// Throws `MigrationError.schemaNewer` when the database's schema is newer than this binary
+    /// (`codeVersion`); an older or missing schema is left to the statements that need it.
+    public static func checkSchemaVersion(_ db: PostgresConnection, binary: Int = Migrator.codeVersion) throws(MigrationError) {
+        let version: Int?
+        do { version = try schemaVersion(db) } catch { throw .database(error) }
+        if let version, version > binary { throw .schemaNewer(database: version, binary: binary) }
     }
 }

@@ -33,9 +33,29 @@ struct DatabaseOptions: ParsableArguments {
         throw ValidationError("no database: pass --database-url or set DATABASE_URL")
     }
 
-    /// A connection with `settings`' timeouts and keepalives (the URL's own values win).
-    func connect(settings: ConnectionSettings = ConnectionSettings()) throws -> JobQueue {
-        try JobQueue(url: try resolvedURL(), settings: settings, logger: Logger(label: "sigverify.queue"))
+    /// A connection with `settings`' timeouts and keepalives (the URL's own values win). Unless
+    /// `checkSchema` is false, a database whose schema is newer than this binary is refused
+    /// (`MigrationError.schemaNewer`: one line naming both versions, exit status 1).
+    func connect(settings: ConnectionSettings = ConnectionSettings(), checkSchema: Bool = true) throws -> JobQueue {
+        let queue = try JobQueue(url: try resolvedURL(), settings: settings, logger: Logger(label: "sigverify.queue"))
+        if checkSchema { try Migrator.checkSchemaVersion(queue.db) }
+        return queue
+    }
+
+    /// For `work`, before it loads the model: refuses a newer schema as `connect` does. A server
+    /// that cannot be reached (or refuses the login) is left to the worker, which waits for it or
+    /// says why it cannot.
+    func refuseNewerSchema(settings: ConnectionSettings) throws {
+        let queue: JobQueue
+        do { queue = try connect(settings: settings, checkSchema: false) } catch is PostgresError { return }
+        defer { queue.db.close() }
+        do {
+            try Migrator.checkSchemaVersion(queue.db)
+        } catch .schemaNewer(let database, let binary) {
+            throw MigrationError.schemaNewer(database: database, binary: binary)
+        } catch {
+            return
+        }
     }
 }
 

@@ -15,8 +15,8 @@ struct MigrateCommand: ParsableCommand {
         database.bootstrapLogging()
         let migrator = try migrations.map { try Migrator(directory: URL(fileURLWithPath: $0)) } ?? Migrator.bundled()
         // No statement timeout: a migration may rewrite a large table, or wait for another run's lock.
-        let queue = try database.connect(settings: ConnectionSettings(statementTimeoutSeconds: 0))
-        let applied = try migrator.migrate(queue.db)
+        let queue = try database.connect(settings: ConnectionSettings(statementTimeoutSeconds: 0), checkSchema: false)
+        let applied = try migrator.migrate(queue.db)  // refuses a schema newer than it knows
         let latest = migrator.migrations.last?.version ?? 0
         if applied.isEmpty {
             print("schema sigverify is up to date (version \(latest))")

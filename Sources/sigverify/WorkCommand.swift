@@ -64,6 +64,7 @@ struct WorkCommand: ParsableCommand {
                 + "not \(expected) (--expect-model-version); refusing to start")
         }
         if let warning = scanVerifier.bundle.manifestWarning { logger.warning("\(warning)") }
+        try database.refuseNewerSchema(settings: ConnectionSettings(statementTimeoutSeconds: statementTimeout))
         endpoint?.modelLoaded()
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,

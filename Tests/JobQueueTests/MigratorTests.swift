@@ -40,6 +40,12 @@ final class MigratorTests: XCTestCase {
         XCTAssertEqual(appliedTotal.sorted(), migrator.migrations.map(\.version), "each version applied exactly once")
     }
 
+    /// The version commands compare a database's schema with (issue 19) is the last shipped one.
+    func testTheCodeVersionIsTheLastShippedMigration() throws {
+        XCTAssertEqual(Migrator.codeVersion, try Migrator.bundled().migrations.last?.version,
+                       "a new migration bumps Migrator.codeVersion")
+    }
+
     func testEditedMigrationIsRefused() throws {
         let db = try TestDatabase()
         let shipped = try Migrator.bundled().migrations
