@@ -12,9 +12,16 @@ public enum Activation: Sendable {
         case .relu:
             for i in p.indices { p[i] = max(p[i], 0) }
         case .sigmoid:
-            for i in p.indices { p[i] = 1 / (1 + expf(-p[i])) }
+            for i in p.indices { p[i] = Self.sigmoid(p[i]) }
         }
     }
+
+    /// σ(x) = 1 / (1 + e^−x). An infinite x is an overflow upstream, never a real pre-activation, so it
+    /// gives NaN rather than an exact 0 or 1: a broken model's score is then caught as non-finite
+    /// whatever the BLAS kernel did with its infinities (OpenBLAS 0.3.21's AVX-512 `sgemv_t` sums
+    /// +∞ and −∞ of a one-column matrix to −∞ where the Haswell kernel and IEEE give NaN).
+    @inline(__always)
+    static func sigmoid(_ x: Float) -> Float { x.isFinite ? 1 / (1 + expf(-x)) : .nan }
 
     /// Multiplies `dy` in place by f'(x) expressed through the output y = f(x)
     /// (ReLU: y > 0, as TensorFlow's ReluGrad; sigmoid: y·(1−y)). Large buffers use all cores

@@ -276,7 +276,7 @@ enum ConvKernels {
             }
         case (.sigmoid, _, _):
             for _ in 0..<pixels {
-                for j in 0..<cout { q[j] = 1 / (1 + expf(-(q[j] + bias[j]))) }
+                for j in 0..<cout { q[j] = Activation.sigmoid(q[j] + bias[j]) }
                 if let scale, let shift { for j in 0..<cout { q[j] = q[j] * scale[j] + shift[j] } }
                 q += cout
             }
