@@ -13,6 +13,9 @@
 #   EVAL_CAP  scans per writer and kind scored from the left-out dataset (default 6)
 #   EPOCHS, CLASSIFIER_EPOCHS (default 6, 8), SCAN_COPIES (1), SYNTH_INVALID (1600), AUGMENT (0|1, default 0)
 #   WORK      scratch folder (default .build/lodo); SHARED (default ../shared/data)
+#   FROM      a recipe NAME already run: train nothing, choose its fold models' thresholds again with
+#             this run's calibration options (`train --thresholds-from`; give the same data options
+#             as FROM's run, e.g. FROM=realistic scripts/lodo.sh realistic95 ... --accept-share 0.95)
 # The short schedule (capped writers, fewer copies and epochs) is for comparing recipes; the
 # committed model is trained longer on every training writer (scripts/train-default-model.sh).
 # Prints one table row per fold and a summary (mean and worst accepted share); the row also goes to
@@ -67,8 +70,9 @@ for fold in $FOLDS; do
       done
     } > "$dir/eval.tsv"
     start=$(date +%s)
+    thresholds=(); [ -z "${FROM:-}" ] || thresholds=(--thresholds-from "$WORK/$FROM/$fold/model")
     if [ ! -f "$dir/model/manifest.json" ]; then
-        "$SIGVERIFY" train --labels "$dir/train.tsv" --scan-root "$SHARED" \
+        "$SIGVERIFY" train "${thresholds[@]}" --labels "$dir/train.tsv" --scan-root "$SHARED" \
             --synthetic-valid 200 --synthetic-invalid "$SYNTH_INVALID" --synthetic-signature-kinds all \
             --synthetic-background mixed --profile clean --recipe calibrated --input-size 64 --latent-dim 64 \
             --epochs "$EPOCHS" --classifier-epochs "$CLASSIFIER_EPOCHS" --batch-size 32 --seed 7 \

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Preprocessing
 import Training
+import Verifier
 
 /// `sigverify train`: builds a model bundle from folders of scans (plus optional synthetic data).
 struct TrainCommand: ParsableCommand {
@@ -96,6 +97,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Train the classifier on its images as they are (no on-the-fly rotation/shift/zoom; always so with --recipe seed).")
     var noClassifierAugment = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Train nothing: choose the thresholds of the bundle in DIR again with this run's calibration targets, on the held-out images this run would use (give the same data options as its training), and write it to --out.",
+        valueName: "DIR"))
+    var thresholdsFrom: String?
+
     @Option(name: .long, help: "Random seed (the same seed and data give the same bundle).")
     var seed: UInt64 = 42
 
@@ -163,6 +169,10 @@ struct TrainCommand: ParsableCommand {
         progress.line(String(format: "%d images ready in %.1f s (%d skipped)", samples.count,
                              Date().timeIntervalSince(started), skipped.count))
 
+        if let thresholdsFrom {
+            try recalibrate(thresholdsFrom, samples: samples, configuration: config)
+            return
+        }
         Interrupt.install()
         let summary = try Trainer(configuration: config).train(
             samples: samples, output: URL(fileURLWithPath: out),
@@ -186,6 +196,28 @@ struct TrainCommand: ParsableCommand {
             warn("WARNING: the \(name) criterion decided no verdict on the validation images — the verdict would be "
                  + "the same without it")
         }
+    }
+}
+
+extension TrainCommand {
+    /// `--thresholds-from DIR`: the bundle in DIR with thresholds chosen again (`Trainer.recalibrate`).
+    func recalibrate(_ folder: String, samples: PreparedSamples, configuration: TrainingConfiguration) throws {
+        let bundle: ModelBundle
+        do { bundle = try ModelBundle.load(from: URL(fileURLWithPath: folder)) } catch {
+            throw CommandFailure("cannot load model bundle \(folder): \(error)")
+        }
+        guard bundle.parameters.inputShape == [inputSize, inputSize, 1] else {
+            throw CommandFailure("\(folder) takes \(bundle.parameters.inputShape) inputs, this run prepares \(inputSize)×\(inputSize)")
+        }
+        let result = try Trainer(configuration: configuration).recalibrate(bundle, samples: samples,
+                                                                            output: URL(fileURLWithPath: out))
+        let p = result.bundle.parameters
+        print(String(format: "bundle %@ version %@ (networks of %@ version %@)", out, result.bundle.version, folder, bundle.version))
+        print(String(format: "thresholds (calibrated): reconstruction ≤ %.6g, anomaly ≥ %.6g, classifier ≥ %.6g",
+                     p.reconstructionThreshold, p.anomalyScoreMin, p.classifierConfidenceMin))
+        print(String(format: "validation (%d original images): valid accepted %.3f, false-accept rate %.3f",
+                     result.heldOutCount, result.chosen.validAccepted, result.chosen.falseAcceptRate))
+        for note in result.chosen.notes { print("  note: \(note)") }
     }
 }
 

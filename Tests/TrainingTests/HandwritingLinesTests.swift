@@ -4,11 +4,11 @@ import Training
 import XCTest
 
 final class HandwritingLinesTests: XCTestCase {
-    /// A gray "signature": a dark `w`×`h` block of strokes (a filled rectangle with holes) on gray paper
-    /// with a margin.
+    /// A gray "signature": a `w`×`h` block of dark 3-row strokes 8 rows apart on gray paper (220),
+    /// with a margin of paper around it — paper shows between the strokes, inside the ink's box.
     private func word(_ w: Int, _ h: Int, paper: UInt8 = 220) -> GrayImage {
         var image = GrayImage(width: w + 40, height: h + 30, filledWith: paper)
-        for y in 15..<(15 + h) { for x in 20..<(20 + w) where (x + y) % 3 != 0 { image.pixels[y * image.width + x] = 30 } }
+        for y in 15..<(15 + h) where (y - 15) % 8 < 3 || y == 14 + h { for x in 20..<(20 + w) { image.pixels[y * image.width + x] = 30 } }
         return image
     }
 
@@ -27,7 +27,10 @@ final class HandwritingLinesTests: XCTestCase {
             let box = try XCTUnwrap(inkBox(image))
             // Each word is about 3:1; a line holds at least three words, so even three stacked lines are wider than high.
             XCTAssertGreaterThan(Double(box.width) / Double(box.height), 1.8, "seed \(seed): \(box)")
-            XCTAssertEqual(image.pixels.filter { $0 == 220 }.count, 0, "seed \(seed): the paper tone is gone")
+            // The paper between the strokes became white: only the resized strokes' edges pass through the
+            // paper's tone (without whitening, five rows in eight of every word would be 220).
+            let paperTone = image.pixels.filter { (210...230).contains($0) }.count
+            XCTAssertLessThan(Double(paperTone) / Double(image.pixels.count), 0.03, "seed \(seed): the paper tone is gone")
             XCTAssertEqual(image.pixels.max(), 255)
         }
     }
