@@ -22,6 +22,14 @@ public enum FixturePaths {
         return FileManager.default.fileExists(atPath: url.appendingPathComponent("LABELS.tsv").path) ? url : nil
     }
 
+    /// `../shared/data` (the labelled real scans in `real/` and the writers' signatures in `writers/`)
+    /// if both listings exist, else nil.
+    public static var sharedData: URL? {
+        let url = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+        let listings = ["real/LABELS.tsv", "writers/WRITERS.tsv"].map { url.appendingPathComponent($0).path }
+        return listings.allSatisfy(FileManager.default.fileExists(atPath:)) ? url : nil
+    }
+
     /// `../shared/fixtures/<relative>` if it exists, else nil.
     public static func shared(_ relative: String) -> URL? {
         let url = packageRoot.deletingLastPathComponent()
