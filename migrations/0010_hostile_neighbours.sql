@@ -145,23 +145,8 @@ BEGIN
     RETURN NEW;
 END $$;
 
--- A cancellation's reason becomes the job's last_error and its event's reason: bounded too.
-CREATE OR REPLACE FUNCTION sigverify.cancel_job(job_id bigint, reason text DEFAULT 'cancelled')
-RETURNS boolean LANGUAGE plpgsql
-SECURITY DEFINER SET search_path = pg_catalog, sigverify, pg_temp AS $$
-DECLARE
-    cancelled integer;
-BEGIN
-    IF octet_length(cancel_job.reason) > sigverify.max_filename_bytes() THEN
-        RAISE EXCEPTION 'cancellation refused: reason is % bytes, over the limit of % bytes',
-                octet_length(cancel_job.reason), sigverify.max_filename_bytes()
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'jobs_cancel_reason_length';
-    END IF;
-    UPDATE sigverify.jobs j SET status = 'cancelled', last_error = cancel_job.reason
-    WHERE j.id = cancel_job.job_id AND j.status = 'queued';
-    GET DIAGNOSTICS cancelled = ROW_COUNT;
-    RETURN cancelled > 0;
-END $$;
+-- A cancellation's reason becomes the job's last_error and its event's reason: bounded too —
+-- `cancel_job` checks it (defined once, with the tenant rule, in section 4).
 
 REVOKE EXECUTE ON FUNCTION sigverify.max_filename_bytes(), sigverify.max_content_type_bytes(),
     sigverify.max_metadata_bytes() FROM PUBLIC;
@@ -256,7 +241,7 @@ BEGIN
     END LOOP;
 END $$;
 
--- As above (section 2), cancelling only the caller's own jobs (or ones from before 0010); the
+-- Cancelling only the caller's own jobs (or ones from before 0010), with its reason bounded; the
 -- owner's members may cancel any.
 CREATE OR REPLACE FUNCTION sigverify.cancel_job(job_id bigint, reason text DEFAULT 'cancelled')
 RETURNS boolean LANGUAGE plpgsql
