@@ -24,8 +24,8 @@
 #   - 200 synthetic signatures and 2400 synthetic non-signatures of the realistic kinds (blank paper,
 #     empty boxes, printed text, stamps, page fragments, barcodes, QR codes, handwritten notes,
 #     pictures) — not the reference's line-art patterns, which real stylised signatures resemble;
-#   - thresholds calibrated to accept 98 % of the validation signatures (a left-out dataset accepts
-#     fewer than the validation writers do).
+#   - thresholds calibrated so that at most 5 % of the validation non-signatures pass, then accepting
+#     as many validation signatures as possible (aiming at 98 %).
 # Test (touched only here, by `evaluate`): the test rows of data/all-split.tsv (every dataset's test
 # writers) plus 380 generated non-signatures of seed 2026, which no training run uses; report in $WORK/report.
 set -euo pipefail
@@ -59,7 +59,7 @@ header=$'file\tlabel\tsource\twriter\tsplit\tdataset\tkind'
 start=$(date +%s)
 "$SIGVERIFY" train --labels "$WORK/train.tsv" --scan-root "$SHARED" \
     --synthetic-valid 200 --synthetic-invalid 2400 --synthetic-signature-kinds all --synthetic-background mixed \
-    --synthetic-kinds realistic --handwriting-lines 800 --scan-condition-copies 1 --no-augment --accept-share 0.98 \
+    --synthetic-kinds realistic --handwriting-lines 800 --scan-condition-copies 1 --no-augment --accept-share 0.98 --calibration-priority false-accepts \
     --profile "$PROFILE" --recipe "$RECIPE" --input-size "$SIZE" --latent-dim "$LATENT" \
     --epochs "$EPOCHS" --classifier-epochs "$CLASSIFIER_EPOCHS" --batch-size 32 --seed 7 "$@" --out "$OUT"
 echo "training took $(( $(date +%s) - start )) s"

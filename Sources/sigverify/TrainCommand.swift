@@ -82,6 +82,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Calibrated recipe: share of held-out signatures each novelty criterion (reconstruction, IsolationForest) must reject on its own.")
     var noveltyCost = 0.01
 
+    @Option(name: .long, help: "Calibrated recipe: which target comes first when both cannot be met — acceptance (--accept-share) or false-accepts (--false-accept).")
+    var calibrationPriority = CalibrationPriority.acceptance.rawValue
+
     @Flag(name: .long, help: "Do not add the 5 augmented copies of each valid image.")
     var noAugment = false
 
@@ -126,8 +129,11 @@ struct TrainCommand: ParsableCommand {
         config.autoencoderEpochs = epochs
         config.classifierEpochs = classifierEpochs
         config.batchSize = batchSize
+        guard let priority = CalibrationPriority(rawValue: calibrationPriority) else {
+            throw ValidationError("--calibration-priority must be one of \(CalibrationPriority.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept,
-                                                noveltyCost: noveltyCost)
+                                                noveltyCost: noveltyCost, priority: priority)
         config.augmentValid = !noAugment
         config.augmentClassifier = !noClassifierAugment
         config.scanConditionCopies = scanConditionCopies

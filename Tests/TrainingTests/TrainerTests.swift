@@ -129,6 +129,28 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(try ModelBundle.load(from: out).version, summary.modelVersion)
     }
 
+    func testFalseAcceptsFirstKeepsTheCutAboveTheNonSignaturesWhereAcceptanceFirstDropsIt() throws {
+        // Classifier scores only: 20 valid at 0.62…0.81 plus two hard valid ones at 0.05 and 0.15;
+        // 20 invalid at 0.01…0.40. Accepting 95 % of the valid images needs a cut at 0.15, which lets
+        // the invalid images above it through; at most 5 % false accepts needs a cut above 0.38.
+        var scores: [JointCalibration.Scores] = []
+        for i in 0..<20 {
+            scores.append(.init(reconstructionError: 0.1, anomalyScore: -0.5, classifierConfidence: 0.62 + Double(i) * 0.01, isValid: true))
+            scores.append(.init(reconstructionError: 0.1, anomalyScore: -0.5, classifierConfidence: 0.01 + Double(i) * 0.02, isValid: false))
+        }
+        for hard in [0.05, 0.15] {
+            scores.append(.init(reconstructionError: 0.1, anomalyScore: -0.5, classifierConfidence: hard, isValid: true))
+        }
+        let acceptance = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.95, noveltyCost: 0))
+        XCTAssertLessThanOrEqual(acceptance.classifierConfidenceMin, 0.15)
+        XCTAssertGreaterThan(acceptance.falseAcceptRate, 0.05)
+        let falseAccepts = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.95, falseAcceptRate: 0.05,
+                                                                                           noveltyCost: 0, priority: .falseAccepts))
+        XCTAssertLessThanOrEqual(falseAccepts.falseAcceptRate, 0.05)
+        XCTAssertEqual(falseAccepts.validAccepted, 20.0 / 22.0, accuracy: 1e-9, "every valid image above the non-signatures")
+        XCTAssertTrue(falseAccepts.notes.contains { $0.contains("false accepts first") }, "\(falseAccepts.notes)")
+    }
+
     func testJointCalibrationPicksTheSeparatingCriterion() throws {
         // 20 valid and 20 invalid images: only the classifier separates them (valid ≥ 0.6, invalid ≤ 0.4,
         // except one valid image at 0.3); reconstruction and anomaly scores carry no information.

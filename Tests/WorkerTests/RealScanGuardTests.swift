@@ -15,12 +15,12 @@ import XCTest
 final class RealScanGuardTests: XCTestCase {
     static let negativesSeed: UInt64 = 2026
     /// Bars a little under the committed model's measured figures (README, "The default model": accuracy
-    /// 0.953, signatures 0.992, non-signatures 0.797 of which the realistic kinds 0.908 and the
-    /// reference's line-art patterns far less — the recipe no longer trains on them — and per dataset
-    /// 0.70 (Chinese test writers, 14/20) to 1.000), so a retrained model that is worse fails here.
+    /// 0.957, signatures 0.982, non-signatures 0.856 — the realistic kinds 0.967, the reference's
+    /// line-art patterns 0.68, as the recipe no longer trains on them — and per dataset 0.70 (Chinese
+    /// test writers, 14/20) to 1.000), so a retrained model that is worse fails here.
     static let minimumAccuracy = 0.93
-    static let minimumAccepted = 0.97
-    static let minimumRejected = 0.75
+    static let minimumAccepted = 0.96
+    static let minimumRejected = 0.80
     static let minimumAcceptedPerDataset = 0.65
 
     func testDefaultModelOnTheWriterDisjointTestSplitOfEveryDataset() throws {

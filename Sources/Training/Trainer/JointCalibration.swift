@@ -10,7 +10,9 @@
 /// valid images, the one that rejects the most held-out invalid images wins (ties: more valid accepted,
 /// then the more permissive triple). When no triple reaches the target, the triple accepting the most
 /// valid images is used and a note says so; a note also reports when the false-accept rate stays above
-/// `targets.falseAcceptRate`.
+/// `targets.falseAcceptRate`. With `targets.priority == .falseAccepts` the roles swap: among the triples
+/// that let at most `falseAcceptRate` of the held-out invalid images through, the one accepting the
+/// most valid images wins (else the most rejecting triple, with a note).
 public enum JointCalibration {
     public static let candidateShares: [Double] = (0...10).map { 0.9 + Double($0) * 0.01 }
 
@@ -72,11 +74,23 @@ public enum JointCalibration {
                         if x.accepted != y.accepted { return x.accepted > y.accepted }
                         return x.permissive > y.permissive
                     }
-                    if Double(accepted) >= targets.validAcceptance * Double(valid.count) - 1e-9 {
-                        if better(choice, than: best) { best = choice }
-                    } else if fallback == nil || accepted > fallback!.accepted
-                                || (accepted == fallback!.accepted && rejected > fallback!.rejected) {
-                        fallback = choice
+                    switch targets.priority {
+                    case .acceptance:
+                        if Double(accepted) >= targets.validAcceptance * Double(valid.count) - 1e-9 {
+                            if better(choice, than: best) { best = choice }
+                        } else if fallback == nil || accepted > fallback!.accepted
+                                    || (accepted == fallback!.accepted && rejected > fallback!.rejected) {
+                            fallback = choice
+                        }
+                    case .falseAccepts:
+                        let passed = invalid.count - rejected
+                        if Double(passed) <= targets.falseAcceptRate * Double(invalid.count) + 1e-9 {
+                            if best == nil || accepted > best!.accepted
+                                || (accepted == best!.accepted && better(choice, than: best)) { best = choice }
+                        } else if fallback == nil || rejected > fallback!.rejected
+                                    || (rejected == fallback!.rejected && accepted > fallback!.accepted) {
+                            fallback = choice
+                        }
                     }
                 }
             }
@@ -85,10 +99,18 @@ public enum JointCalibration {
         let pick: Choice
         if let best {
             pick = best
-        } else {
+        } else if targets.priority == .acceptance {
             pick = fallback!
             notes.append(String(format: "no thresholds accept %.3g of the validation signatures; using the most accepting ones",
                                 targets.validAcceptance))
+        } else {
+            pick = fallback!
+            notes.append(String(format: "no thresholds let at most %.3g of the validation non-signatures through; using the most rejecting ones",
+                                targets.falseAcceptRate))
+        }
+        if targets.priority == .falseAccepts, Double(pick.accepted) < targets.validAcceptance * Double(valid.count) - 1e-9 {
+            notes.append(String(format: "false accepts first: %.3f of the validation signatures accepted, under the target %.3g",
+                                Double(pick.accepted) / Double(valid.count), targets.validAcceptance))
         }
         let far = invalid.isEmpty ? 0 : Double(invalid.count - pick.rejected) / Double(invalid.count)
         if invalid.isEmpty {

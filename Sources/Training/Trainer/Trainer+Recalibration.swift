@@ -47,6 +47,11 @@ extension Trainer {
         } catch {
             throw .bundle("\(error)")
         }
+        // The networks' training history stays with them (`evaluate` draws its curves).
+        let history = bundle.folder.appendingPathComponent(TrainingHistory.fileName)
+        if FileManager.default.fileExists(atPath: history.path) {
+            try? FileManager.default.copyItem(at: history, to: work.appendingPathComponent(TrainingHistory.fileName))
+        }
         try Self.replace(output, with: work)
         do {
             return Recalibration(bundle: try ModelBundle.load(from: output), chosen: chosen, heldOutCount: held.count)

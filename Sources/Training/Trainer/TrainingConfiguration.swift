@@ -22,18 +22,32 @@ public struct CalibrationTargets: Sendable, Equatable, Codable {
     /// threshold therefore sits at or inside its (1 − cost) quantile of the valid scores.
     public var noveltyCost: Double
 
-    public init(validAcceptance: Double = 0.95, falseAcceptRate: Double = 0.05, noveltyCost: Double = 0.01) {
+    /// Which target comes first when both cannot be met (default: the valid acceptance).
+    public var priority: CalibrationPriority
+
+    public init(validAcceptance: Double = 0.95, falseAcceptRate: Double = 0.05, noveltyCost: Double = 0.01,
+                priority: CalibrationPriority = .acceptance) {
         self.validAcceptance = validAcceptance
         self.falseAcceptRate = falseAcceptRate
         self.noveltyCost = noveltyCost
+        self.priority = priority
     }
 
     enum CodingKeys: String, CodingKey {
         case validAcceptance = "valid_acceptance"
         case falseAcceptRate = "false_accept_rate"
         case noveltyCost = "novelty_cost"
+        case priority
     }
 
+}
+
+/// Which calibration target the `calibrated` recipe meets first (`JointCalibration`).
+public enum CalibrationPriority: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Accept at least `validAcceptance` of the validation signatures, then reject all it can.
+    case acceptance
+    /// Let at most `falseAcceptRate` of the validation non-signatures through, then accept all it can.
+    case falseAccepts = "false-accepts"
 }
 
 /// Everything a training run needs besides its data. Defaults are the reference's (SPEC §3–4) at
