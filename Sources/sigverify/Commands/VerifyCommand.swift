@@ -98,12 +98,6 @@ struct VerifyCommand: ParsableCommand {
     }
 }
 
-/// A fatal command error with a readable message.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 extension ModelBundle {
     /// What to tell the operator about a bundle loaded without a manifest, or nil when it had one.
     var manifestWarning: String? {
