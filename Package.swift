@@ -45,9 +45,11 @@ let package = Package(
         // CPUID/XGETBV words for choosing OpenBLAS kernels by feature flags (zeros off x86-64)
         .target(name: "CCPUFeatures"),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CCPUFeatures"], swiftSettings: x86v3SwiftSettings),
-        .target(name: "Verifier", dependencies: ["NeuralNet"]),
+        // SHA-256: model bundle versions and the audit chain (a leaf, so JobQueue needs no Verifier)
+        .target(name: "Digest"),
+        .target(name: "Verifier", dependencies: ["NeuralNet", "Digest"]),
         .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
-        .target(name: "JobQueue", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "JobQueue", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
             "JobQueue", "Imaging", "Preprocessing", "Verifier", "NeuralNet", .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
+        .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Worker", "TestSupport"]),

@@ -73,6 +73,25 @@ final class AuditChainTests: XCTestCase {
         XCTAssertTrue(json.stdout.contains(#""id":\#(id)"#) && json.stdout.contains(#""table":"verdicts""#), json.stdout)
     }
 
+    /// The auditor itself (in JobQueue, no binary): a clean chain read in pages of 3, then the same
+    /// rewrite as above named with its place.
+    func testTheAuditorNamesARewrittenVerdictWithoutTheBinary() throws {
+        let db = try judgedDatabase()
+        let clean = try ChainAuditor(queue: try db.queue(), pageSize: 3).audit()
+        XCTAssertNil(clean.failure, clean.failure.map(\.description) ?? "")
+        XCTAssertGreaterThan(clean.rows, 3, "more than one page")
+        XCTAssertEqual(clean.headSeq, Int64(clean.rows))
+        XCTAssertEqual(try ChainAuditor(queue: try db.queue()).audit(expectingHead: clean.headHex).expectedHeadFound, true)
+        let id = try db.scalar("SELECT id FROM sigverify.verdicts WHERE verdict = 'invalid' ORDER BY id LIMIT 1")
+        let seq = try db.scalar("SELECT chain_seq FROM sigverify.verdicts WHERE id = $1", [.int(id)])
+        try tamper(db, "UPDATE sigverify.verdicts SET verdict = 'valid', classifier_passed = true WHERE id = \(id)")
+        let broken = try ChainAuditor(queue: try db.queue(), pageSize: 3).audit()
+        XCTAssertEqual(broken.failure?.table, "verdicts")
+        XCTAssertEqual(broken.failure?.id, Int64(id))
+        XCTAssertEqual(broken.failure?.seq, Int64(seq))
+        XCTAssertTrue(broken.failure?.problem.contains("rewritten") == true, broken.failure?.problem ?? "no failure")
+    }
+
     func testADeletedEventIsFoundAtTheNextPlace() throws {
         let db = try judgedDatabase()
         let seq = try db.scalar("SELECT min(chain_seq) FROM sigverify.job_events WHERE to_status = 'running'")

@@ -1,3 +1,4 @@
+import Digest
 import Foundation
 
 /// What a bundle's bytes are: its version (a hash over its files) and the per-file SHA-256 that

@@ -1,5 +1,5 @@
 import XCTest
-import Verifier
+import Digest
 
 final class SHA256Tests: XCTestCase {
     private func hex(_ s: String) -> String { SHA256.hex(SHA256.hash(Array(s.utf8))) }

@@ -1,36 +1,42 @@
-import JobQueue
-import Verifier
+import Digest
 
 /// Where the audit chain stops verifying: the row named, and why.
-struct ChainBreak: Equatable {
-    var table: String
-    var id: Int64
-    var seq: Int64?
-    var problem: String
+public struct ChainBreak: Equatable, Sendable, CustomStringConvertible {
+    public var table: String
+    public var id: Int64
+    public var seq: Int64?
+    public var problem: String
 
-    var description: String {
+    public var description: String {
         "\(table) id \(id)" + (seq.map { " (chain seq \($0))" } ?? "") + ": \(problem)"
     }
 }
 
 /// The outcome of `ChainAuditor.audit`: how many places verified, the head, and the first break.
-struct ChainAudit: Equatable {
-    var rows = 0
-    var headSeq: Int64 = 0
-    var headHex = SHA256.hex(ChainAuditor.genesis)
-    var failure: ChainBreak?
+public struct ChainAudit: Equatable, Sendable {
+    public var rows = 0
+    public var headSeq: Int64 = 0
+    public var headHex = SHA256.hex(ChainAuditor.genesis)
+    public var failure: ChainBreak?
     /// Whether `--expect-head`'s hash was met on the way (nil when none was given).
-    var expectedHeadFound: Bool?
+    public var expectedHeadFound: Bool?
 }
 
 /// Recomputes the audit chain of migration 0007 from the rows as stored, outside the database:
 /// `chain_hash = SHA-256(previous chain_hash ‖ "table:seq:content")`, 32 zero bytes before place 1.
-struct ChainAuditor {
+public struct ChainAuditor {
     static let genesis = [UInt8](repeating: 0, count: 32)
     let queue: JobQueue
-    var pageSize = 1000
+    var pageSize: Int
 
-    func audit(expectingHead expected: String? = nil) throws -> ChainAudit {
+    public init(queue: JobQueue, pageSize: Int = 1000) {
+        self.queue = queue
+        self.pageSize = pageSize
+    }
+
+    /// Reads the chain in `pageSize` pages inside one read-only snapshot and stops at the first break;
+    /// `expected` is a head hash (`audit --expect-head`) that must be met on the way.
+    public func audit(expectingHead expected: String? = nil) throws -> ChainAudit {
         try queue.prepareChainReading()
         try queue.db.executeScript("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         defer { _ = try? queue.db.executeScript("COMMIT") }
