@@ -16,12 +16,12 @@ final class RealScanGuardTests: XCTestCase {
     static let negativesSeed: UInt64 = 2026
     /// Bars a little under the committed model's measured figures (README, "The default model": accuracy
     /// 0.957, signatures 0.982, non-signatures 0.856 — the realistic kinds 0.967, the reference's
-    /// line-art patterns 0.68, as the recipe no longer trains on them — and per dataset 0.70 (Chinese
+    /// line-art patterns 0.68, as the recipe no longer trains on them — and per source 0.70 (Chinese
     /// test writers, 14/20) to 1.000), so a retrained model that is worse fails here.
     static let minimumAccuracy = 0.93
     static let minimumAccepted = 0.96
     static let minimumRejected = 0.80
-    static let minimumAcceptedPerDataset = 0.65
+    static let minimumAcceptedPerSource = 0.65
 
     func testDefaultModelOnTheWriterDisjointTestSplitOfEveryDataset() throws {
         guard let shared = FixturePaths.sharedData else {
@@ -49,23 +49,10 @@ final class RealScanGuardTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report.verdict.accuracy, Self.minimumAccuracy, summary)
         XCTAssertGreaterThanOrEqual(report.verdict.recall, Self.minimumAccepted, summary)
         XCTAssertGreaterThanOrEqual(report.verdict.specificity, Self.minimumRejected, summary)
-        for (dataset, accepted) in acceptedShare(byDataset: tests, scored: scored, thresholds: CriterionThresholds(bundle.parameters)) {
-            XCTAssertGreaterThanOrEqual(accepted, Self.minimumAcceptedPerDataset, "\(dataset): \(accepted) of its test signatures accepted")
+        // Each source of signatures on its own (BHSig260 Hindi and Bengali apart): the verdict's recall.
+        for source in Set(tests.filter { $0.label == .valid }.map(\.source)).sorted() {
+            let accepted = try XCTUnwrap(report.perSource[source]).recall
+            XCTAssertGreaterThanOrEqual(accepted, Self.minimumAcceptedPerSource, "\(source): \(accepted) of its test signatures accepted")
         }
-    }
-
-    /// The share of each dataset's test signatures the verdict accepted (the `dataset` column).
-    private func acceptedShare(byDataset tests: [LabeledFile], scored: [ScoredSample],
-                               thresholds: CriterionThresholds) -> [String: Double] {
-        let datasetOf = Dictionary(tests.map { ($0.path, $0.fields["dataset"] ?? $0.source) }, uniquingKeysWith: { a, _ in a })
-        var counts: [String: (accepted: Int, total: Int)] = [:]
-        for sample in scored where sample.label == .valid {
-            guard let dataset = datasetOf[sample.path] else { continue }
-            var c = counts[dataset, default: (0, 0)]
-            c.total += 1
-            if sample.verdict(thresholds) { c.accepted += 1 }
-            counts[dataset] = c
-        }
-        return counts.mapValues { Double($0.accepted) / Double($0.total) }
     }
 }

@@ -96,17 +96,16 @@ public enum JointCalibration {
             }
         }
         var notes: [String] = []
-        let pick: Choice
-        if let best {
-            pick = best
-        } else if targets.priority == .acceptance {
-            pick = fallback!
-            notes.append(String(format: "no thresholds accept %.3g of the validation signatures; using the most accepting ones",
-                                targets.validAcceptance))
-        } else {
-            pick = fallback!
-            notes.append(String(format: "no thresholds let at most %.3g of the validation non-signatures through; using the most rejecting ones",
-                                targets.falseAcceptRate))
+        let pick = best ?? fallback!
+        if best == nil {
+            switch targets.priority {
+            case .acceptance:
+                notes.append(String(format: "no thresholds accept %.3g of the validation signatures; using the most accepting ones",
+                                    targets.validAcceptance))
+            case .falseAccepts:
+                notes.append(String(format: "no thresholds let at most %.3g of the validation non-signatures through; using the most rejecting ones",
+                                    targets.falseAcceptRate))
+            }
         }
         if targets.priority == .falseAccepts, Double(pick.accepted) < targets.validAcceptance * Double(valid.count) - 1e-9 {
             notes.append(String(format: "false accepts first: %.3f of the validation signatures accepted, under the target %.3g",

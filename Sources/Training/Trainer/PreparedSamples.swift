@@ -78,7 +78,8 @@ public enum TrainingDataBuilder {
                              progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in })
         -> (samples: PreparedSamples, skipped: [SkippedFile])
     {
-        let total = files.count + c.syntheticValid + c.syntheticInvalid + c.handwritingLineCount
+        let firstHandwriting = files.count + c.syntheticValid + c.syntheticInvalid
+        let total = firstHandwriting + c.handwritingLineCount
         let pools = HandwritingPools(files)
         let results = ResultSlots(count: total)
         let workers = max(1, min(c.threads, total))
@@ -87,10 +88,9 @@ public enum TrainingDataBuilder {
             let synthesizer = Synthesizer(config: c.synthesis)
             var item = worker
             while item < total {
-                let made = item < files.count + c.syntheticValid + c.syntheticInvalid
+                let made = item < firstHandwriting
                     ? makeItem(item, files: files, configuration: c, synthesizer: synthesizer, size: size)
-                    : makeHandwritingItem(item - files.count - c.syntheticValid - c.syntheticInvalid, pools: pools,
-                                          configuration: c, size: size)
+                    : makeHandwritingItem(item - firstHandwriting, pools: pools, configuration: c, size: size)
                 results.set(item, made)
                 progress(results.finished, total)
                 item += workers

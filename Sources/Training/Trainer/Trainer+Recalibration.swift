@@ -26,20 +26,9 @@ extension Trainer {
         } catch {
             throw .bundle("scoring held-out images: \(error)")
         }
-        let scores = zip(verifications, held).map { v, i in
-            JointCalibration.Scores(reconstructionError: v.reconstructionError, anomalyScore: v.anomalyScore,
-                                    classifierConfidence: v.classifierConfidence, isValid: samples.labels[i] == .valid)
-        }
-        let chosen: JointCalibration.Result
-        do { chosen = try JointCalibration.choose(scores, targets: configuration.calibration) } catch {
-            throw .calibration("\(error)")
-        }
         var parameters = bundle.parameters
-        parameters.reconstructionThreshold = chosen.reconstructionMax
-        parameters.anomalyScoreMin = chosen.anomalyScoreMin
-        parameters.classifierConfidenceMin = chosen.classifierConfidenceMin
-        let work = output.deletingLastPathComponent()
-            .appendingPathComponent(".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        let chosen = try calibrate(&parameters, scores: verifications, of: held, in: samples)
+        let work = Self.partialFolder(for: output)
         try? FileManager.default.removeItem(at: work)
         do {
             try ModelBundle.write(parameters: parameters, autoencoder: bundle.autoencoder,

@@ -114,8 +114,7 @@ public struct Trainer: Sendable {
         }
 
         // 4. Classifier, with a complete bundle written after each improving epoch
-        let work = output.deletingLastPathComponent()
-            .appendingPathComponent(".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
+        let work = Self.partialFolder(for: output)
         var latest: TrainingSummary?
         var checkpointError: TrainingError?
         classifier = trainClassifier(classifier, samples: samples, train: split.train, validation: split.heldOut,
@@ -345,7 +344,6 @@ public struct Trainer: Sendable {
         } catch {
             throw .bundle("scoring held-out images: \(error)")
         }
-        let heldValid = held.map { samples.labels[$0] == .valid }
         var notes: [String] = []
         switch configuration.recipe {
         case .seed:
@@ -361,19 +359,8 @@ public struct Trainer: Sendable {
             parameters.anomalyScoreMin = SeedThresholds.anomalyScoreMin
             parameters.classifierConfidenceMin = SeedThresholds.classifierConfidenceMin
         case .calibrated:
-            let scores = zip(heldScores, heldValid).map {
-                JointCalibration.Scores(reconstructionError: $0.reconstructionError, anomalyScore: $0.anomalyScore,
-                                        classifierConfidence: $0.classifierConfidence, isValid: $1)
-            }
-            do {
-                let chosen = try JointCalibration.choose(scores, targets: configuration.calibration)
-                parameters.reconstructionThreshold = chosen.reconstructionMax
-                parameters.anomalyScoreMin = chosen.anomalyScoreMin
-                parameters.classifierConfidenceMin = chosen.classifierConfidenceMin
-                notes += chosen.notes
-            } catch {
-                throw .calibration("\(error)")
-            }
+            let chosen = try calibrate(&parameters, scores: heldScores, of: held, in: samples)
+            notes += chosen.notes
         }
         let bundle: ModelBundle
         do {
@@ -394,6 +381,31 @@ public struct Trainer: Sendable {
         return TrainingSummary(parameters: parameters, modelVersion: bundle.version, history: history, heldOut: evaluation,
                                trainCount: split.train.count, heldOutCount: held.count, calibrationNotes: notes,
                                idleCriteria: report.idleCriteria)
+    }
+
+    /// Sets `parameters`' three thresholds by `JointCalibration` on `verifications` (the verifier's
+    /// scores of the samples at `indices`, in order), with this configuration's targets.
+    func calibrate(_ parameters: inout VerifierParameters, scores verifications: [Verification], of indices: [Int],
+                   in samples: PreparedSamples) throws(TrainingError) -> JointCalibration.Result {
+        let scores = zip(verifications, indices).map { v, i in
+            JointCalibration.Scores(reconstructionError: v.reconstructionError, anomalyScore: v.anomalyScore,
+                                    classifierConfidence: v.classifierConfidence, isValid: samples.labels[i] == .valid)
+        }
+        let chosen: JointCalibration.Result
+        do { chosen = try JointCalibration.choose(scores, targets: configuration.calibration) } catch {
+            throw .calibration("\(error)")
+        }
+        parameters.reconstructionThreshold = chosen.reconstructionMax
+        parameters.anomalyScoreMin = chosen.anomalyScoreMin
+        parameters.classifierConfidenceMin = chosen.classifierConfidenceMin
+        return chosen
+    }
+
+    /// Where a bundle for `output` is written before it replaces `output` (`replace`): beside it,
+    /// hidden, one per process.
+    static func partialFolder(for output: URL) -> URL {
+        output.deletingLastPathComponent()
+            .appendingPathComponent(".\(output.lastPathComponent).partial-\(ProcessInfo.processInfo.processIdentifier)")
     }
 
     /// Puts the finished folder `work` at `output`: the old bundle is moved aside first and removed

@@ -36,25 +36,17 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .long, help: "Page of multi-page scans (TIFF) to verify, 0-based.")
     var page = 0
 
-    // The worker's per-scan budget, with the worker's defaults: `verify` on a hostile file costs
-    // what `work` would let it cost, and fails the same way.
-    @Option(help: "Decoded pixels a scan may have (width × height, checked from its header; also bounds every canvas derived from it); larger scans fail.")
-    var maxPixels = ScanBudget.workerDefaultMaxPixels
-    @Option(help: "Seconds a scan's decode may take (the decoder is stopped then; 0: no limit); slower scans fail.")
-    var maxDecodeSeconds = ScanBudget.workerDefaultDecodeSeconds
+    @OptionGroup var scanBudget: ScanBudgetOptions
 
     func validate() throws {
         guard !scans.isEmpty else { throw ValidationError("give at least one scan file") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard maxPixels >= 1 else { throw ValidationError("--max-pixels must be positive") }
-        guard maxDecodeSeconds >= 0 else { throw ValidationError("--max-decode-seconds must not be negative") }
     }
 
     func run() throws {
         let scanVerifier: ScanVerifier
-        let budget = ScanBudget(maxPixels: maxPixels, maxDecodeSeconds: maxDecodeSeconds > 0 ? maxDecodeSeconds : nil)
         do {
-            scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize, budget: budget)
+            scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize, budget: scanBudget.budget)
         } catch {
             throw CommandFailure("\(error)")
         }

@@ -20,10 +20,7 @@ struct WorkCommand: ParsableCommand {
     @Option(help: "Claim/process loops in this process.") var concurrency = 1
     @Option(help: "Scans claimed and verified per batch.") var batchSize = 32
     @Option(help: "Scan bytes claimed per batch at most (one scan is always claimed).") var batchBytes = JobQueue.defaultBatchBytes
-    @Option(help: "Decoded pixels a scan may have (width × height, checked from its header; also bounds every canvas derived from it); larger scans fail.")
-    var maxPixels = ScanBudget.workerDefaultMaxPixels
-    @Option(help: "Seconds a scan's decode may take (the decoder is stopped then; 0: no limit); slower scans fail.")
-    var maxDecodeSeconds = ScanBudget.workerDefaultDecodeSeconds
+    @OptionGroup var scanBudget: ScanBudgetOptions
     @Option(help: "Seconds a loop may hold a batch without progress (at least two leases) before the worker gives its jobs up and exits 1.")
     var batchDeadline = WorkerConfiguration.defaultBatchDeadline
     @Option(help: "Seconds SIGTERM waits for batches in flight before exiting anyway (their leases run out).")
@@ -43,10 +40,8 @@ struct WorkCommand: ParsableCommand {
 
     func validate() throws {
         guard statementTimeout >= 0 else { throw ValidationError("--statement-timeout must be 0 (the server's setting) or more seconds") }
-        guard batchBytes >= 1, maxPixels >= 1 else { throw ValidationError("--batch-bytes and --max-pixels must be positive") }
-        guard maxDecodeSeconds >= 0, shutdownGrace >= 0 else {
-            throw ValidationError("--max-decode-seconds and --shutdown-grace must not be negative")
-        }
+        guard batchBytes >= 1 else { throw ValidationError("--batch-bytes must be positive") }
+        guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
         guard batchDeadline > 0 else { throw ValidationError("--batch-deadline must be positive") }
     }
 
@@ -56,8 +51,8 @@ struct WorkCommand: ParsableCommand {
         logger.info("OpenBLAS \(BLAS.kernelReport)")
         let endpoint = try operations.startEndpoint(databaseURL: try database.resolvedURL())  // before the model loads
         defer { endpoint?.shutdown() }
-        let budget = ScanBudget(maxPixels: maxPixels, maxDecodeSeconds: maxDecodeSeconds > 0 ? maxDecodeSeconds : nil)
-        let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize, budget: budget)
+        let scanVerifier = try ScanVerifier(modelFolder: try ModelLocation.resolve(model), maxBatch: batchSize,
+                                            budget: scanBudget.budget)
         let version = scanVerifier.modelVersion
         if let expected = expectModelVersion, expected != version {
             throw CommandFailure("model bundle \(scanVerifier.bundle.folder.path) has version \(version), "
