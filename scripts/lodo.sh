@@ -35,6 +35,7 @@ AUGMENT=${AUGMENT:-0}
 SHARED=$(cd "${SHARED:-../shared/data}" && pwd)
 WORK=${WORK:-.build/lodo}
 [ -f data/all-split.tsv ] || bash scripts/all-split.sh "$SHARED" >/dev/null
+. scripts/split-common.sh
 swift build -c release --product sigverify >/dev/null
 SIGVERIFY=$PWD/.build/release/sigverify
 mkdir -p "$WORK/$NAME"
@@ -44,7 +45,6 @@ OUT="$WORK/$NAME"
 # The non-signature side, the same for every fold: the real test non-signatures and generated
 # non-signatures of a seed no training run uses (2026).
 [ -d "$WORK/negatives/invalid" ] || "$SIGVERIFY" synth --valid 0 --invalid 380 --kinds all --seed 2026 --out "$WORK/negatives" >/dev/null
-header=$'file\tlabel\tsource\twriter\tsplit\tdataset\tkind'
 augment_flag=(); [ "$AUGMENT" = 1 ] || augment_flag=(--no-augment)
 
 printf 'recipe\tleft_out\tsignatures_accepted\tn\tnon_signatures_rejected\tn_invalid\ttrain_seconds\n' > "$OUT/table.tsv"
@@ -53,21 +53,14 @@ for fold in $FOLDS; do
     mkdir -p "$dir"
     # Training: every other dataset's train and validation writers (validation drives early stopping
     # and calibration), writer collections capped per writer and kind.
-    { echo "$header"
-      awk -F'\t' -v out="$fold" -v cap="$CAP" '!/^#/ && $1 != "file" && $6 != out && $5 != "test" {
-          if ($6 ~ /^(bhsig260|icdar_dutch|nfi)$/ && ++seen[$3 "/" $4 "/" $7] > cap) next
-          print }' data/all-split.tsv
-    } > "$dir/train.tsv"
+    { echo "$SPLIT_HEADER"; training_rows "$CAP" "$fold"; } > "$dir/train.tsv"
     # Scoring: the left-out dataset (every writer, capped per writer and kind) + the non-signatures.
-    { echo "$header"
+    { echo "$SPLIT_HEADER"
       awk -F'\t' -v out="$fold" -v cap="$EVAL_CAP" 'BEGIN { OFS = "\t" } !/^#/ && $1 != "file" && $6 == out {
           if (++seen[$3 "/" $4 "/" $7] > cap) next
           $5 = "test"; print }' data/all-split.tsv
       awk -F'\t' 'BEGIN { OFS = "\t" } !/^#/ && $6 == "nonsig" && $5 == "test" { print }' data/all-split.tsv
-      for f in "$WORK"/negatives/invalid/*.png; do
-          b=$(basename "$f" .png)
-          printf '%s\tinvalid\tsynthetic-%s\t%s\ttest\tgenerated\tother\n' "$f" "${b%_*}" "$b"
-      done
+      negative_rows "$WORK/negatives"
     } > "$dir/eval.tsv"
     start=$(date +%s)
     thresholds=(); [ -z "${FROM:-}" ] || thresholds=(--thresholds-from "$WORK/$FROM/$fold/model")

@@ -45,16 +45,12 @@ for f in "$SHARED/real/LABELS.tsv" "$SHARED/writers/WRITERS.tsv"; do
 done
 SHARED=$(cd "$SHARED" && pwd)
 bash scripts/all-split.sh "$SHARED" >/dev/null
+. scripts/split-common.sh
 swift build -c release --product sigverify >/dev/null
 SIGVERIFY=.build/release/sigverify
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)  # label paths below are absolute
-header=$'file\tlabel\tsource\twriter\tsplit\tdataset\tkind'
-{ echo "$header"
-  awk -F'\t' -v cap="$CAP" '!/^#/ && $1 != "file" && $5 != "test" {
-      if ($6 ~ /^(bhsig260|icdar_dutch|nfi)$/ && ++seen[$3 "/" $4 "/" $7] > cap) next
-      print }' data/all-split.tsv
-} > "$WORK/train.tsv"
+{ echo "$SPLIT_HEADER"; training_rows "$CAP"; } > "$WORK/train.tsv"
 
 start=$(date +%s)
 "$SIGVERIFY" train --labels "$WORK/train.tsv" --scan-root "$SHARED" \
@@ -67,12 +63,9 @@ echo "training took $(( $(date +%s) - start )) s"
 # The test set: every dataset's test writers + generated non-signatures of a seed no training step used.
 TEST="$WORK/test.tsv"
 "$SIGVERIFY" synth --valid 0 --invalid 380 --kinds all --seed 2026 --out "$WORK/test-negatives" >/dev/null
-{ echo "$header"
+{ echo "$SPLIT_HEADER"
   awk -F'\t' '!/^#/ && $5 == "test"' data/all-split.tsv
-  for f in "$WORK"/test-negatives/invalid/*.png; do
-      b=$(basename "$f" .png)
-      printf '%s\tinvalid\tsynthetic-%s\t%s\ttest\tgenerated\tother\n' "$f" "${b%_*}" "$b"
-  done
+  negative_rows "$WORK/test-negatives"
 } > "$TEST"
 "$SIGVERIFY" evaluate --model "$OUT" --labels "$TEST" --scan-root "$SHARED" --out "$WORK/report"
 du -sh "$OUT"
