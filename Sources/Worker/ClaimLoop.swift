@@ -79,16 +79,17 @@ final class ClaimLoop {
             context.metrics.reconnected()
             log.info("reconnected")
         } else {
-            queue = try JobQueue(url: context.databaseURL, settings: context.connection, logger: log)
+            queue = try JobQueue(url: context.database.url, settings: context.database.settings, logger: log)
         }
         try context.notifications.listen(try connected().db, log: log)
         return .connected
     }
 
     private func claim() throws(PostgresError) -> LoopEvent {
-        let jobs = try connected().claim(batchSize: context.batchSize, batchBytes: context.batchBytes,
-                                         leaseSeconds: context.leaseSeconds, workerId: context.workerId,
-                                         maxScanBytes: context.maxScanBytes)
+        let limits = context.claim
+        let jobs = try connected().claim(batchSize: limits.batchSize, batchBytes: limits.batchBytes,
+                                         leaseSeconds: limits.leaseSeconds, workerId: context.workerId,
+                                         maxScanBytes: limits.maxScanBytes)
         guard !jobs.isEmpty else { return .claimedNothing }
         batch = jobs
         claimedAt = DispatchTime.now()

@@ -4,13 +4,10 @@ import JobQueue
 /// writes with, the rules its state machine follows, and the shared parts it reports to.
 struct ClaimLoopContext: Sendable {
     var rules: LoopStateMachine.Rules
-    var databaseURL: String
-    var connection: ConnectionSettings
+    var database: (url: String, settings: ConnectionSettings)
+    /// Lease owner of what it claims, and the writer of their results.
     var workerId: String
-    var batchSize: Int
-    var batchBytes: Int
-    var leaseSeconds: Double
-    var maxScanBytes: Int
+    var claim: (batchSize: Int, batchBytes: Int, leaseSeconds: Double, maxScanBytes: Int)
     var retryPolicy: RetryPolicy
     let processor: any ScanProcessor
     let metrics: WorkerMetrics
@@ -21,21 +18,17 @@ struct ClaimLoopContext: Sendable {
 
     init(configuration config: WorkerConfiguration, processor: any ScanProcessor, metrics: WorkerMetrics,
          notifications: NotificationPolicy, stopSignal: StopSignal, failures: WorkerFailures) {
-        // A write is retried for two lease lengths (why the watchdog's limit is at least that).
-        rules = LoopStateMachine.Rules(untilEmpty: config.untilEmpty, pollInterval: config.pollInterval,
-                                       writeGiveUpSeconds: 2 * config.leaseSeconds, shutdownGrace: config.shutdownGrace)
-        databaseURL = config.databaseURL
-        connection = config.connection
-        workerId = config.workerId
-        batchSize = config.batchSize
-        batchBytes = config.batchBytes
-        leaseSeconds = config.leaseSeconds
-        maxScanBytes = config.maxScanBytes
-        retryPolicy = config.retryPolicy
         self.processor = processor
         self.metrics = metrics
         self.notifications = notifications
         self.stopSignal = stopSignal
         self.failures = failures
+        // A write is retried for two lease lengths (why the watchdog's limit is at least that).
+        rules = LoopStateMachine.Rules(untilEmpty: config.untilEmpty, pollInterval: config.pollInterval,
+                                       writeGiveUpSeconds: 2 * config.leaseSeconds, shutdownGrace: config.shutdownGrace)
+        database = (config.databaseURL, config.connection)
+        workerId = config.workerId
+        claim = (config.batchSize, config.batchBytes, config.leaseSeconds, config.maxScanBytes)
+        retryPolicy = config.retryPolicy
     }
 }

@@ -58,13 +58,8 @@ public enum DatabaseFault: Equatable, Sendable {
 extension LoopStateMachine {
     /// An event the loop's state cannot take (`.claimed` while writing): which, and in which phase.
     public struct InvalidTransition: Error, Equatable, Sendable, CustomStringConvertible {
-        public var phase: Phase
-        public var event: LoopEvent
-
-        public init(phase: Phase, event: LoopEvent) {
-            self.phase = phase
-            self.event = event
-        }
+        public let phase: Phase
+        public let event: LoopEvent
 
         public var description: String { "claim loop got \(event) while \(phase)" }
     }

@@ -9,19 +9,12 @@ extension LoopStateMachine {
         }
     }
 
-    mutating func claimed(_ event: LoopEvent) -> LoopAction {
+    /// The claim returned a batch or nothing.
+    mutating func claimReturned(_ event: LoopEvent, batch: Bool) -> LoopAction {
         switch state {
-        case .claiming: return succeeded(.processing(Batch()))
+        case .claiming: return succeeded(batch ? .processing(Batch()) : .checkingPending)
         case .connecting, .checkingPending, .idle, .processing, .writing, .givingUp, .backingOff, .stopped:
             return invalid(event)
-        }
-    }
-
-    mutating func claimedNothing() -> LoopAction {
-        switch state {
-        case .claiming: return succeeded(.checkingPending)
-        case .connecting, .checkingPending, .idle, .processing, .writing, .givingUp, .backingOff, .stopped:
-            return invalid(.claimedNothing)
         }
     }
 
@@ -53,24 +46,18 @@ extension LoopStateMachine {
         }
     }
 
-    mutating func written() -> LoopAction {
+    /// The batch was written (while writing) or given up (while giving up).
+    mutating func released(_ event: LoopEvent) -> LoopAction {
         switch state {
-        case .writing(let batch): return succeeded(released(batch))
-        case .connecting, .claiming, .checkingPending, .idle, .processing, .givingUp, .backingOff, .stopped:
-            return invalid(.written)
-        }
-    }
-
-    mutating func gaveUp() -> LoopAction {
-        switch state {
-        case .givingUp(let batch): return succeeded(released(batch))
-        case .connecting, .claiming, .checkingPending, .idle, .processing, .writing, .backingOff, .stopped:
-            return invalid(.gaveUp)
+        case .writing(let batch) where event == .written, .givingUp(let batch) where event == .gaveUp:
+            return succeeded(next(after: batch))
+        case .connecting, .claiming, .checkingPending, .idle, .processing, .writing, .givingUp, .backingOff, .stopped:
+            return invalid(event)
         }
     }
 
     /// After a batch is written or given up: claim the next, unless a stop was requested.
-    private func released(_ batch: Batch) -> State {
+    private func next(after batch: Batch) -> State {
         batch.graceDeadline == nil ? .claiming : .stopped(.stopped)
     }
 

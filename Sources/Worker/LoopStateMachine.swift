@@ -69,13 +69,12 @@ public struct LoopStateMachine: Sendable {
     public mutating func handle(_ event: LoopEvent, now: Double) -> LoopAction {
         switch event {
         case .connected: return connected()
-        case .claimed: return claimed(event)
-        case .claimedNothing: return claimedNothing()
+        case .claimed: return claimReturned(event, batch: true)
+        case .claimedNothing: return claimReturned(event, batch: false)
         case .pending(let queued, let running, let wait): return pending(event, queued, running, wait)
         case .woke: return woke()
         case .processed: return processed(now: now)
-        case .written: return written()
-        case .gaveUp: return gaveUp()
+        case .written, .gaveUp: return released(event)
         case .backedOff(let step): return backedOff(step)
         case .failed(let fault): return failed(fault, now: now)
         case .stopRequested: return stopRequested(now: now)
