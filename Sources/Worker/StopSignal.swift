@@ -67,13 +67,13 @@ public final class ShutdownSignals: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
     public init(signals: [Int32] = ShutdownSignals.stopSignals, onFirst: @escaping @Sendable (Int32) -> Void) {
-        let counter = SignalCounter()
+        let received = Locked(0)
         for sig in signals {
             let previous = signal(sig, SIG_IGN)
             if sig == SIGHUP && Self.sameHandler(previous, SIG_IGN) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
-                if counter.increment() == 1 {
+                if received.withLock({ $0 += 1; return $0 }) == 1 {
                     onFirst(sig)
                 } else {
                     exit(128 + sig)
@@ -89,16 +89,5 @@ public final class ShutdownSignals: @unchecked Sendable {
     /// C function pointers (signal handlers) have no `==`: compare their addresses.
     private static func sameHandler<Handler>(_ a: Handler, _ b: Handler) -> Bool {
         unsafeBitCast(a, to: Int.self) == unsafeBitCast(b, to: Int.self)
-    }
-}
-
-private final class SignalCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        return count
     }
 }
