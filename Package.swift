@@ -36,10 +36,12 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // whole-buffer inflate for PNG's IDAT stream (png_whole.c); libpng still reads every other file
+        .systemLibrary(name: "CLibDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
         // MARK: The data path
         // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
-        .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
+        .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF", "CLibDeflate"]),
         .target(name: "Imaging", dependencies: ["CImageShims"]),
         .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: x86v3SwiftSettings),
         // CPUID/XGETBV words for choosing OpenBLAS kernels by feature flags (zeros off x86-64)
@@ -71,7 +73,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A migrated database per test, role logins, spawned binaries, a loopback HTTP GET
         .target(name: "DatabaseTestSupport", dependencies: ["JobQueue"], path: "Tests/DatabaseTestSupport"),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CImageShims", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
