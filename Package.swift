@@ -72,14 +72,14 @@ let package = Package(
         // MARK: Tests mirror the modules; database tests talk to the real PostgreSQL from scripts/pg-start.sh
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A migrated database per test, role logins, spawned binaries, a loopback HTTP GET
-        .target(name: "DatabaseTestSupport", dependencies: ["JobQueue"], path: "Tests/DatabaseTestSupport"),
+        .target(name: "DatabaseTestSupport", dependencies: ["JobQueue", "TestSupport"], path: "Tests/DatabaseTestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CImageShims", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
-        // The queue's SQL and its Swift API in-process: claims, leases, roles, the audit chain, migrations
+        // The queue's SQL and its Swift API (some raced by spawned workers): claims, leases, roles, the audit chain, migrations
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "DatabaseTestSupport", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
         // The operations endpoint: its HTTP server in-process under hostile clients, and a worker's
