@@ -70,21 +70,18 @@ public struct BatchNorm: Layer {
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == channels, "BatchNorm \(name): input \(x.shape) does not have \(channels) channels")
         let c = channels, rows = x.count / c
-        let (sum, sq) = x.storage.withUnsafeBufferPointer { xp -> ([Double], [Double]) in
-            let xb = UnsafeSendableBox(xp.baseAddress!)
-            let (sum, _) = ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
-                var p = xb.value + rr.lowerBound * c
+        let (sum, _) = withPointers(x.storage) { x in
+            ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
+                var p = x + rr.lowerBound * c
                 for _ in rr { for j in 0..<c { a1[j] += p[j] }; p += c }
             }
-            let meanF = sum.map { Float($0 / Double(rows)) }
-            let (sq, _) = meanF.withUnsafeBufferPointer { mp in
-                let m = UnsafeSendableBox(mp.baseAddress!)
-                return ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
-                    var p = xb.value + rr.lowerBound * c
-                    for _ in rr { for j in 0..<c { let d = p[j] - m.value[j]; a1[j] += d * d }; p += c }
-                }
+        }
+        let meanF = sum.map { Float($0 / Double(rows)) }
+        let (sq, _) = withPointers(x.storage, meanF) { x, mean in
+            ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
+                var p = x + rr.lowerBound * c
+                for _ in rr { for j in 0..<c { let d = p[j] - mean[j]; a1[j] += d * d }; p += c }
             }
-            return (sum, sq)
         }
         var invStd = [Float](repeating: 0, count: c), shift = invStd
         for j in 0..<c {
