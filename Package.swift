@@ -43,13 +43,15 @@ let package = Package(
         // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
         .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF", "CLibDeflate"]),
         .target(name: "Imaging", dependencies: ["CImageShims"]),
-        .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: x86v3SwiftSettings),
+        // Plain pointers to several buffers at once (`withPointers`): kernels read as loops, not closure pyramids
+        .target(name: "KernelPointers"),
+        .target(name: "Preprocessing", dependencies: ["Imaging", "KernelPointers"], swiftSettings: x86v3SwiftSettings),
         // CPUID/XGETBV words for choosing OpenBLAS kernels by feature flags (zeros off x86-64)
         .target(name: "CCPUFeatures"),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CCPUFeatures"], swiftSettings: x86v3SwiftSettings),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CCPUFeatures", "KernelPointers"], swiftSettings: x86v3SwiftSettings),
         // SHA-256: model bundle versions and the audit chain (a leaf, so JobQueue needs no Verifier)
         .target(name: "Digest"),
-        .target(name: "Verifier", dependencies: ["NeuralNet", "Digest"]),
+        .target(name: "Verifier", dependencies: ["NeuralNet", "Digest", "KernelPointers"]),
         .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
