@@ -9,7 +9,7 @@ enum AuditPage {
             let verdict = last.audit.failure.map {
                 "<p class=\"broken\" id=\"audit-result\">BROKEN at \(escapeHTML($0.description))</p>"
             } ?? "<p class=\"ok\" id=\"audit-result\">intact: \(last.audit.rows) places verified, head \(last.audit.headSeq)</p>"
-            result = verdict + "<p class=\"muted\">verified \(escapeHTML(last.finished)) UTC in \(String(format: "%.2f", last.seconds)) s " +
+            result = verdict + "<p class=\"muted\">verified \(escapeHTML(last.finished)) in \(String(format: "%.2f", last.seconds)) s " +
                 "(read-only, one snapshot)</p>"
         } else {
             result = "<p class=\"muted\" id=\"audit-result\">not verified since this console started</p>"

@@ -40,11 +40,11 @@ enum HTMLPage {
             """
     }
 
-    /// A table: header cells and rows of already-rendered cells.
+    /// A table: header cells (none when all are empty) and rows of already-rendered cells.
     static func table(_ headers: [String], _ rows: [[String]], id: String) -> String {
-        let head = headers.map { "<th>\(escapeHTML($0))</th>" }.joined()
+        let head = headers.allSatisfy(\.isEmpty) ? "" : "<thead><tr>" + headers.map { "<th>\(escapeHTML($0))</th>" }.joined() + "</tr></thead>"
         let body = rows.map { "<tr>" + $0.map { "<td>\($0)</td>" }.joined() + "</tr>" }.joined(separator: "\n")
-        return "<table id=\"\(escapeHTML(id))\"><thead><tr>\(head)</tr></thead><tbody>\n\(body)\n</tbody></table>"
+        return "<table id=\"\(escapeHTML(id))\">\(head)<tbody>\n\(body)\n</tbody></table>"
     }
 
     static func stylesheet() -> String {

@@ -35,7 +35,7 @@ enum VerdictDetailPage {
             model <code id="model-version">\(escapeHTML(scores.modelVersion))</code> · profile \(escapeHTML(scores.profile)) ·
             worker \(escapeHTML(scores.worker)) · \(escapeHTML(scores.createdAt)) UTC</p>
             <div class="images"><figure>\(scan)<figcaption>the scan</figcaption></figure>
-            <figure><img class="input" id="input" src="/verdicts/\(job.id)/input.png" alt="the network input (224×224)">\
+            <figure><img class="input" id="input" src="/verdicts/\(job.id)/input.png" alt="the network input">\
             <figcaption>what the networks saw</figcaption></figure></div>
             <h2>Criteria</h2>
             \(HTMLPage.table(["criterion", "score", "threshold", "", ""], rows, id: "criteria"))

@@ -101,7 +101,8 @@ final class ConsoleEndToEndTests: XCTestCase {
 
         let input = try get(port, "/verdicts/\(id)/input.png")
         XCTAssertEqual(input.headers["content-type"], "image/png")
-        XCTAssertEqual(try ImageDecoder().decode(input.body).width, 224)
+        let stored = try owner.executeBinary("SELECT preprocessed_png FROM sigverify.verdicts WHERE job_id = \(id)")
+        XCTAssertEqual(input.body, try stored.bytes(0, "preprocessed_png"), "the verdict's own network input, as stored")
         let scan = try get(port, "/verdicts/\(id)/scan.png")
         XCTAssertEqual(scan.headers["content-type"], "image/png")
         let original = try ImageDecoder().decode(contentsOf: FixturePaths.packageRoot.appendingPathComponent("samples/page.png").path)
@@ -163,7 +164,7 @@ final class ConsoleEndToEndTests: XCTestCase {
                      "/verdicts/\(id)/scan.tif", "/verdicts/0"] {
             XCTAssertEqual(try get(port, path).status, 404, path)
         }
-        XCTAssertEqual(try LoopbackHTTP(port: port, "POST", "/verdicts").status, 405, "read-only: GET and HEAD only")
+        XCTAssertEqual(try LoopbackHTTP(port: port, "/verdicts", method: "POST").status, 405, "read-only: GET and HEAD only")
     }
 
     func testTokenOrCredentialsRequiredWhenSet() throws {
@@ -219,19 +220,13 @@ final class ConsoleEndToEndTests: XCTestCase {
         let (db, port) = try fixture()
         let id = try XCTUnwrap(db.jobs["page.png"])
         let paths = ["/verdicts", "/verdicts/\(id)"]
-        let lock = NSLock()
-        var statuses: [Int: Int] = [:]
+        let statuses = StatusTally()
         let start = Date()
         DispatchQueue.concurrentPerform(iterations: 16) { client in
-            for i in 0..<25 {
-                let status = (try? LoopbackHTTP(port: port, paths[(client + i) % 2]).status) ?? -1
-                lock.lock()
-                statuses[status, default: 0] += 1
-                lock.unlock()
-            }
+            for i in 0..<25 { statuses.add((try? LoopbackHTTP(port: port, paths[(client + i) % 2]).status) ?? -1) }
         }
         let seconds = Date().timeIntervalSince(start)
-        XCTAssertEqual(statuses, [200: 400], "every request of the burst answered")
+        XCTAssertEqual(statuses.counts, [200: 400], "every request of the burst answered")
         print("console burst: 400 requests from 16 clients in \(String(format: "%.2f", seconds)) s = \(Int(400 / seconds)) requests/s")
         XCTAssertEqual(try get(port, "/").status, 200, "and serving after it")
     }
@@ -268,23 +263,44 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertEqual(try browser.run("return document.title") as? String, "Job \(hostile) · sigverify console")
         XCTAssertEqual(try browser.run("return document.querySelectorAll('script, img[src=\"x\"]').length") as? Int, 0)
         XCTAssertEqual(try browser.run(Self.imagesLoaded) as? Bool, true, "the scan and the network input load")
+        let input = try ImageDecoder().decode(try get(port, "/verdicts/\(hostile)/input.png").body)
         XCTAssertEqual(try browser.run("return [document.querySelector('#scan').naturalWidth, document.querySelector('#input').naturalWidth]") as? [Int],
-                       [750, 224], "scan1500_00.jpg (1500×700) averaged down to 750×350, and the 224×224 input")
+                       [750, input.width], "scan1500_00.jpg (1500×700) averaged down to 750×350, and the network input")
 
         try browser.open(base + "/audit?verify=1")
         XCTAssertTrue(try browser.text("#audit-result").hasPrefix("intact"))
 
         let token = "correct-horse-battery-staple-42"
+        let bearer = try db.startConsole(credentials: .bearer(token: token))
+        defer { bearer.shutdown() }
+        try browser.open("http://127.0.0.1:\(bearer.address.port)/")
+        XCTAssertEqual(try browser.run("return document.body.innerText.trim()") as? String, "authorization required")
         let guarded = try db.startConsole(credentials: .basic(user: "ops", password: token))
         defer { guarded.shutdown() }
-        try browser.open("http://127.0.0.1:\(guarded.address.port)/")
-        XCTAssertEqual(try browser.run("return document.body.innerText.trim()") as? String, "authorization required")
         try browser.open("http://ops:\(token)@127.0.0.1:\(guarded.address.port)/verdicts")
         XCTAssertEqual(try browser.text("h1"), "Verdicts")
         XCTAssertEqual(try browser.run(Self.imagesLoaded) as? Bool, true, "the browser sends the credentials for the images too")
     }
 
     private static let imagesLoaded = "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"
+}
+
+/// Status codes counted from many threads.
+private final class StatusTally: @unchecked Sendable {  // guarded by the lock
+    private let lock = NSLock()
+    private var tally: [Int: Int] = [:]
+
+    func add(_ status: Int) {
+        lock.lock()
+        tally[status, default: 0] += 1
+        lock.unlock()
+    }
+
+    var counts: [Int: Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        return tally
+    }
 }
 
 /// Refusals that need no database.

@@ -1,6 +1,7 @@
 import Foundation
+import TestSupport
 
-/// One HTTP/1.1 exchange with a loopback server over a plain socket, `Connection: close`: the
+/// One HTTP/1.1 exchange with a loopback server (`LoopbackConnection`), `Connection: close`: the
 /// console's answers (status, headers, bytes) and chromedriver's JSON.
 struct LoopbackHTTP {
     let status: Int
@@ -10,44 +11,33 @@ struct LoopbackHTTP {
 
     var text: String { String(decoding: body, as: UTF8.self) }
 
-    init(port: Int, _ method: String = "GET", _ path: String, headers: [String: String] = [:], body: [UInt8] = [],
-         timeout: Int = 30) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LoopbackHTTPError("socket: errno \(errno)") }
-        defer { close(fd) }
-        var limit = timeval(tv_sec: timeout, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var peer = sockaddr_in()
-        peer.sin_family = sa_family_t(AF_INET)
-        peer.sin_port = in_port_t(UInt16(port).bigEndian)
-        peer.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let status = withUnsafePointer(to: &peer) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard status == 0 else { throw LoopbackHTTPError("connect to port \(port): errno \(errno)") }
+    init(port: Int, _ path: String, method: String = "GET", headers: [String: String] = [:], body: [UInt8] = [],
+         timeout: Double = 30) throws {
+        let connection = try LoopbackConnection(port: port)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
-        let request = Array((head + "\r\n").utf8) + body
-        var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw LoopbackHTTPError("send: errno \(errno)") }
-            sent += n
+        guard connection.send(head + "\r\n" + String(decoding: body, as: UTF8.self)) else {
+            throw LoopbackHTTPError("send to port \(port) failed")
         }
-        (self.status, self.headers, self.body) = try Self.readResponse(fd)
+        (status, self.headers, self.body) = try Self.parse(connection.read(timeout: timeout, until: Self.complete))
     }
 
-    private static func readResponse(_ fd: Int32) throws -> (Int, [String: String], [UInt8]) {
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { break }
-            response += chunk[0..<n]
-        }
+    /// Whether `bytes` hold a whole answer with a Content-Length (servers that keep the
+    /// connection open despite `Connection: close`, such as chromedriver, are not waited for).
+    private static func complete(_ bytes: [UInt8]) -> Bool {
+        guard let end = headEnd(bytes), let parsed = try? parse(Array(bytes[..<(end + 4)])),
+              let length = parsed.1["content-length"].flatMap({ Int($0) }) else { return false }
+        return bytes.count - end - 4 >= length
+    }
+
+    private static func headEnd(_ bytes: [UInt8]) -> Int? {
         let separator = Array("\r\n\r\n".utf8)
-        guard let end = (0..<max(0, response.count - 3)).first(where: { Array(response[$0..<$0 + 4]) == separator }) else {
+        return (0..<max(0, bytes.count - 3)).first { Array(bytes[$0..<$0 + 4]) == separator }
+    }
+
+    private static func parse(_ response: [UInt8]) throws -> (Int, [String: String], [UInt8]) {
+        guard let end = headEnd(response) else {
             throw LoopbackHTTPError("no complete HTTP head in \(response.count) bytes")
         }
         let lines = String(decoding: response[..<end], as: UTF8.self).components(separatedBy: "\r\n")

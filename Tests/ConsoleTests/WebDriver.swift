@@ -27,7 +27,7 @@ final class WebDriver {
             Thread.sleep(forTimeInterval: 0.1)
         }
         let created = try command("POST", "/session", [
-            "capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": [
+            "capabilities": ["alwaysMatch": ["browserName": "chrome", "timeouts": ["pageLoad": 20_000, "script": 10_000], "goog:chromeOptions": [
                 "binary": Self.chromium,
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"],
             ]]],
@@ -80,7 +80,7 @@ final class WebDriver {
     /// One WebDriver command: its `value`, or an error naming WebDriver's.
     private func command(_ method: String, _ path: String, _ body: [String: Any]?) throws -> Any? {
         let bytes = try body.map { Array(try JSONSerialization.data(withJSONObject: $0)) } ?? []
-        let response = try LoopbackHTTP(port: port, method, path, body: bytes, timeout: 60)
+        let response = try LoopbackHTTP(port: port, path, method: method, body: bytes, timeout: 60)
         let json = try JSONSerialization.jsonObject(with: Data(response.body), options: [.fragmentsAllowed]) as? [String: Any]
         let value = json?["value"]
         if response.status != 200 {
