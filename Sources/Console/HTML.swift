@@ -61,7 +61,7 @@ enum HTMLPage {
         th { background: #eef1f5; font-weight: 600; }
         .num { text-align: right; font-variant-numeric: tabular-nums; }
         .valid { color: #17702e; font-weight: 600; } .invalid, .failed, .lost { color: #b3261e; font-weight: 600; }
-        .running { color: #17702e; } .stopped { color: #6b7785; }
+        .running, .succeeded { color: #17702e; } .stopped { color: #6b7785; }
         .tiles { display: flex; gap: 12px; flex-wrap: wrap; margin-bottom: 8px; }
         .tile { background: #fff; border: 1px solid #dde2e8; padding: 8px 14px; min-width: 90px; }
         .tile b { display: block; font-size: 22px; }
