@@ -18,7 +18,9 @@ final class RouteHandler: ChannelDuplexHandler {
     private let refusedBodies: Counter
     private var head: HTTPRequestHead?
     private var closing = false
-    private var waiting = CircularBuffer<HTTPRequestHead>()
+    /// Complete requests not answered yet (with a pool), each with its answer when it needs no
+    /// handler (a refused body), so answers keep the requests' order.
+    private var waiting = CircularBuffer<(head: HTTPRequestHead, refusal: EndpointResponse?)>()
     private var answering = false
     private var readHeld = false
 
@@ -34,7 +36,11 @@ final class RouteHandler: ChannelDuplexHandler {
         case .head(let requestHead) where requestHead.announcesBody:
             closing = true
             refusedBodies.increment()
-            respond(context, requestHead, .payloadTooLarge, keepAlive: false)
+            if pool == nil || (!answering && waiting.isEmpty) {
+                respond(context, requestHead, .payloadTooLarge, keepAlive: false)
+            } else {
+                waiting.append((requestHead, .payloadTooLarge))
+            }
         case .head(let requestHead): head = requestHead
         case .body: break
         case .end:
@@ -44,7 +50,7 @@ final class RouteHandler: ChannelDuplexHandler {
             if pool == nil {
                 respond(context, request, response(to: request), keepAlive: request.isKeepAlive)
             } else {
-                waiting.append(request)
+                waiting.append((request, nil))
                 answerNext(context)
             }
         }
@@ -61,13 +67,14 @@ final class RouteHandler: ChannelDuplexHandler {
     /// Computes the next waiting request's answer on the pool, then sends it and goes on.
     private func answerNext(_ context: ChannelHandlerContext) {
         guard !answering, let pool else { return }
-        guard let request = waiting.popFirst() else {
+        guard let (request, refusal) = waiting.popFirst() else {
             if readHeld {
                 readHeld = false
                 context.read()
             }
             return
         }
+        if let refusal { return respond(context, request, refusal, keepAlive: false) }
         answering = true
         let handler = handler, endpointRequest = request.endpointRequest, allowed = request.method == .GET || request.method == .HEAD
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
