@@ -10,6 +10,8 @@ final class WebDriver {
     private let driver = Process()
     private let port: Int
     private var session = ""
+    /// The browser's profile, removed by `quit()` (chromedriver's own would outlive a quick exit).
+    private let profile = FileManager.default.temporaryDirectory.appendingPathComponent("sv-chromium-\(UUID().uuidString.prefix(8))")
 
     init() throws {
         for tool in [Self.chromium, Self.chromedriver] where !FileManager.default.isExecutableFile(atPath: tool) {
@@ -29,7 +31,8 @@ final class WebDriver {
         let created = try command("POST", "/session", [
             "capabilities": ["alwaysMatch": ["browserName": "chrome", "timeouts": ["pageLoad": 20_000, "script": 10_000], "goog:chromeOptions": [
                 "binary": Self.chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000"],
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000",
+                         "--user-data-dir=\(profile.path)"],
             ]]],
         ])
         guard let id = (created as? [String: Any])?["sessionId"] as? String else {
@@ -69,10 +72,12 @@ final class WebDriver {
 
     func quit() {
         if !session.isEmpty { _ = try? command("DELETE", "/session/\(session)", nil) }
+        session = ""
         if driver.isRunning {
             driver.terminate()
             driver.waitUntilExit()
         }
+        try? FileManager.default.removeItem(at: profile)
     }
 
     deinit { quit() }
