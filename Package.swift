@@ -13,7 +13,7 @@ let x86v3SwiftSettings: [SwiftSetting] = []
 
 /// sigverify: a PostgreSQL-backed batch worker that verifies scanned signatures.
 /// Targets follow the data path: C wrappers → Imaging → Preprocessing → NeuralNet → Verifier → Training,
-/// and JobQueue → Worker; the `sigverify` executable only parses and prints.
+/// and JobQueue → Worker → Operations → Console; the `sigverify` executable only parses and prints.
 let package = Package(
     name: "sigverify",
     platforms: [.macOS(.v13)],
@@ -65,8 +65,10 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // `sigverify console`: read-only web pages as the auditor, on the operations endpoint's server
+        .target(name: "Console", dependencies: ["JobQueue", "Imaging", "Operations", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "sigverify", dependencies: [
-            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "JobQueue", "Worker", "Operations",
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "JobQueue", "Worker", "Operations", "Console",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -83,6 +85,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
         // The queue's SQL and its Swift API (some raced by spawned workers): claims, leases, roles, the audit chain, migrations
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "DatabaseTestSupport", "TestSupport"]),
+        // The console in-process (routing, escaping, authorisation) and end to end in headless Chromium
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Operations", "JobQueue", "Imaging", "DatabaseTestSupport", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
         // The operations endpoint: its HTTP server in-process under hostile clients, and a worker's
         // /metrics, /healthz, /readyz over loopback
