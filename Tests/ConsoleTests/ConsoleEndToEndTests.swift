@@ -1,4 +1,5 @@
 import Console
+import DatabaseTestSupport
 import Foundation
 import Imaging
 import JobQueue
@@ -193,14 +194,9 @@ final class ConsoleEndToEndTests: XCTestCase {
 
     func testReadsAsTheAuditorOnly() throws {
         let (db, _) = try fixture()
-        let role = db.database + "_enqueuer"
-        let admin = try PostgresConnection(url: db.adminURL)
-        try admin.executeScript("CREATE ROLE \(PostgresConnection.quoteIdentifier(role)) LOGIN IN ROLE sigverify_enqueuer")
-        defer { try? admin.executeScript("DROP ROLE IF EXISTS \(PostgresConnection.quoteIdentifier(role))") }
-        var components = try XCTUnwrap(URLComponents(string: db.auditorURL))
-        components.user = role
+        let enqueuer = try TestLogin(db.db, memberOf: "sigverify_enqueuer")
         XCTAssertThrowsError(try Console(ConsoleConfiguration(address: EndpointAddress(host: "127.0.0.1", port: 0),
-                                                              databaseURL: components.string!, credentials: nil))) {
+                                                              databaseURL: enqueuer.url, credentials: nil))) {
             XCTAssertTrue("\($0)".hasPrefix("the console reads as sigverify_auditor, but this login cannot"), "\($0)")
         }
         let writes = try db.scalar("""
