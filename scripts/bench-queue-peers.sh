@@ -5,7 +5,7 @@
 # events and their audit chain), JOBS jobs per run, for each batch size, ROUNDS rounds interleaved
 # (PgQueuer, then sigverify, per batch size and round). Prints every run, then the median rate of
 # each side per batch size and their ratio (sigverify / PgQueuer), and the deadlocks (40P01) the
-# server logged meanwhile. PgQueuer lives in a throwaway venv under .build/ and in its own
+# server logged meanwhile, and `sigverify audit` after one more drain. PgQueuer lives in a throwaway venv under .build/ and in its own
 # database (pgqueuer_bench) on the cluster of scripts/pg-start.sh, which this script starts if
 # needed (stop it with scripts/pg-stop.sh).
 #
@@ -64,4 +64,18 @@ for b in $BATCHES; do
     s=$(echo "${runs[$b,sigverify]}" | median)
     printf '%-6s  %-16s  %-16s  %.2f×\n' "$b" "$p" "$s" "$(echo "$s / $p" | bc -l)"
 done
+
+# The benchmark drops its databases: drain one more the same way (WORKERS benchmark children at
+# the largest batch size) in a database kept until `sigverify audit` has verified it.
+audit_db="$server/sigverify_bench_audit"
+PGOPTIONS="-c client_min_messages=warning" psql "$server/postgres" -qc "DROP DATABASE IF EXISTS sigverify_bench_audit WITH (FORCE)" -c "CREATE DATABASE sigverify_bench_audit"
+"$BIN" migrate --database-url "$audit_db" --log-level error >/dev/null
+psql "$audit_db" -qc "INSERT INTO sigverify.jobs (image) SELECT decode(repeat(md5(g::text), 188), 'hex') FROM generate_series(1, $JOBS) g"
+batch=$(echo "$BATCHES" | tr ' ' '\n' | sort -n | tail -n 1)
+for _ in $(seq 1 "$WORKERS"); do
+    "$BIN" benchmark queue --child --database-url "$audit_db" --batch-size "$batch" --log-level error &
+done
+wait
+echo "after a drain of $JOBS jobs by $WORKERS workers at batch $batch: $("$BIN" audit --database-url "$audit_db" --log-level error)"
+psql "$server/postgres" -qc "DROP DATABASE sigverify_bench_audit WITH (FORCE)"
 echo "deadlocks (40P01) in $log during the runs: $(( $(grep -c "deadlock detected" "$log" || true) - deadlocks_before ))"
