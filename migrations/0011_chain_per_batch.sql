@@ -156,11 +156,11 @@ END $$;
 
 -- Fired at commit for the transaction's first pending statement: takes all of the transaction's
 -- leaves, orders them (events by id, then verdicts by id), computes their root, and only then
--- takes the lock to link them to the head. It notes the last pending row it took in a
--- transaction-local setting, so the firings for the rows it took return at once (a transaction of
--- 20,000 single-row statements would otherwise look for its pending rows 20,000 times); a row
--- pending after that (a seal fired early by SET CONSTRAINTS … IMMEDIATE, then more rows) is
--- sealed by its own firing into a link of its own.
+-- takes the lock to link them to the head. The firings for the rows it took find their row gone
+-- (one primary-key probe) and return at once: a transaction of 20,000 single-row statements does
+-- not look for its pending rows 20,000 times. A row pending after that (a seal fired early by SET
+-- CONSTRAINTS … IMMEDIATE, then more rows) is sealed by its own firing, into a link of its own.
+-- Nothing a client can set decides whether a seal runs.
 CREATE FUNCTION sigverify.chain_seal_transaction() RETURNS trigger LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = pg_catalog, sigverify, pg_temp AS $$
 DECLARE
@@ -170,26 +170,24 @@ DECLARE
     root     bytea;
     head     record;
     n_rows   bigint;
-    through  bigint;
 BEGIN
-    IF NEW.id <= coalesce(nullif(current_setting('sigverify.chain_sealed_through', true), ''), '0')::bigint THEN
+    PERFORM FROM sigverify.chain_pending p WHERE p.id = NEW.id;
+    IF NOT FOUND THEN
         RETURN NULL;
     END IF;
     IF current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'sigverify: verdicts and job events are written only in READ COMMITTED transactions (the audit chain needs the latest head)'
             USING ERRCODE = 'feature_not_supported';
     END IF;
-    WITH taken AS (DELETE FROM sigverify.chain_pending p WHERE p.tx = NEW.tx RETURNING p.id, p.table_name, p.ids, p.leaves),
+    WITH taken AS (DELETE FROM sigverify.chain_pending p WHERE p.tx = NEW.tx RETURNING p.table_name, p.ids, p.leaves),
     entries AS (SELECT t.table_name, e.id, e.leaf FROM taken t, unnest(t.ids, t.leaves) AS e (id, leaf))
     SELECT coalesce(array_agg(id ORDER BY id) FILTER (WHERE table_name = 'job_events'), '{}'),
            coalesce(array_agg(id ORDER BY id) FILTER (WHERE table_name = 'verdicts'), '{}'),
-           array_agg(leaf ORDER BY table_name, id),
-           (SELECT max(t.id) FROM taken t)
-    INTO events, verdicts, leaves, through FROM entries;
+           array_agg(leaf ORDER BY table_name, id)
+    INTO events, verdicts, leaves FROM entries;
     IF leaves IS NULL THEN
         RETURN NULL;
     END IF;
-    PERFORM set_config('sigverify.chain_sealed_through', through::text, true);
     n_rows := cardinality(leaves);
     root := sigverify.merkle_root(leaves);
     PERFORM sigverify.chain_lock_take();
