@@ -62,7 +62,7 @@ CREATE UNLOGGED TABLE sigverify.chain_pending (
     leaves     bytea[] NOT NULL
 );
 CREATE INDEX chain_pending_tx_idx ON sigverify.chain_pending (tx);
-REVOKE ALL ON sigverify.chain_pending FROM PUBLIC, sigverify_enqueuer, sigverify_worker, sigverify_auditor;
+REVOKE ALL ON sigverify.chain_pending FROM PUBLIC, sigverify_enqueuer, sigverify_worker;  -- the auditor reads every table
 
 -- Which place each row has, for people reading the chain (per-row places of 0007 included).
 CREATE VIEW sigverify.chain_places WITH (security_invoker = true) AS

@@ -59,11 +59,7 @@ extension ChainAuditor {
             return ChainBreak(table: first.table, id: first.id, seq: link.firstSeq,
                               problem: "the sealed leaves of \(span) do not match their Merkle root: rewritten (a row of them, leaf and all)")
         }
-        var hasher = SHA256()
-        hasher.update(previous)
-        hasher.update(Array("link:\(link.firstSeq):\(link.entries.count):".utf8))
-        hasher.update(link.root)
-        let digest = hasher.finalize()
+        let digest = chained(previous, "link:\(link.firstSeq):\(link.entries.count):", link.root)
         guard SHA256.hex(digest) == link.hashHex else {
             return ChainBreak(table: first.table, id: first.id, seq: link.firstSeq,
                               problem: "the link of \(span) does not match the chain: rewritten or reordered (or the link before it was, hash and all)")
@@ -77,10 +73,7 @@ extension ChainAuditor {
     private static func checkRows(_ link: ChainLink, _ contents: [ChainEntry: String]) -> ChainBreak? {
         for (i, entry) in link.entries.enumerated() {
             guard let content = contents[entry] else { return deleted(at: i, in: link, contents) }
-            var hasher = SHA256()
-            hasher.update([0])
-            hasher.update(Array("\(entry.table):\(entry.id):\(content)".utf8))
-            guard hasher.finalize() == Array(link.leaves[32 * i..<32 * i + 32]) else {
+            guard chained([0], "\(entry.table):\(entry.id):\(content)") == Array(link.leaves[32 * i..<32 * i + 32]) else {
                 return ChainBreak(table: entry.table, id: entry.id, seq: link.firstSeq + Int64(i),
                                   problem: "content does not match the leaf sealed for it: rewritten")
             }

@@ -75,16 +75,22 @@ public struct ChainAuditor {
         if let failure = placeBreak(ChainEntry(table: row.table, id: row.id), seq: row.seq, expected: expectedSeq) {
             return failure
         }
-        var hasher = SHA256()
-        hasher.update(previous)
-        hasher.update(Array("\(row.table):\(row.seq):\(row.content)".utf8))
-        let digest = hasher.finalize()
+        let digest = chained(previous, "\(row.table):\(row.seq):\(row.content)")
         guard SHA256.hex(digest) == row.hashHex else {
             return ChainBreak(table: row.table, id: row.id, seq: row.seq,
                               problem: "content or hash does not match the chain: rewritten (or the row before it was, hash and all)")
         }
         previous = digest
         return nil
+    }
+
+    /// The hash after `previous` in the chain: SHA-256(previous ‖ UTF-8 of `message` ‖ `tail`).
+    static func chained(_ previous: [UInt8], _ message: String, _ tail: [UInt8] = []) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(previous)
+        hasher.update(Array(message.utf8))
+        hasher.update(tail)
+        return hasher.finalize()
     }
 
     /// The break when a row (or a link's first row) at `seq` stands where `expected` should: the
