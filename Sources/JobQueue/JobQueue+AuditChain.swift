@@ -1,5 +1,5 @@
-/// One place of the audit chain of migration 0007: a verdict or a job event, its stored place and
-/// hash, and its content as the chain hashes it.
+/// One place of the audit chain as migration 0007 sealed it, row by row: a verdict or a job
+/// event, its stored place and hash, and its content as the chain hashes it.
 public struct ChainRow: Sendable, Equatable {
     /// `verdicts` or `job_events`.
     public var table: String
@@ -45,14 +45,21 @@ extension JobQueue {
         return rows
     }
 
-    /// The first verdict or job event with no place in the chain (written with the chain's trigger
-    /// disabled), or nil.
-    public func firstUnchainedRow() throws(PostgresError) -> (table: String, id: Int64)? {
+    /// The first verdict or job event with no place in the chain — neither sealed by itself (0007)
+    /// nor listed in a link (0011, when `links`): written with the chain's triggers disabled — or nil.
+    public func firstUnchainedRow(links: Bool) throws(PostgresError) -> (table: String, id: Int64)? {
+        let listed = links ? """
+            EXCEPT ALL
+            (SELECT 'verdicts', unnest(l.verdict_ids) FROM sigverify.chain_links l
+             UNION ALL
+             SELECT 'job_events', unnest(l.event_ids) FROM sigverify.chain_links l)
+            """ : ""
         let result = try db.execute("""
             SELECT u.table_name, u.id FROM (
-                SELECT 'verdicts' AS table_name, id FROM sigverify.verdicts WHERE chain_seq IS NULL
-                UNION ALL
-                SELECT 'job_events', id FROM sigverify.job_events WHERE chain_seq IS NULL
+                (SELECT 'verdicts' AS table_name, id FROM sigverify.verdicts WHERE chain_seq IS NULL
+                 UNION ALL
+                 SELECT 'job_events', id FROM sigverify.job_events WHERE chain_seq IS NULL)
+                \(listed)
             ) u ORDER BY u.table_name DESC, u.id LIMIT 1
             """)
         guard result.count == 1, let table = try result.string(0, "table_name"), let id = try result.int(0, "id") else { return nil }

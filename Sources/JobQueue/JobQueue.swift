@@ -51,7 +51,8 @@ public final class JobQueue {
         return summary
     }
 
-    /// Writes `results` in one transaction (see `finish`); `lostLease` is left empty.
+    /// Writes `results` in one transaction (see `finish`) — a batch of successes only in one
+    /// statement; `lostLease` is left empty.
     func write(_ results: [JobResult], workerId: String, retryPolicy: RetryPolicy) throws(PostgresError) -> FinishSummary {
         var summary = FinishSummary()
         let successes = results.compactMap { r -> (ClaimedJob, VerdictRecord)? in
@@ -61,6 +62,11 @@ public final class JobQueue {
         let failures = results.compactMap { r -> (ClaimedJob, ScanFailure)? in
             if case .failure(let f) = r.outcome { return (r.job, f) }
             return nil
+        }
+        if failures.isEmpty {
+            // One statement, its own transaction: record_verdicts locks the rows in id order itself.
+            summary.succeeded = try writeVerdicts(successes, workerId: workerId, db)
+            return summary
         }
         try db.transaction { (tx: PostgresConnection) throws(PostgresError) in
             try lockInOrder(results.map(\.job.id), workerId: workerId, tx)
@@ -76,10 +82,10 @@ public final class JobQueue {
 
     /// The lock order every writer of job rows follows (issue 19): a transaction locks the job
     /// rows it will wait for in ascending id order, first; the audit chain's lock comes last, at
-    /// commit. Writing verdicts (job order) and then failures (join order) used to lock a batch's
-    /// rows in an order of its own, and the heartbeat's lease renewal in another, so the two could
-    /// deadlock (40P01). Rows no longer leased to this worker are not locked (they are not
-    /// written either).
+    /// commit, held only to append the transaction's one link (migration 0011). Writing verdicts
+    /// (job order) and then failures (join order) used to lock a batch's rows in an order of its
+    /// own, and the heartbeat's lease renewal in another, so the two could deadlock (40P01). Rows
+    /// no longer leased to this worker are not locked (they are not written either).
     private func lockInOrder(_ ids: [Int64], workerId: String, _ tx: PostgresConnection) throws(PostgresError) {
         try tx.execute("""
             SELECT id FROM sigverify.jobs
@@ -88,15 +94,16 @@ public final class JobQueue {
             """, [.text("{" + ids.sorted().map(String.init).joined(separator: ",") + "}"), .text(workerId)])
     }
 
-    /// Each verdict through `sigverify.record_verdict`, which writes it (with the scan's SHA-256)
-    /// and marks the job `succeeded` only while this worker holds the job's lease for that attempt.
+    /// The batch's verdicts through `sigverify.record_verdicts` (migration 0011), one statement:
+    /// it writes them (with the scans' SHA-256) with one INSERT and marks their jobs `succeeded`
+    /// with one UPDATE, only for jobs this worker still leases for that attempt.
     private func writeVerdicts(_ items: [(ClaimedJob, VerdictRecord)], workerId: String, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
         let types = ["bigint", "int", "text", "text", "float8", "float8", "float8", "float8", "float8", "float8",
                      "bool", "bool", "bool", "text", "float8", "float8", "float8", "bytea"]
         var params: [PostgresValue?] = [.text(workerId)]
-        var values: [String] = []
+        var rows: [String] = []
         for (job, v) in items {
-            values.append(Self.placeholders(types, after: params.count))
+            rows.append("ROW" + Self.placeholders(types, after: params.count) + "::sigverify.verdict_input")
             params += [.int(job.id), .int(job.attempt), .text(v.modelVersion), .text(v.preprocessingProfile),
                        .double(v.reconstructionError), .double(v.anomalyScore), .double(v.classifierConfidence),
                        .double(v.reconstructionThreshold), .double(v.anomalyScoreMin), .double(v.classifierConfidenceMin),
@@ -105,15 +112,7 @@ public final class JobQueue {
                        .bytea(v.preprocessedPNG)]
         }
         let result = try tx.execute("""
-            SELECT sigverify.record_verdict(v.job_id, v.attempt, $1, v.model_version, v.preprocessing_profile,
-                v.reconstruction_error, v.anomaly_score, v.classifier_confidence, v.reconstruction_threshold,
-                v.anomaly_score_min, v.classifier_confidence_min, v.reconstruction_passed, v.anomaly_passed,
-                v.classifier_passed, v.verdict, v.decode_ms, v.preprocess_ms, v.verify_ms, v.preprocessed_png) AS job_id
-            FROM (VALUES \(values.joined(separator: ", ")))
-                AS v (job_id, attempt, model_version, preprocessing_profile, reconstruction_error, anomaly_score,
-                      classifier_confidence, reconstruction_threshold, anomaly_score_min, classifier_confidence_min,
-                      reconstruction_passed, anomaly_passed, classifier_passed, verdict, decode_ms, preprocess_ms,
-                      verify_ms, preprocessed_png)
+            SELECT job_id FROM sigverify.record_verdicts($1, ARRAY[\(rows.joined(separator: ", "))]) AS job_id
             """, params)
         var ids: [Int64] = []
         for r in 0..<result.count { if let id = try result.int(r, "job_id") { ids.append(Int64(id)) } }

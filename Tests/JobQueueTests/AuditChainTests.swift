@@ -3,8 +3,9 @@ import Foundation
 import JobQueue
 import XCTest
 
-/// The audit chain of migration 0007 and `sigverify audit`: what a superuser does with the
-/// triggers switched off — rewrite, delete or insert one row — is found and the row named.
+/// The audit chain (rows sealed one by one by migration 0007, per transaction by 0011) and
+/// `sigverify audit`: what a superuser does with the triggers switched off — rewrite, delete or
+/// insert one row, drop or reorder a link — is found and the row named.
 final class AuditChainTests: XCTestCase {
     /// A database with verdicts, a failure and their events, written by the real queue statements.
     private func judgedDatabase() throws -> TestDatabase {
@@ -25,17 +26,29 @@ final class AuditChainTests: XCTestCase {
         return (status, process.stdout, process.stderr)
     }
 
-    /// Runs `sql` as the superuser with the user triggers of verdicts and job_events switched off.
+    /// Runs `sql` as the superuser with the user triggers of verdicts, job_events and (since
+    /// 0011) chain_links switched off.
     private func tamper(_ db: TestDatabase, _ sql: String) throws {
+        let links = try db.scalar("SELECT count(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('sigverify.chain_links')") == 1
+        let tables = ["sigverify.verdicts", "sigverify.job_events"] + (links ? ["sigverify.chain_links"] : [])
         try db.connect().executeScript("""
             BEGIN;
-            ALTER TABLE sigverify.verdicts DISABLE TRIGGER USER;
-            ALTER TABLE sigverify.job_events DISABLE TRIGGER USER;
+            \(tables.map { "ALTER TABLE \($0) DISABLE TRIGGER USER;" }.joined(separator: "\n"))
             \(sql);
-            ALTER TABLE sigverify.verdicts ENABLE TRIGGER USER;
-            ALTER TABLE sigverify.job_events ENABLE TRIGGER USER;
+            \(tables.map { "ALTER TABLE \($0) ENABLE TRIGGER USER;" }.joined(separator: "\n"))
             COMMIT;
             """)
+    }
+
+    /// The place of a row in the chain (per-row or in a link).
+    private func place(_ db: TestDatabase, _ table: String, _ id: Int) throws -> Int {
+        try db.scalar("SELECT chain_seq FROM sigverify.chain_places WHERE table_name = $1 AND id = $2", [.text(table), .int(id)])
+    }
+
+    /// "table id N (chain seq S)" of the row at place `seq`.
+    private func row(_ db: TestDatabase, at seq: Int) throws -> String {
+        let r = try db.connect().execute("SELECT table_name, id FROM sigverify.chain_places WHERE chain_seq = $1", [.int(seq)])
+        return "\(try r.string(0, "table_name") ?? "?") id \(try r.int(0, "id") ?? -1) (chain seq \(seq))"
     }
 
     private func assertBroken(_ db: TestDatabase, naming row: String, _ problem: String,
@@ -55,8 +68,8 @@ final class AuditChainTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("audit chain verified: \(rows) rows, head seq \(rows) "), text.stdout)
         let head = try audit(db, ["--anchor"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let stored = try db.connect().execute("""
-            SELECT encode(chain_hash, 'hex') AS hash FROM sigverify.job_events WHERE chain_seq = $1
-            UNION ALL SELECT encode(chain_hash, 'hex') FROM sigverify.verdicts WHERE chain_seq = $1
+            SELECT encode(link_hash, 'hex') AS hash FROM sigverify.chain_links
+            WHERE first_seq + cardinality(event_ids) + cardinality(verdict_ids) - 1 = $1
             """, [.int(rows)])
         XCTAssertEqual(try stored.string(0, "hash"), head)
         let json = try audit(db, ["--json", "--expect-head", head])
@@ -67,7 +80,7 @@ final class AuditChainTests: XCTestCase {
     func testARewrittenVerdictIsNamed() throws {
         let db = try judgedDatabase()
         let id = try db.scalar("SELECT id FROM sigverify.verdicts WHERE verdict = 'invalid' ORDER BY id LIMIT 1")
-        let seq = try db.scalar("SELECT chain_seq FROM sigverify.verdicts WHERE id = $1", [.int(id)])
+        let seq = try place(db, "verdicts", id)
         try tamper(db, "UPDATE sigverify.verdicts SET verdict = 'valid', classifier_passed = true WHERE id = \(id)")
         try assertBroken(db, naming: "verdicts id \(id) (chain seq \(seq))", "rewritten")
         let json = try audit(db, ["--json"])
@@ -84,7 +97,7 @@ final class AuditChainTests: XCTestCase {
         XCTAssertEqual(clean.headSeq, Int64(clean.rows))
         XCTAssertEqual(try ChainAuditor(queue: try db.queue()).audit(expectingHead: clean.headHex).expectedHeadFound, true)
         let id = try db.scalar("SELECT id FROM sigverify.verdicts WHERE verdict = 'invalid' ORDER BY id LIMIT 1")
-        let seq = try db.scalar("SELECT chain_seq FROM sigverify.verdicts WHERE id = $1", [.int(id)])
+        let seq = try place(db, "verdicts", id)
         try tamper(db, "UPDATE sigverify.verdicts SET verdict = 'valid', classifier_passed = true WHERE id = \(id)")
         let broken = try ChainAuditor(queue: try db.queue(), pageSize: 3).audit()
         XCTAssertEqual(broken.failure?.table, "verdicts")
@@ -95,14 +108,13 @@ final class AuditChainTests: XCTestCase {
 
     func testADeletedEventIsFoundAtTheNextPlace() throws {
         let db = try judgedDatabase()
-        let seq = try db.scalar("SELECT min(chain_seq) FROM sigverify.job_events WHERE to_status = 'running'")
-        try tamper(db, "DELETE FROM sigverify.job_events WHERE chain_seq = \(seq)")
-        let next = try db.connect().execute("""
-            SELECT 'job_events' AS t, id FROM sigverify.job_events WHERE chain_seq = $1
-            UNION ALL SELECT 'verdicts', id FROM sigverify.verdicts WHERE chain_seq = $1
-            """, [.int(seq + 1)])
-        let row = "\(try next.string(0, "t") ?? "?") id \(try next.int(0, "id") ?? -1) (chain seq \(seq + 1))"
-        try assertBroken(db, naming: row, "chain seq \(seq) missing before it: deleted")
+        let seq = try db.scalar("""
+            SELECT min(p.chain_seq) FROM sigverify.chain_places p JOIN sigverify.job_events e ON e.id = p.id
+            WHERE p.table_name = 'job_events' AND e.to_status = 'running'
+            """)
+        let id = try db.scalar("SELECT id FROM sigverify.chain_places WHERE table_name = 'job_events' AND chain_seq = $1", [.int(seq)])
+        try tamper(db, "DELETE FROM sigverify.job_events WHERE id = \(id)")
+        try assertBroken(db, naming: try row(db, at: seq + 1), "chain seq \(seq) missing before it: deleted")
     }
 
     func testAnInsertedEventIsNamed() throws {
@@ -136,5 +148,97 @@ final class AuditChainTests: XCTestCase {
         let result = try audit(db)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("verified: 800 rows"), result.stdout)
+    }
+
+    // MARK: Links (migration 0011): one per sealed transaction
+
+    /// The enqueue, the claim and the finish of `judgedDatabase` each sealed one link; a row in
+    /// the middle of one is named, not the link.
+    func testEachTransactionIsOneLinkAndARewrittenEventMidLinkIsNamed() throws {
+        let db = try judgedDatabase()
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.chain_links"), 3)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.chain_pending"), 0)
+        let id = try db.scalar("SELECT id FROM sigverify.job_events WHERE to_status = 'succeeded' ORDER BY id OFFSET 2 LIMIT 1")
+        let seq = try place(db, "job_events", id)
+        XCTAssertGreaterThan(seq, try db.scalar("SELECT max(first_seq) FROM sigverify.chain_links"), "not the link's first row")
+        try tamper(db, "UPDATE sigverify.job_events SET reason = 'quietly changed' WHERE id = \(id)")
+        try assertBroken(db, naming: "job_events id \(id) (chain seq \(seq))", "rewritten")
+    }
+
+    /// A rewritten verdict whose leaf the attacker recomputed in its link too no longer matches the
+    /// link's Merkle root; one who also recomputed the root breaks the link hash. Either way the
+    /// audit stops at that link.
+    func testALeafRecomputedInItsLinkBreaksTheMerkleRootAndARecomputedRootTheLink() throws {
+        let db = try judgedDatabase()
+        let id = try db.scalar("SELECT id FROM sigverify.verdicts WHERE verdict = 'invalid' ORDER BY id LIMIT 1")
+        let first = try db.scalar("SELECT first_seq FROM sigverify.chain_links WHERE $1 = ANY (verdict_ids)", [.int(id)])
+        let firstRow = try row(db, at: first)
+        let recomputeLeaf = """
+            SET LOCAL TimeZone = 'UTC';
+            SET LOCAL extra_float_digits = 1;
+            UPDATE sigverify.verdicts SET verdict = 'valid', classifier_passed = true WHERE id = \(id);
+            UPDATE sigverify.chain_links l
+            SET leaves = overlay(l.leaves PLACING (SELECT sigverify.chain_leaf('verdicts', v.id, to_jsonb(v))
+                                                   FROM sigverify.verdicts v WHERE v.id = \(id))
+                                 FROM 32 * (cardinality(l.event_ids) + array_position(l.verdict_ids, \(id)::bigint) - 1) + 1 FOR 32)
+            WHERE \(id) = ANY (l.verdict_ids)
+            """
+        try tamper(db, recomputeLeaf)
+        try assertBroken(db, naming: firstRow, "do not match their Merkle root: rewritten")
+        try tamper(db, """
+            UPDATE sigverify.chain_links l
+            SET root = sigverify.merkle_root(ARRAY(SELECT substring(l.leaves FROM 32 * (n - 1) + 1 FOR 32)
+                                                   FROM generate_series(1, length(l.leaves) / 32) n ORDER BY n))
+            WHERE first_seq = \(first)
+            """)
+        try assertBroken(db, naming: firstRow, "does not match the chain: rewritten or reordered")
+    }
+
+    /// A whole link gone (its rows left in place): the next link's first row is named, with the
+    /// places that went missing before it.
+    func testADeletedLinkIsFoundAtTheNextLink() throws {
+        let db = try judgedDatabase()
+        let links = try db.connect().execute("SELECT first_seq FROM sigverify.chain_links ORDER BY first_seq")
+        let claim = try links.int(1, "first_seq") ?? -1
+        let finish = try links.int(2, "first_seq") ?? -1
+        let next = try row(db, at: finish)
+        try tamper(db, "DELETE FROM sigverify.chain_links WHERE first_seq = \(claim)")
+        try assertBroken(db, naming: next, "chain seq \(claim)–\(finish - 1) missing before it: deleted")
+    }
+
+    /// Two links of the same size swapped: each link's hash seals its place and the one before,
+    /// so the first moved link is named.
+    func testReorderedLinksAreNamed() throws {
+        let db = try judgedDatabase()
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.chain_links WHERE first_seq IN (1, 7) AND cardinality(event_ids) = 6"), 2)
+        let claimRow = try db.scalar("SELECT event_ids[1] FROM sigverify.chain_links WHERE first_seq = 7")
+        try tamper(db, """
+            UPDATE sigverify.chain_links SET first_seq = -1 WHERE first_seq = 1;
+            UPDATE sigverify.chain_links SET first_seq = 1 WHERE first_seq = 7;
+            UPDATE sigverify.chain_links SET first_seq = 7 WHERE first_seq = -1
+            """)
+        try assertBroken(db, naming: "job_events id \(claimRow) (chain seq 1)", "rewritten or reordered")
+    }
+
+    /// A database whose first rows were sealed one by one (before migration 0011): they still
+    /// verify, the first link continues their chain, and a rewritten old row is still named.
+    func testRowsSealedOneByOneBeforeLinksStayVerified() throws {
+        let db = try TestDatabase(migrate: false)
+        try Migrator(migrations: try Migrator.bundled().migrations.filter { $0.version <= 10 }).migrate(try db.connect())
+        try db.queue().enqueue((0..<3).map { NewJob(image: Script.ok($0)) })
+        XCTAssertEqual(try db.scalar("SELECT max(chain_seq) FROM sigverify.job_events"), 3)
+        try Migrator.bundled().migrate(try db.connect())
+        let queue = try db.queue()
+        let claimed = try queue.claim(batchSize: 3, leaseSeconds: 30, workerId: "w")
+        _ = try queue.finish(claimed.map { JobResult(job: $0, outcome: .success(QueueTests.verdict(passed: true))) }, workerId: "w")
+        XCTAssertEqual(try db.scalar("SELECT min(first_seq) FROM sigverify.chain_links"), 4)
+        let clean = try ChainAuditor(queue: try db.queue(), pageSize: 2).audit()
+        XCTAssertNil(clean.failure, clean.failure.map(\.description) ?? "")
+        XCTAssertEqual(clean.rows, 3 + 3 + 3 + 3)
+        XCTAssertEqual(clean.headSeq, 12)
+        try tamper(db, "UPDATE sigverify.job_events SET reason = 'rewritten' WHERE chain_seq = 2")
+        let broken = try ChainAuditor(queue: try db.queue()).audit()
+        XCTAssertEqual(broken.failure?.seq, 2)
+        XCTAssertTrue(broken.failure?.problem.contains("rewritten") == true, broken.failure?.problem ?? "no failure")
     }
 }
