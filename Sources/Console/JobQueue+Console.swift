@@ -95,11 +95,15 @@ extension JobQueue {
 
     private func scores(_ id: Int64) throws(PostgresError) -> VerdictScores? {
         let r = try db.execute("""
-            SELECT verdict, model_version, preprocessing_profile, left(worker_id, 256) AS worker_id, chain_seq,
-                   encode(chain_hash, 'hex') AS chain_hash, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
+            SELECT verdict, model_version, preprocessing_profile, left(worker_id, 256) AS worker_id,
+                   COALESCE(v.chain_seq, l.first_seq + cardinality(l.event_ids) + array_position(l.verdict_ids, v.id) - 1) AS chain_seq,
+                   encode(COALESCE(v.chain_hash, l.link_hash), 'hex') AS chain_hash,
+                   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
                    reconstruction_error, reconstruction_threshold, reconstruction_passed, anomaly_score, anomaly_score_min,
                    anomaly_passed, classifier_confidence, classifier_confidence_min, classifier_passed
-            FROM sigverify.verdicts WHERE job_id = $1
+            FROM sigverify.verdicts v
+            LEFT JOIN sigverify.chain_links l ON v.chain_seq IS NULL AND v.id = ANY (l.verdict_ids)
+            WHERE v.job_id = $1
             """, [.int(id)])
         guard r.count == 1 else { return nil }
         let criteria = [("reconstruction", "reconstruction_error", "reconstruction_threshold", true),
@@ -118,9 +122,12 @@ extension JobQueue {
 
     private func events(_ id: Int64) throws(PostgresError) -> [JobEvent] {
         let r = try db.execute("""
-            SELECT from_status, to_status, attempt, left(worker_id, 256) AS worker_id, left(reason, 2048) AS reason, chain_seq,
+            SELECT from_status, to_status, attempt, left(worker_id, 256) AS worker_id, left(reason, 2048) AS reason,
+                   COALESCE(e.chain_seq, l.first_seq + array_position(l.event_ids, e.id) - 1) AS chain_seq,
                    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') AS created_at
-            FROM sigverify.job_events WHERE job_id = $1 ORDER BY id LIMIT 200
+            FROM sigverify.job_events e
+            LEFT JOIN sigverify.chain_links l ON e.chain_seq IS NULL AND e.id = ANY (l.event_ids)
+            WHERE e.job_id = $1 ORDER BY e.id LIMIT 200
             """, [.int(id)])
         return try (0..<r.count).map { (i) throws(PostgresError) in
             JobEvent(from: try r.string(i, "from_status"), to: try r.string(i, "to_status") ?? "", attempt: try r.int(i, "attempt") ?? 0,
@@ -129,10 +136,14 @@ extension JobQueue {
         }
     }
 
-    /// The chain's last place and its hash, as stored (not verified).
+    /// The chain's last place and its hash, as stored (not verified): the last link's (migration
+    /// 0011 seals one link per transaction), or the last row's from before it.
     func chainHead() throws(PostgresError) -> ChainHead {
         let r = try db.execute("""
             SELECT h.chain_seq, encode(h.chain_hash, 'hex') AS hash FROM (
+                (SELECT first_seq + cardinality(event_ids) + cardinality(verdict_ids) - 1 AS chain_seq, link_hash AS chain_hash
+                 FROM sigverify.chain_links ORDER BY first_seq DESC LIMIT 1)
+                UNION ALL
                 (SELECT chain_seq, chain_hash FROM sigverify.verdicts WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1)
                 UNION ALL
                 (SELECT chain_seq, chain_hash FROM sigverify.job_events WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1)

@@ -2,6 +2,7 @@ import CoreMetrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// A minimal HTTP/1.1 server (SwiftNIO, one event-loop thread) answering GET/HEAD on a fixed set
 /// of paths (or through one request-aware handler); everything else is 404 (unknown path) or 405
@@ -12,6 +13,7 @@ public final class HTTPEndpointServer: Sendable {
     private let pool: NIOThreadPool?
     private let channel: any Channel
     private let limiter: ConnectionLimiter
+    private let stopped = Atomic<Bool>(false)
     /// The bound address (the real port when 0 was asked for).
     public let address: EndpointAddress
 
@@ -47,8 +49,10 @@ public final class HTTPEndpointServer: Sendable {
     /// Connections open now (at most `limits.maxConnections`).
     public var openConnections: Int { limiter.openConnections }
 
-    /// Stops listening and closes open connections.
+    /// Stops listening and closes open connections. Only the first call does anything: a second
+    /// would wait on a channel whose event loop is already gone, for ever.
     public func shutdown() {
+        guard stopped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
         try? pool?.syncShutdownGracefully()

@@ -15,16 +15,16 @@ final class ConsoleAuditTests: XCTestCase {
         }
         let port = try fixture.startConsole().address.port
         XCTAssertTrue(try LoopbackHTTP(port: port, "/audit?verify=1").text.contains("intact: 3 places verified"))
+        let id = try fixture.scalar("SELECT id FROM sigverify.chain_places WHERE table_name = 'job_events' AND chain_seq = 2")
         try owner.executeScript("""
             BEGIN;
             ALTER TABLE sigverify.job_events DISABLE TRIGGER USER;
-            UPDATE sigverify.job_events SET reason = 'forged' WHERE chain_seq = 2;
+            UPDATE sigverify.job_events SET reason = 'forged' WHERE id = \(id);
             ALTER TABLE sigverify.job_events ENABLE TRIGGER USER;
             COMMIT;
             """)
-        let id = try fixture.scalar("SELECT id FROM sigverify.job_events WHERE chain_seq = 2")
         let page = try LoopbackHTTP(port: port, "/audit?verify=1").text
-        XCTAssertTrue(page.contains("id=\"audit-result\">BROKEN at job_events id \(id) (chain seq 2): content or hash does not match"), page)
+        XCTAssertTrue(page.contains("id=\"audit-result\">BROKEN at job_events id \(id) (chain seq 2): content does not match the leaf sealed for it"), page)
         XCTAssertTrue(page.contains("id=\"head-seq\">3<"), "the head as stored")
     }
 }

@@ -94,10 +94,13 @@ final class ConsoleEndToEndTests: XCTestCase {
         let page = try get(port, "/verdicts/\(id)")
         XCTAssertEqual(page.status, 200)
         let owner = try PostgresConnection(url: db.ownerURL)
-        let row = try owner.execute("SELECT verdict, model_version, chain_seq FROM sigverify.verdicts WHERE job_id = \(id)")
+        let row = try owner.execute("""
+            SELECT v.verdict, v.model_version, p.chain_seq FROM sigverify.verdicts v
+            JOIN sigverify.chain_places p ON p.table_name = 'verdicts' AND p.id = v.id WHERE v.job_id = \(id)
+            """)
         XCTAssertTrue(page.text.contains("id=\"verdict\">\(try XCTUnwrap(row.string(0, "verdict")))<"))
         XCTAssertTrue(page.text.contains("id=\"model-version\">\(try XCTUnwrap(row.string(0, "model_version")))<"))
-        let head = try db.scalar("SELECT max(chain_seq) FROM (SELECT chain_seq FROM sigverify.verdicts UNION ALL SELECT chain_seq FROM sigverify.job_events) c")
+        let head = try db.scalar("SELECT max(chain_seq) FROM sigverify.chain_places")
         XCTAssertTrue(page.text.contains("place \(try XCTUnwrap(row.int(0, "chain_seq"))) of \(head)"))
         let events = try db.scalar("SELECT count(*) FROM sigverify.job_events WHERE job_id = \(id)")
         XCTAssertEqual(page.text.components(separatedBy: "<table id=\"events\">").last?.components(separatedBy: "<tr>").count, events + 2)
@@ -210,7 +213,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         let (db, port) = try fixture()
         XCTAssertTrue(try get(port, "/audit").text.contains("not verified since this console started"))
         let page = try get(port, "/audit?verify=1").text
-        let head = try db.scalar("SELECT max(chain_seq) FROM (SELECT chain_seq FROM sigverify.verdicts UNION ALL SELECT chain_seq FROM sigverify.job_events) c")
+        let head = try db.scalar("SELECT max(chain_seq) FROM sigverify.chain_places")
         XCTAssertTrue(page.contains("id=\"head-seq\">\(head)<"))
         XCTAssertTrue(page.contains("intact: \(head) places verified"), page)
     }
@@ -250,6 +253,8 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertEqual(try browser.run(Self.imagesLoaded) as? Bool, true, "every thumbnail loads")
         _ = try browser.run("document.querySelector('#verdict').value = 'invalid'; return null")
         try browser.click("#apply")
+        XCTAssertTrue(try browser.wait(until: "return location.search !== '' && document.readyState === 'complete'"),
+                      "the filter form navigated")
         let invalid = try db.scalar("SELECT count(*) FROM sigverify.verdicts WHERE verdict = 'invalid'")
         XCTAssertEqual(try browser.run("return location.search") as? String, "?verdict=invalid&criterion=&model=&from=&to=&ref=")
         XCTAssertTrue(try browser.text("#matches").hasPrefix("\(invalid) verdicts match"))

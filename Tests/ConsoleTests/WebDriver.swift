@@ -62,6 +62,18 @@ final class WebDriver {
         _ = try command("POST", "/session/\(session)/element/\(element)/click", [:])
     }
 
+    /// Polls `script` until it returns true or `timeout` seconds pass (a click's navigation may
+    /// still be under way when the click command returns); returns its last answer.
+    @discardableResult
+    func wait(until script: String, timeout: Double = 10) throws -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        repeat {
+            if try run(script) as? Bool == true { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        } while Date() < deadline
+        return false
+    }
+
     /// The viewport as PNG bytes.
     func screenshot() throws -> Data {
         guard let base64 = try command("GET", "/session/\(session)/screenshot", nil) as? String, let png = Data(base64Encoded: base64) else {

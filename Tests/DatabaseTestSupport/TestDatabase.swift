@@ -45,6 +45,7 @@ public final class TestDatabase: @unchecked Sendable {  // immutable after init
     /// One integer from a one-row, one-column query.
     public func scalar(_ sql: String, _ params: [PostgresValue?] = []) throws -> Int {
         let r = try connect().execute(sql, params)
+        guard r.count == 1 else { throw PostgresError(kind: .unexpectedResult, message: "\(r.count) rows, not 1: \(sql)") }
         guard let v = try r.int(0, r.columns[0]) else { throw PostgresError(kind: .unexpectedResult, message: "NULL") }
         return v
     }

@@ -39,4 +39,17 @@ final class BlockingHandlerTests: XCTestCase {
         let refused = try XCTUnwrap(answers.range(of: "HTTP/1.1 413"), answers)
         XCTAssertLessThan(first.lowerBound, refused.lowerBound)
     }
+
+    /// A console's or fixture's second `shutdown()` (a `defer` and a teardown both stopping it) must
+    /// return, not wait on a channel whose event loop is gone.
+    func testASecondShutdownReturnsAtOnce() throws {
+        let server = try HTTPEndpointServer(address: EndpointAddress(host: "127.0.0.1", port: 0), routes: [:])
+        server.shutdown()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            server.shutdown()
+            done.signal()
+        }
+        XCTAssertEqual(done.wait(timeout: .now() + 5), .success, "the second shutdown returned")
+    }
 }
