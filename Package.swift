@@ -13,7 +13,8 @@ let x86v3SwiftSettings: [SwiftSetting] = []
 
 /// sigverify: a PostgreSQL-backed batch worker that verifies scanned signatures.
 /// Targets follow the data path: C wrappers → Imaging → Preprocessing → NeuralNet → Verifier → Training,
-/// and JobQueue → Worker; the `sigverify` executable only parses and prints.
+/// the queue-free ScanPipeline above Verifier, and JobQueue → Worker (the queue's adapter over
+/// ScanPipeline); Benchmarks sits on top of all of them; the `sigverify` executable only parses and prints.
 let package = Package(
     name: "sigverify",
     platforms: [.macOS(.v13)],
@@ -49,9 +50,12 @@ let package = Package(
         .target(name: "Digest"),
         .target(name: "Verifier", dependencies: ["NeuralNet", "Digest"]),
         .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
+        // Scan bytes → verdicts without a queue: ScanVerifier, the per-scan budget and a batch's
+        // assembly (prepare over the cores, one network pass, results in order) for `verify` and the worker
+        .target(name: "ScanPipeline", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
-            "JobQueue", "Imaging", "Preprocessing", "Verifier", "NeuralNet", .product(name: "Logging", package: "swift-log"),
+            "JobQueue", "ScanPipeline", "Imaging", "NeuralNet", .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // /metrics, /healthz, /readyz: Prometheus registry, the database probe and the HTTP endpoint
@@ -61,8 +65,15 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // All measurement code (`sigverify benchmark …`): throughput of each layer of the stack, the
+        // queue's overhead, bf16 agreement; nothing in production depends on it
+        .target(name: "Benchmarks", dependencies: [
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "ScanPipeline", "JobQueue", "Worker",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "sigverify", dependencies: [
-            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "JobQueue", "Worker", "Operations",
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "ScanPipeline", "JobQueue", "Worker",
+            "Operations", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -78,7 +89,7 @@ let package = Package(
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Worker", "TestSupport"]),
         // The operations endpoint's HTTP server in-process, under hostile clients (no database)
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ScanPipeline", "Benchmarks", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
         // Test-only worker binary (a scripted processor: sleeps, transient/permanent failures) that
         // JobQueueTests spawn as separate processes to kill, signal and race.
         .executableTarget(name: "QueueTestWorker", dependencies: ["JobQueue", "Worker", "Operations"], path: "Tests/QueueTestWorker"),
