@@ -77,7 +77,7 @@ extension ScanVerifier {
                 VerifiedScan(verification: $0.verification, scan: item.scan, extra: item.extra, verifyMs: $0.verifyMs)
             }
         }
-        return results.map { $0! }
+        return results.map { $0! }  // every slot is set: a phase-1 failure, or one verifier result per ready scan
     }
 
     /// `run` keeping nothing beside the verdicts.
