@@ -37,10 +37,12 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        // whole-buffer inflate for PNG's IDAT stream (png_whole.c); libpng still reads every other file
+        .systemLibrary(name: "CLibDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
         // MARK: The data path
         // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
-        .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF"]),
+        .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF", "CLibDeflate"]),
         .target(name: "Imaging", dependencies: ["CImageShims"]),
         .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: x86v3SwiftSettings),
         // CPUID/XGETBV words for choosing OpenBLAS kernels by feature flags (zeros off x86-64)
@@ -78,20 +80,29 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        // MARK: Tests mirror the modules; JobQueueTests talk to the real PostgreSQL from scripts/pg-start.sh
+        // MARK: Tests mirror the modules; database tests talk to the real PostgreSQL from scripts/pg-start.sh
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        // A migrated database per test, role logins, spawned binaries, a loopback HTTP GET
+        .target(name: "DatabaseTestSupport", dependencies: ["JobQueue"], path: "Tests/DatabaseTestSupport"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CImageShims", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
-        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "Worker", "TestSupport"]),
-        // The operations endpoint's HTTP server in-process, under hostile clients (no database)
-        .testTarget(name: "OperationsTests", dependencies: ["Operations", "TestSupport"]),
+        // The queue's SQL and its Swift API in-process: claims, leases, roles, the audit chain, migrations
+        .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "DatabaseTestSupport", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "ScanPipeline", "Benchmarks", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
+        // The operations endpoint: its HTTP server in-process under hostile clients, and a worker's
+        // /metrics, /healthz, /readyz over loopback
+        .testTarget(name: "OperationsTests", dependencies: ["Operations", "DatabaseTestSupport", "TestSupport"]),
+        // The built binaries as separate processes (sigverify, QueueTestWorker): killed, signalled,
+        // raced, fed hostile scans and damaged models, run end to end
+        .testTarget(name: "ProcessTests", dependencies: [
+            "JobQueue", "Imaging", "DatabaseTestSupport", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Test-only worker binary (a scripted processor: sleeps, transient/permanent failures) that
-        // JobQueueTests spawn as separate processes to kill, signal and race.
+        // the process and operations tests spawn to kill, signal and race.
         .executableTarget(name: "QueueTestWorker", dependencies: ["JobQueue", "Worker", "Operations"], path: "Tests/QueueTestWorker"),
     ],
     swiftLanguageModes: [.v6]

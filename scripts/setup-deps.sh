@@ -2,7 +2,7 @@
 # Installs every system package sigverify needs on Debian/Ubuntu. Idempotent and quiet when
 # everything is present already.
 set -euo pipefail
-packages=(pkg-config libpq-dev libpng-dev libjpeg-dev libtiff-dev libopenblas-dev libfreetype-dev fonts-dejavu-core postgresql pgbouncer)
+packages=(pkg-config libpq-dev libpng-dev libdeflate-dev libjpeg-dev libtiff-dev libopenblas-dev libfreetype-dev fonts-dejavu-core postgresql pgbouncer)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,6 +1,7 @@
 /* PNG through libpng's classic API with exactly the transforms OpenCV's PngDecoder applies
  * for IMREAD_COLOR (strip_16, strip_alpha, palette_to_rgb, expand_gray_1_2_4_to_8,
- * interlace handling), followed by BGR2GRAY. */
+ * interlace handling), followed by BGR2GRAY. A clean non-interlaced file is decoded the same way
+ * by whole-image inflate first (png_whole.c), which is faster; libpng reads everything else. */
 #include "include/CImageShims.h"
 #include "shim_internal.h"
 #include <png.h>
@@ -37,6 +38,10 @@ static void png_read_fn(png_structp png, png_bytep dst, size_t length) {
 }
 
 void sv_png_decode(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out) {
+    if (!sv_png_decode_whole(data, size, limits, out)) sv_png_decode_libpng(data, size, limits, out);
+}
+
+void sv_png_decode_libpng(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out) {
     sv_result_reset(out);
     sv_watch watch;
     sv_watch_start(&watch, limits->max_seconds);

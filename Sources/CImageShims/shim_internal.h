@@ -17,4 +17,7 @@ void sv_watch_start(sv_watch *watch, double max_seconds);
 /* Adds `units` of work; returns 1 (and sets out's status, message and seconds) once past the
  * deadline. `what` names the decoder ("JPEG"). */
 int sv_watch_expired(sv_watch *watch, uint64_t units, sv_result *out, const char *what);
+/* png_whole.c: decodes a clean, non-interlaced PNG by whole-image inflate. Returns 1 when `out`
+ * holds the outcome (pixels, or the deadline's error), 0 when libpng must decode the file. */
+int sv_png_decode_whole(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
 #endif

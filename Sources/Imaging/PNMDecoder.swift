@@ -21,28 +21,42 @@ enum PNMDecoder {
         guard width <= maxPixels, height <= maxPixels, width * height <= maxPixels else {
             throw .tooLarge(width: width, height: height, limit: maxPixels)
         }
-        var pixels = [UInt8](repeating: 0, count: width * height)
+        let size = (width: width, height: height)
         if bpp == 1 {
-            // 1 is black: OpenCV's inverted two-entry palette.
-            if binary {
-                let pitch = (width + 7) / 8
-                for y in 0..<height {
-                    try reader.require(pitch, "row \(y)")
-                    let start = reader.position
-                    for x in 0..<width {
-                        let bit = (bytes[start + (x >> 3)] >> (7 - UInt8(x & 7))) & 1
-                        pixels[y * width + x] = bit == 1 ? 0 : 255
-                    }
-                    reader.skip(pitch)
-                }
-            } else {
-                for i in 0..<width * height {
-                    pixels[i] = try readNumber(&reader, maxDigits: 1) != 0 ? 0 : 255
-                }
-            }
-            return GrayImage(width: width, height: height, pixels: pixels)
+            return try decodeBitmap(&reader, size, binary: binary)
         }
-        let channels = bpp == 8 ? 1 : 3
+        return try decodeSamples(&reader, size, channels: bpp == 8 ? 1 : 3, maxval: maxval, binary: binary)
+    }
+
+    /// P1/P4: 1 is black (OpenCV's inverted two-entry palette); binary rows are padded to a byte.
+    private static func decodeBitmap(_ reader: inout ByteReader, _ size: (width: Int, height: Int),
+                                     binary: Bool) throws(ImagingError) -> GrayImage {
+        let (width, height) = size
+        var pixels = [UInt8](repeating: 0, count: width * height)
+        if binary {
+            let pitch = (width + 7) / 8
+            for y in 0..<height {
+                try reader.require(pitch, "row \(y)")
+                let start = reader.position
+                for x in 0..<width {
+                    let bit = (reader.bytes[start + (x >> 3)] >> (7 - UInt8(x & 7))) & 1
+                    pixels[y * width + x] = bit == 1 ? 0 : 255
+                }
+                reader.skip(pitch)
+            }
+        } else {
+            for i in 0..<width * height {
+                pixels[i] = try readNumber(&reader, maxDigits: 1) != 0 ? 0 : 255
+            }
+        }
+        return GrayImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// P2/P3/P5/P6: gray or RGB samples, 8 or 16 bits (16-bit: the high byte), RGB then to gray.
+    private static func decodeSamples(_ reader: inout ByteReader, _ size: (width: Int, height: Int), channels: Int,
+                                      maxval: Int, binary: Bool) throws(ImagingError) -> GrayImage {
+        let (width, height) = size
+        var pixels = [UInt8](repeating: 0, count: width * height)
         let wide = maxval > 255
         let samples = width * channels
         var scale = [UInt8](repeating: 0, count: wide ? 0 : 256)
@@ -53,7 +67,7 @@ enum PNMDecoder {
                 let pitch = samples * (wide ? 2 : 1)
                 try reader.require(pitch, "row \(y)")
                 let start = reader.position
-                for i in 0..<samples { row[i] = bytes[start + (wide ? 2 * i : i)] }
+                for i in 0..<samples { row[i] = reader.bytes[start + (wide ? 2 * i : i)] }
                 reader.skip(pitch)
             } else {
                 for i in 0..<samples {

@@ -9,15 +9,18 @@ import Foundation
 public final class ShutdownSignals: @unchecked Sendable {
     public static let stopSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
     private var sources: [DispatchSourceSignal] = []
+    /// Signals received so far, under `lock` (the handlers run on a global queue).
+    private var received = 0
+    private let lock = NSLock()
 
     public init(signals: [Int32] = ShutdownSignals.stopSignals, onFirst: @escaping @Sendable (Int32) -> Void) {
-        let counter = SignalCounter()
         for sig in signals {
             let previous = signal(sig, SIG_IGN)
             if sig == SIGHUP && Self.sameHandler(previous, SIG_IGN) { continue }
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                if counter.increment() == 1 {
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                if lock.withLock({ received += 1; return received }) == 1 {
                     onFirst(sig)
                 } else {
                     exit(128 + sig)
@@ -33,16 +36,5 @@ public final class ShutdownSignals: @unchecked Sendable {
     /// C function pointers (signal handlers) have no `==`: compare their addresses.
     private static func sameHandler<Handler>(_ a: Handler, _ b: Handler) -> Bool {
         unsafeBitCast(a, to: Int.self) == unsafeBitCast(b, to: Int.self)
-    }
-}
-
-private final class SignalCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        return count
     }
 }

@@ -7,7 +7,7 @@ import Logging
 /// process, write, wait, back off) on the loop's own connection and reports what happened.
 /// Everything about retries, backoff, draining and giving up lives in the state machine.
 final class ClaimLoop {
-    private let worker: Worker
+    private let context: ClaimLoopContext
     private let progress: LoopProgress
     private let log: Logger
     private var queue: JobQueue?
@@ -17,30 +17,42 @@ final class ClaimLoop {
     /// What this loop did (added to the worker's totals when the loop ends).
     private(set) var summary = WorkerSummary()
 
-    init(worker: Worker, progress: LoopProgress, log: Logger) {
-        self.worker = worker
+    init(context: ClaimLoopContext, progress: LoopProgress, log: Logger) {
+        self.context = context
         self.progress = progress
         self.log = log
     }
 
     /// Runs the loop until its state machine says exit.
     func run() -> LoopExit {
-        let config = worker.configuration
-        var machine = LoopStateMachine(rules: .init(
-            untilEmpty: config.untilEmpty, pollInterval: config.pollInterval,
-            writeGiveUpSeconds: 2 * config.leaseSeconds, shutdownGrace: config.shutdownGrace))
+        var machine = LoopStateMachine(rules: context.rules)
         var action = machine.start()
         while true {
-            if worker.stopSignal.isStopped, !machine.isStopping {
+            if context.stopSignal.isStopped, !machine.isStopping {
                 action = machine.handle(.stopRequested, now: MonotonicClock.now())
             }
-            if case .exit(let reason) = action {
+            if let reason = exitReason(action) {
                 queue?.db.close()
                 return reason
             }
             let event = perform(action)
             if case .failed = event {} else { progress.advance() }
             action = machine.handle(event, now: MonotonicClock.now())
+        }
+    }
+
+    /// Why the loop ends after `action`, if it does. An invalid transition is reported as the
+    /// worker's fatal error: every loop stops and `Worker.run` throws it.
+    private func exitReason(_ action: LoopAction) -> LoopExit? {
+        switch action {
+        case .exit(let reason):
+            return reason
+        case .abort(let transition):
+            log.critical("invalid claim loop transition", metadata: ["transition": "\(transition)"])
+            context.failures.recordFatal(.invalidLoopTransition(loop: progress.loop, transition))
+            return .fatal
+        case .connect, .claim, .checkPending, .wait, .process, .write, .giveUpBatch, .backoff:
+            return nil
         }
     }
 
@@ -54,35 +66,34 @@ final class ClaimLoop {
         case .write: return database(writeResults)
         case .giveUpBatch: return giveUp()
         case .backoff(let seconds, let step): return backoff(seconds, then: step)
-        case .exit: return .stopRequested  // not reached: `run` returns on exit
+        case .exit, .abort: return .stopRequested  // not reached: `run` returns on both
         }
     }
 
     // MARK: Steps
 
     private func openOrReset() throws(PostgresError) -> LoopEvent {
-        let config = worker.configuration
         if let queue {
             try queue.db.reset()
             summary.reconnects += 1
-            worker.metrics.reconnected()
+            context.metrics.reconnected()
             log.info("reconnected")
         } else {
-            queue = try JobQueue(url: config.databaseURL, settings: config.connection, logger: log)
+            queue = try JobQueue(url: context.database.url, settings: context.database.settings, logger: log)
         }
-        try worker.notifications.listen(try connected().db, log: log)
+        try context.notifications.listen(try connected().db, log: log)
         return .connected
     }
 
     private func claim() throws(PostgresError) -> LoopEvent {
-        let config = worker.configuration
-        let jobs = try connected().claim(batchSize: config.batchSize, batchBytes: config.batchBytes,
-                                         leaseSeconds: config.leaseSeconds, workerId: config.workerId,
-                                         maxScanBytes: config.maxScanBytes)
+        let limits = context.claim
+        let jobs = try connected().claim(batchSize: limits.batchSize, batchBytes: limits.batchBytes,
+                                         leaseSeconds: limits.leaseSeconds, workerId: context.workerId,
+                                         maxScanBytes: limits.maxScanBytes)
         guard !jobs.isEmpty else { return .claimedNothing }
         batch = jobs
         claimedAt = DispatchTime.now()
-        worker.metrics.claimed(jobs.count)
+        context.metrics.claimed(jobs.count)
         progress.hold(jobs.map(\.id))
         summary.batches += 1
         return .claimed(jobs: jobs.count, bytes: jobs.reduce(0) { $0 + ($1.image?.count ?? 0) })
@@ -90,7 +101,7 @@ final class ClaimLoop {
 
     private func checkPending() throws(PostgresError) -> LoopEvent {
         let pending = try connected().depth()
-        if worker.configuration.untilEmpty, pending.queued == 0, pending.running == 0 {
+        if context.rules.untilEmpty, pending.queued == 0, pending.running == 0 {
             log.info("queue is empty; loop exiting")
         }
         return .pending(queued: pending.queued, running: pending.running,
@@ -98,14 +109,14 @@ final class ClaimLoop {
     }
 
     private func idle(_ seconds: Double) throws(PostgresError) -> LoopEvent {
-        _ = try connected().db.waitForNotifications(timeout: seconds, wakeFD: worker.stopSignal.wakeFD)
+        _ = try connected().db.waitForNotifications(timeout: seconds, wakeFD: context.stopSignal.wakeFD)
         return .woke
     }
 
     private func processBatch() -> LoopEvent {
         let progress = progress
-        let outcomes = BatchRunner(processor: worker.processor, log: log, scanDone: { progress.advance() }).outcomes(for: batch)
-        worker.metrics.processed(outcomes)
+        let outcomes = BatchRunner(processor: context.processor, log: log, scanDone: { progress.advance() }).outcomes(for: batch)
+        context.metrics.processed(outcomes)
         results = zip(batch, outcomes).map { JobResult(job: $0, outcome: $1) }
         return .processed
     }
@@ -114,8 +125,7 @@ final class ClaimLoop {
     /// worker for the same attempt, so a commit that landed just before the connection broke is
     /// not applied twice.
     private func writeResults() throws(PostgresError) -> LoopEvent {
-        let config = worker.configuration
-        let finished = try connected().finish(results, workerId: config.workerId, retryPolicy: config.retryPolicy)
+        let finished = try connected().finish(results, workerId: context.workerId, retryPolicy: context.retryPolicy)
         batchFinished(finished)
         release()
         return .written
@@ -123,7 +133,7 @@ final class ClaimLoop {
 
     /// One batch's results are in the database.
     private func batchFinished(_ finished: FinishSummary) {
-        worker.metrics.finished(finished, claimedAt: claimedAt)
+        context.metrics.finished(finished, claimedAt: claimedAt)
         summary.succeeded += finished.succeeded.count
         summary.failed += finished.failed.count
         summary.retried += finished.retried.count
@@ -133,7 +143,7 @@ final class ClaimLoop {
     private func giveUp() -> LoopEvent {
         log.error("could not write batch results; giving the batch up (its leases run out and peers retry it)",
                   metadata: ["jobs": "\(batch.map(\.id))"])
-        worker.metrics.finished(nil, claimedAt: claimedAt)
+        context.metrics.finished(nil, claimedAt: claimedAt)
         release()
         return .gaveUp
     }
@@ -147,7 +157,7 @@ final class ClaimLoop {
     /// Sleeps `seconds`; a stop request cuts the sleep short unless a batch is still to be written.
     private func backoff(_ seconds: Double, then step: LoopStateMachine.Step) -> LoopEvent {
         if batch.isEmpty {
-            worker.stopSignal.wait(seconds: seconds)
+            context.stopSignal.wait(seconds: seconds)
         } else {
             Thread.sleep(forTimeInterval: seconds)
         }
@@ -169,7 +179,7 @@ final class ClaimLoop {
             let fault = classify(error)
             if fault == .fatal {
                 log.error("database error", metadata: ["error": "\(error)"])
-                worker.recordFatal(error)
+                context.failures.recordFatal(.database(error))
             } else {
                 log.warning("database step failed; retrying", metadata: ["error": "\(error)"])
             }

@@ -1,14 +1,6 @@
-import Dispatch
-import Foundation
-
-/// Seconds on a clock that never jumps (uptime), for deadlines and progress.
-public enum MonotonicClock {
-    public static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-}
-
 /// One claim loop as the heartbeat sees it: the jobs it holds and when it last made progress
 /// (finished a step: claimed, processed, wrote, …). Written by its loop, read by the heartbeat.
-public final class LoopProgress: @unchecked Sendable {
+public final class LoopProgress: Sendable {
     public struct Snapshot: Sendable, Equatable {
         public var loop: Int
         public var jobs: [Int64]
@@ -27,84 +19,36 @@ public final class LoopProgress: @unchecked Sendable {
     public let loop: Int
     /// How logs and `/healthz` name the loop ("sigverify-loop-0", "heartbeat").
     public let name: String
-    private let lock = NSLock()
-    private var jobs: [Int64] = []
-    private var lastProgress = MonotonicClock.now()
-    private var ended = false
+    private let current: Locked<Snapshot>
 
     public init(loop: Int, name: String? = nil) {
         self.loop = loop
         self.name = name ?? "sigverify-loop-\(loop)"
+        self.current = Locked(Snapshot(loop: loop, jobs: [], lastProgress: MonotonicClock.now()))
     }
 
     /// The loop finished a step.
     public func advance() {
-        lock.withLock { lastProgress = MonotonicClock.now() }
+        current.withLock { $0.lastProgress = MonotonicClock.now() }
     }
 
     /// The loop now holds `ids` (a claimed batch) — or nothing (written or given up).
     public func hold(_ ids: [Int64]) {
-        lock.withLock {
-            jobs = ids
-            lastProgress = MonotonicClock.now()
+        current.withLock {
+            $0.jobs = ids
+            $0.lastProgress = MonotonicClock.now()
         }
     }
 
     /// The loop has returned.
     public func end() {
-        lock.withLock {
-            jobs = []
-            ended = true
+        current.withLock {
+            $0.jobs = []
+            $0.ended = true
         }
     }
 
     public var snapshot: Snapshot {
-        lock.withLock { Snapshot(loop: loop, jobs: jobs, lastProgress: lastProgress, ended: ended) }
-    }
-}
-
-/// Which leases the heartbeat may extend: only those of loops whose progress clock moved within
-/// `limit` seconds. A loop holding jobs whose clock stands still longer is stuck: its jobs are no
-/// longer renewed (so peers reap them once the lease runs out) and the worker is told to stop. A
-/// loop holding nothing may also wait out a poll interval (`idleAllowance`) before it counts as
-/// stuck (blocked in a call that never returns, e.g. on a frozen backend).
-public struct LeaseWatchdog: Sendable, Equatable {
-    public var limit: Double
-    public var idleAllowance: Double
-
-    public init(limit: Double, idleAllowance: Double = 0) {
-        self.limit = limit
-        self.idleAllowance = idleAllowance
-    }
-
-    /// The limit for a worker: a batch may take up to `batchDeadline`, and a write may retry for two
-    /// lease lengths, before its loop counts as stuck.
-    public init(batchDeadline: Double, leaseSeconds: Double, pollInterval: Double = 0) {
-        self.init(limit: max(batchDeadline, 2 * leaseSeconds), idleAllowance: pollInterval)
-    }
-
-    public struct Review: Sendable, Equatable {
-        /// Jobs whose leases are extended.
-        public var renew: [Int64] = []
-        /// Loops without progress for longer than allowed, with their idle seconds and jobs.
-        public var stuck: [(loop: Int, idleSeconds: Double, jobs: [Int64])] = []
-
-        public static func == (a: Review, b: Review) -> Bool {
-            a.renew == b.renew && a.stuck.map(\.loop) == b.stuck.map(\.loop) && a.stuck.map(\.jobs) == b.stuck.map(\.jobs)
-        }
-    }
-
-    public func review(_ loops: [LoopProgress.Snapshot], now: Double) -> Review {
-        var review = Review()
-        for loop in loops where !loop.ended {
-            let idle = now - loop.lastProgress
-            if idle > limit + (loop.jobs.isEmpty ? idleAllowance : 0) {
-                review.stuck.append((loop.loop, idle, loop.jobs))
-            } else {
-                review.renew += loop.jobs
-            }
-        }
-        review.renew.sort()
-        return review
+        current.withLock { $0 }
     }
 }

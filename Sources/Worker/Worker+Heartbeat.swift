@@ -21,7 +21,7 @@ extension Worker {
             for stuck in review.stuck where reported.insert(stuck.loop).inserted {
                 let error = WorkerError.loopStuck(loop: stuck.loop, idleSeconds: stuck.idleSeconds, jobs: stuck.jobs)
                 log.error("no progress: \(error); stopping the worker")
-                recordStuck(error)
+                failures.recordStuck(error)
             }
             do {
                 let q = try heartbeatConnection(queue, log: log, reconnects: &reconnects)
@@ -30,7 +30,7 @@ extension Worker {
                 try q.reapExpiredLeases(retryPolicy: config.retryPolicy)
             } catch {
                 log.warning("heartbeat failed", metadata: ["error": "\(error)"])
-                if !error.isTransient { recordFatal(error) }
+                if !error.isTransient { failures.recordFatal(.database(error)) }
             }
         } while !loopsDone.wait(seconds: interval)
         heartbeatProgress.end()

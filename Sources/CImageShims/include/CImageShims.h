@@ -47,6 +47,9 @@ void sv_free(void *p);
 void sv_gray_from_color(const uint8_t *src, size_t count, size_t step, int r_off, int b_off, uint8_t *dst);
 
 void sv_png_decode(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
+/* The same decode through libpng alone (no whole-image inflate): the reference the fast path is
+ * checked against. */
+void sv_png_decode_libpng(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
 /* Encodes width×height 8-bit gray as PNG. Returns 0 and a malloc'd buffer, or non-zero with message. */
 int sv_png_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height,
                        uint8_t **out_data, size_t *out_size, char *message, size_t message_capacity);

@@ -79,43 +79,68 @@ enum RealisticNonSignatures {
         let bold = fonts.styles.filter { $0 == .sansBold || $0 == .serifBold || $0 == .monoBold }
         let style = bold.isEmpty ? rng.pick(fonts.styles) : rng.pick(bold)
         let word = rng.pick(Vocabulary.stampWords)
+        let lettering = StampLettering(fonts: fonts, style: style, word: word, center: center, angle: angle)
         if rng.chance(0.6) {
-            // Rectangular stamp: double border, one or two lines of capitals.
-            let bw = rng.uniform(0.4, 0.75) * w, bh = rng.uniform(0.25, 0.5) * h
-            let th = rng.uniform(2, 5) * h / 300
-            let outer = Canvas.rectangle(origin: Vec2(center.x - bw / 2, center.y - bh / 2), size: Vec2(bw, bh), angle: angle)
-            ink.strokePolygon(outer, width: th)
-            if rng.chance(0.6) {
-                let inset = th * 2.5
-                let inner = Canvas.rectangle(origin: Vec2(center.x - bw / 2 + inset, center.y - bh / 2 + inset),
-                                             size: Vec2(bw - 2 * inset, bh - 2 * inset), angle: angle)
-                ink.strokePolygon(inner, width: th * 0.6)
-            }
-            let second = rng.chance(0.5) ? Vocabulary.date(using: &rng) : nil
-            let rows = second == nil ? [word] : [word, second!]
-            var size = bh * (second == nil ? 0.45 : 0.3)
-            let widest = try rows.map { try fonts.measure($0, style: style, pixelSize: size) }.max()!
-            if widest > bw * 0.85 { size *= bw * 0.85 / widest }
-            for (i, text) in rows.enumerated() {
-                let tw = try fonts.measure(text, style: style, pixelSize: size)
-                let dy = second == nil ? size * 0.35 : (i == 0 ? -size * 0.15 : size * 1.05)
-                let origin = Vec2(center.x - tw / 2, center.y + dy).rotated(by: angle, about: center)
-                try fonts.draw(text, style: style, pixelSize: size, at: origin, angle: angle, on: &ink)
-            }
+            try rectangularStamp(&ink, lettering, using: &rng)
         } else {
-            // Round stamp: two rings and a word across the middle.
-            let r = rng.uniform(0.28, 0.45) * h
-            let th = rng.uniform(2, 4.5) * h / 300
-            ink.strokeCircle(center: center, radius: r, width: th)
-            ink.strokeCircle(center: center, radius: r * rng.uniform(0.78, 0.88), width: th * 0.7)
-            var size = r * 0.45
-            let tw0 = try fonts.measure(word, style: style, pixelSize: size)
-            if tw0 > r * 1.4 { size *= r * 1.4 / tw0 }
-            let tw = try fonts.measure(word, style: style, pixelSize: size)
-            let origin = Vec2(center.x - tw / 2, center.y + size * 0.35).rotated(by: angle, about: center)
-            try fonts.draw(word, style: style, pixelSize: size, at: origin, angle: angle, on: &ink)
+            try roundStamp(&ink, lettering, using: &rng)
         }
-        // Uneven inking: a blotchy multiplier, then pressed onto the paper.
+        press(ink, onto: &canvas, using: &rng)
+    }
+
+    /// What a stamp says and where: the font, the word, the stamp's centre and tilt.
+    private struct StampLettering {
+        let fonts: FontLibrary, style: FontStyle, word: String
+        let center: Vec2, angle: Double
+    }
+
+    /// Rectangular stamp: double border, one or two lines of capitals.
+    private static func rectangularStamp<G: RandomNumberGenerator>(_ ink: inout Canvas, _ l: StampLettering,
+                                                                   using rng: inout G) throws {
+        let w = Double(ink.width), h = Double(ink.height)
+        let center = l.center, angle = l.angle
+        let bw = rng.uniform(0.4, 0.75) * w, bh = rng.uniform(0.25, 0.5) * h
+        let th = rng.uniform(2, 5) * h / 300
+        let outer = Canvas.rectangle(origin: Vec2(center.x - bw / 2, center.y - bh / 2), size: Vec2(bw, bh), angle: angle)
+        ink.strokePolygon(outer, width: th)
+        if rng.chance(0.6) {
+            let inset = th * 2.5
+            let inner = Canvas.rectangle(origin: Vec2(center.x - bw / 2 + inset, center.y - bh / 2 + inset),
+                                         size: Vec2(bw - 2 * inset, bh - 2 * inset), angle: angle)
+            ink.strokePolygon(inner, width: th * 0.6)
+        }
+        let second = rng.chance(0.5) ? Vocabulary.date(using: &rng) : nil
+        let rows = second == nil ? [l.word] : [l.word, second!]
+        var size = bh * (second == nil ? 0.45 : 0.3)
+        let widest = try rows.map { try l.fonts.measure($0, style: l.style, pixelSize: size) }.max()!
+        if widest > bw * 0.85 { size *= bw * 0.85 / widest }
+        for (i, text) in rows.enumerated() {
+            let tw = try l.fonts.measure(text, style: l.style, pixelSize: size)
+            let dy = second == nil ? size * 0.35 : (i == 0 ? -size * 0.15 : size * 1.05)
+            let origin = Vec2(center.x - tw / 2, center.y + dy).rotated(by: angle, about: center)
+            try l.fonts.draw(text, style: l.style, pixelSize: size, at: origin, angle: angle, on: &ink)
+        }
+    }
+
+    /// Round stamp: two rings and a word across the middle.
+    private static func roundStamp<G: RandomNumberGenerator>(_ ink: inout Canvas, _ l: StampLettering,
+                                                             using rng: inout G) throws {
+        let h = Double(ink.height)
+        let center = l.center
+        let r = rng.uniform(0.28, 0.45) * h
+        let th = rng.uniform(2, 4.5) * h / 300
+        ink.strokeCircle(center: center, radius: r, width: th)
+        ink.strokeCircle(center: center, radius: r * rng.uniform(0.78, 0.88), width: th * 0.7)
+        var size = r * 0.45
+        let tw0 = try l.fonts.measure(l.word, style: l.style, pixelSize: size)
+        if tw0 > r * 1.4 { size *= r * 1.4 / tw0 }
+        let tw = try l.fonts.measure(l.word, style: l.style, pixelSize: size)
+        let origin = Vec2(center.x - tw / 2, center.y + size * 0.35).rotated(by: l.angle, about: center)
+        try l.fonts.draw(l.word, style: l.style, pixelSize: size, at: origin, angle: l.angle, on: &ink)
+    }
+
+    /// Uneven inking: a blotchy multiplier, then pressed onto the paper (darker ink wins).
+    private static func press<G: RandomNumberGenerator>(_ ink: Canvas, onto canvas: inout Canvas, using rng: inout G) {
         let dark = Float(rng.uniform(0.45, 0.95))
         let gx = 8, gy = 4
         var grid = [Float](repeating: 0, count: (gx + 1) * (gy + 1))

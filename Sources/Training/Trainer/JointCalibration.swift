@@ -44,80 +44,111 @@ public enum JointCalibration {
     public static func choose(_ scores: [Scores], targets: CalibrationTargets) throws -> Result {
         let valid = scores.filter(\.isValid), invalid = scores.filter { !$0.isValid }
         guard !valid.isEmpty else { throw CalibrationError.noScores("valid") }
-        func candidates(_ values: [Double], higherIsValid: Bool, cost: Double = 0) throws -> [Double] {
-            var out: [Double] = []
-            for share in candidateShares where share <= 1 - cost + 1e-9 {
-                let t = try ThresholdCalibration.accepting(share: share, ofValid: values, higherIsValid: higherIsValid)
-                if !out.contains(t) { out.append(t) }
-            }
-            return out
-        }
         let rs = try candidates(valid.map(\.reconstructionError), higherIsValid: false, cost: targets.noveltyCost)
         let xs = try candidates(valid.map(\.anomalyScore), higherIsValid: true, cost: targets.noveltyCost)
         let cs = try candidates(valid.map(\.classifierConfidence), higherIsValid: true)
-        typealias Choice = (r: Double, a: Double, c: Double, accepted: Int, rejected: Int, permissive: Double)
-        var best: Choice?, fallback: Choice?
+        var selection = Selection(targets: targets, validCount: valid.count, invalidCount: invalid.count)
         for r in rs {
             for a in xs {
                 for c in cs {
                     func passes(_ s: Scores) -> Bool {
                         s.reconstructionError <= r && s.anomalyScore >= a && s.classifierConfidence >= c
                     }
-                    let accepted = valid.filter(passes).count
-                    let rejected = invalid.count - invalid.filter(passes).count
                     // Ranks ties: larger = more permissive (the candidate lists run strict → permissive).
-                    let permissive = Double((rs.firstIndex(of: r) ?? 0) + (xs.firstIndex(of: a) ?? 0) + (cs.firstIndex(of: c) ?? 0))
-                    let choice: Choice = (r, a, c, accepted, rejected, permissive)
-                    func better(_ x: Choice, than y: Choice?) -> Bool {
-                        guard let y else { return true }
-                        if x.rejected != y.rejected { return x.rejected > y.rejected }
-                        if x.accepted != y.accepted { return x.accepted > y.accepted }
-                        return x.permissive > y.permissive
-                    }
-                    switch targets.priority {
-                    case .acceptance:
-                        if Double(accepted) >= targets.validAcceptance * Double(valid.count) - 1e-9 {
-                            if better(choice, than: best) { best = choice }
-                        } else if fallback == nil || accepted > fallback!.accepted
-                                    || (accepted == fallback!.accepted && rejected > fallback!.rejected) {
-                            fallback = choice
-                        }
-                    case .falseAccepts:
-                        let passed = invalid.count - rejected
-                        if Double(passed) <= targets.falseAcceptRate * Double(invalid.count) + 1e-9 {
-                            if best == nil || accepted > best!.accepted
-                                || (accepted == best!.accepted && better(choice, than: best)) { best = choice }
-                        } else if fallback == nil || rejected > fallback!.rejected
-                                    || (rejected == fallback!.rejected && accepted > fallback!.accepted) {
-                            fallback = choice
-                        }
-                    }
+                    let permissive = (rs.firstIndex(of: r) ?? 0) + (xs.firstIndex(of: a) ?? 0) + (cs.firstIndex(of: c) ?? 0)
+                    selection.consider(Candidate(r: r, a: a, c: c, accepted: valid.filter(passes).count,
+                                                 rejected: invalid.count - invalid.filter(passes).count,
+                                                 permissive: permissive))
                 }
             }
         }
-        var notes: [String] = []
-        let pick = best ?? fallback!
-        if best == nil {
+        let pick = selection.best ?? selection.fallback!
+        let far = invalid.isEmpty ? 0 : Double(invalid.count - pick.rejected) / Double(invalid.count)
+        return Result(reconstructionMax: pick.r, anomalyScoreMin: pick.a, classifierConfidenceMin: pick.c,
+                      validAccepted: Double(pick.accepted) / Double(valid.count), falseAcceptRate: far,
+                      notes: selection.notes(for: pick, falseAcceptRate: far))
+    }
+
+    /// One criterion's candidate thresholds, strict → permissive, without repeats.
+    private static func candidates(_ values: [Double], higherIsValid: Bool, cost: Double = 0) throws -> [Double] {
+        var out: [Double] = []
+        for share in candidateShares where share <= 1 - cost + 1e-9 {
+            let t = try ThresholdCalibration.accepting(share: share, ofValid: values, higherIsValid: higherIsValid)
+            if !out.contains(t) { out.append(t) }
+        }
+        return out
+    }
+
+    /// A triple of thresholds with what it does on the held-out images.
+    private struct Candidate {
+        var r: Double, a: Double, c: Double
+        var accepted: Int, rejected: Int, permissive: Int
+
+        /// More rejected, then more accepted, then the more permissive triple.
+        func beats(_ other: Candidate?) -> Bool {
+            guard let other else { return true }
+            if rejected != other.rejected { return rejected > other.rejected }
+            if accepted != other.accepted { return accepted > other.accepted }
+            return permissive > other.permissive
+        }
+    }
+
+    /// The best triple meeting the priority's target so far, and the fallback if none does.
+    private struct Selection {
+        let targets: CalibrationTargets
+        let validCount: Int, invalidCount: Int
+        var best: Candidate?, fallback: Candidate?
+
+        init(targets: CalibrationTargets, validCount: Int, invalidCount: Int) {
+            self.targets = targets
+            self.validCount = validCount
+            self.invalidCount = invalidCount
+        }
+
+        mutating func consider(_ x: Candidate) {
             switch targets.priority {
             case .acceptance:
-                notes.append(String(format: "no thresholds accept %.3g of the validation signatures; using the most accepting ones",
-                                    targets.validAcceptance))
+                if Double(x.accepted) >= targets.validAcceptance * Double(validCount) - 1e-9 {
+                    if x.beats(best) { best = x }
+                } else if fallback == nil || x.accepted > fallback!.accepted
+                            || (x.accepted == fallback!.accepted && x.rejected > fallback!.rejected) {
+                    fallback = x
+                }
             case .falseAccepts:
-                notes.append(String(format: "no thresholds let at most %.3g of the validation non-signatures through; using the most rejecting ones",
-                                    targets.falseAcceptRate))
+                let passed = invalidCount - x.rejected
+                if Double(passed) <= targets.falseAcceptRate * Double(invalidCount) + 1e-9 {
+                    if best == nil || x.accepted > best!.accepted || (x.accepted == best!.accepted && x.beats(best)) {
+                        best = x
+                    }
+                } else if fallback == nil || x.rejected > fallback!.rejected
+                            || (x.rejected == fallback!.rejected && x.accepted > fallback!.accepted) {
+                    fallback = x
+                }
             }
         }
-        if targets.priority == .falseAccepts, Double(pick.accepted) < targets.validAcceptance * Double(valid.count) - 1e-9 {
-            notes.append(String(format: "false accepts first: %.3f of the validation signatures accepted, under the target %.3g",
-                                Double(pick.accepted) / Double(valid.count), targets.validAcceptance))
+
+        func notes(for pick: Candidate, falseAcceptRate far: Double) -> [String] {
+            var notes: [String] = []
+            if best == nil {
+                switch targets.priority {
+                case .acceptance:
+                    notes.append(String(format: "no thresholds accept %.3g of the validation signatures; using the most accepting ones",
+                                        targets.validAcceptance))
+                case .falseAccepts:
+                    notes.append(String(format: "no thresholds let at most %.3g of the validation non-signatures through; using the most rejecting ones",
+                                        targets.falseAcceptRate))
+                }
+            }
+            if targets.priority == .falseAccepts, Double(pick.accepted) < targets.validAcceptance * Double(validCount) - 1e-9 {
+                notes.append(String(format: "false accepts first: %.3f of the validation signatures accepted, under the target %.3g",
+                                    Double(pick.accepted) / Double(validCount), targets.validAcceptance))
+            }
+            if invalidCount == 0 {
+                notes.append("no validation non-signatures: thresholds only bound the valid acceptance")
+            } else if far > targets.falseAcceptRate {
+                notes.append(String(format: "validation false-accept rate %.3f is above the target %.3g", far, targets.falseAcceptRate))
+            }
+            return notes
         }
-        let far = invalid.isEmpty ? 0 : Double(invalid.count - pick.rejected) / Double(invalid.count)
-        if invalid.isEmpty {
-            notes.append("no validation non-signatures: thresholds only bound the valid acceptance")
-        } else if far > targets.falseAcceptRate {
-            notes.append(String(format: "validation false-accept rate %.3f is above the target %.3g", far, targets.falseAcceptRate))
-        }
-        return Result(reconstructionMax: pick.r, anomalyScoreMin: pick.a, classifierConfidenceMin: pick.c,
-                      validAccepted: Double(pick.accepted) / Double(valid.count), falseAcceptRate: far, notes: notes)
     }
 }

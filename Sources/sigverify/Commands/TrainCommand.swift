@@ -121,44 +121,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var config = TrainingConfiguration()
-        config.profile = try PreprocessingProfile.named(profile, overrides: overrides)
-        config.recipe = TrainingRecipe(rawValue: recipe)!
-        config.inputSize = inputSize
-        config.latentDim = latentDim
-        config.autoencoderEpochs = epochs
-        config.classifierEpochs = classifierEpochs
-        config.batchSize = batchSize
-        guard let priority = CalibrationPriority(rawValue: calibrationPriority) else {
-            throw ValidationError("--calibration-priority must be one of \(CalibrationPriority.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept,
-                                                noveltyCost: noveltyCost, priority: priority)
-        config.augmentValid = !noAugment
-        config.augmentClassifier = !noClassifierAugment
-        config.scanConditionCopies = scanConditionCopies
-        config.invalidCropCopies = invalidCropCopies
-        config.handwritingLines = handwritingLines
-        config.syntheticValid = syntheticValid
-        config.syntheticInvalid = syntheticInvalid
-        config.seed = seed
-        config.threads = threads
-        do {
-            config.syntheticKinds = try NonSignatureKind.parseList(syntheticKinds)
-            config.syntheticSignatureKinds = try SignatureKind.parseList(syntheticSignatureKinds)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        guard let background = SignatureBackground(rawValue: syntheticBackground.lowercased()) else {
-            throw ValidationError("--synthetic-background must be one of \(SignatureBackground.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        config.synthesis.signature.background = background
-        if syntheticInvalid > 0, config.syntheticKinds.contains(where: \.needsFonts), (try? FontLibrary()) == nil {
-            config.syntheticKinds.removeAll(where: \.needsFonts)
-            warn("no fonts found: synthetic kinds that set text are left out")
-        }
-        do { try config.validate() } catch { throw ValidationError("\(error)") }
-
+        let config = try trainingConfiguration()
         let listed = try scans.listFiles()
         let files = listed.filter { $0.role != .test }
         if files.count < listed.count {
@@ -183,12 +146,62 @@ struct TrainCommand: ParsableCommand {
         let summary = try Trainer(configuration: config).train(
             samples: samples, output: URL(fileURLWithPath: out),
             events: { progress.event($0) }, shouldStop: { Interrupt.requested })
+        printSummary(summary, recipe: config.recipe, seconds: Date().timeIntervalSince(started))
+    }
 
+    /// The options as a training configuration (the enumerated ones parsed here, so a bad value is
+    /// a usage error naming its option).
+    private func trainingConfiguration() throws -> TrainingConfiguration {
+        var config = TrainingConfiguration()
+        config.profile = try PreprocessingProfile.named(profile, overrides: overrides)
+        config.recipe = TrainingRecipe(rawValue: recipe)!
+        config.inputSize = inputSize
+        config.latentDim = latentDim
+        config.autoencoderEpochs = epochs
+        config.classifierEpochs = classifierEpochs
+        config.batchSize = batchSize
+        guard let priority = CalibrationPriority(rawValue: calibrationPriority) else {
+            throw ValidationError("--calibration-priority must be one of \(CalibrationPriority.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept,
+                                                noveltyCost: noveltyCost, priority: priority)
+        config.augmentValid = !noAugment
+        config.augmentClassifier = !noClassifierAugment
+        config.scanConditionCopies = scanConditionCopies
+        config.invalidCropCopies = invalidCropCopies
+        config.handwritingLines = handwritingLines
+        config.syntheticValid = syntheticValid
+        config.syntheticInvalid = syntheticInvalid
+        config.seed = seed
+        config.threads = threads
+        try applySynthesisOptions(to: &config)
+        do { try config.validate() } catch { throw ValidationError("\(error)") }
+        return config
+    }
+
+    private func applySynthesisOptions(to config: inout TrainingConfiguration) throws {
+        do {
+            config.syntheticKinds = try NonSignatureKind.parseList(syntheticKinds)
+            config.syntheticSignatureKinds = try SignatureKind.parseList(syntheticSignatureKinds)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard let background = SignatureBackground(rawValue: syntheticBackground.lowercased()) else {
+            throw ValidationError("--synthetic-background must be one of \(SignatureBackground.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        config.synthesis.signature.background = background
+        if syntheticInvalid > 0, config.syntheticKinds.contains(where: \.needsFonts), (try? FontLibrary()) == nil {
+            config.syntheticKinds.removeAll(where: \.needsFonts)
+            warn("no fonts found: synthetic kinds that set text are left out")
+        }
+    }
+
+    private func printSummary(_ summary: TrainingSummary, recipe: TrainingRecipe, seconds: Double) {
         let p = summary.parameters
         print(String(format: "bundle %@ version %@ written in %.0f s%@", out, summary.modelVersion,
-                     Date().timeIntervalSince(started), summary.history.interrupted ? " (interrupted)" : ""))
+                     seconds, summary.history.interrupted ? " (interrupted)" : ""))
         print(String(format: "thresholds (%@): reconstruction ≤ %.6g, anomaly ≥ %.6g, classifier ≥ %.6g",
-                     config.recipe.rawValue, p.reconstructionThreshold, p.anomalyScoreMin, p.classifierConfidenceMin))
+                     recipe.rawValue, p.reconstructionThreshold, p.anomalyScoreMin, p.classifierConfidenceMin))
         for note in summary.calibrationNotes { print("  note: \(note)") }
         let h = summary.heldOut
         print("validation (\(summary.heldOutCount) original images, used for early stopping and calibration — not a held-out "
@@ -225,68 +238,4 @@ extension TrainCommand {
                      result.heldOutCount, result.chosen.validAccepted, result.chosen.falseAcceptRate))
         for note in result.chosen.notes { print("  note: \(note)") }
     }
-}
-
-/// Renders training events with the training module's `ProgressPrinter`: a bar redrawn in place on
-/// a terminal (standard output is a TTY), a few plain lines per epoch otherwise.
-final class TrainProgressView: @unchecked Sendable {
-    private let printer: ProgressPrinter
-    private let lock = NSLock()  // `preparation` is called from the worker threads
-    private var epochStart = Date()
-    private let started = Date()
-
-    init(terminal: Bool) {
-        printer = ProgressPrinter(isTerminal: terminal, write: { text in
-            FileHandle.standardOutput.write(Data(text.utf8))
-        })
-    }
-
-    func line(_ text: String) {
-        lock.lock()
-        defer { lock.unlock() }
-        printer.message(text)
-    }
-
-    func preparation(done: Int, total: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        printer.update(TrainingProgress(phase: "preparing data", epoch: 1, epochs: 1, step: done, steps: total, loss: nil,
-                                        elapsed: Date().timeIntervalSince(started)))
-    }
-
-    func event(_ event: TrainingEvent) {
-        switch event {
-        case .note(let text):
-            line(text)
-        case .step(let phase, let epoch, let epochs, let step, let steps, let loss):
-            if step == 1 { epochStart = Date() }
-            lock.lock()
-            defer { lock.unlock() }
-            printer.update(TrainingProgress(phase: phase.rawValue, epoch: epoch, epochs: epochs, step: step, steps: steps,
-                                            loss: loss, elapsed: Date().timeIntervalSince(epochStart)))
-        case .epoch(let phase, let epochs, let r, let improved):
-            line(String(format: "%@ epoch %d/%d: loss %.4f val_loss %.4f%@ lr %.1e %.1f s%@", phase.rawValue, r.epoch,
-                        epochs, r.loss, r.valLoss, r.valAccuracy.map { String(format: " val_acc %.3f", $0) } ?? "",
-                        r.learningRate, r.seconds, improved ? " (best so far)" : ""))
-        }
-    }
-}
-
-/// SIGINT: the first one asks training to stop cleanly; the handler then resets itself, so a
-/// second one ends the process at once.
-enum Interrupt {
-    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
-
-    static var requested: Bool { flag != 0 }
-
-    static func install() {
-        signal(SIGINT) { _ in
-            Interrupt.flag = 1
-            signal(SIGINT, SIG_DFL)
-        }
-    }
-}
-
-func warn(_ text: String) {
-    FileHandle.standardError.write(Data("sigverify: \(text)\n".utf8))
 }

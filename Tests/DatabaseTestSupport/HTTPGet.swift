@@ -3,11 +3,11 @@ import XCTest
 
 /// One HTTP/1.1 GET over a plain loopback socket (no client library between the test and the
 /// server): status code and body.
-struct HTTPGet {
-    let status: Int
-    let body: String
+public struct HTTPGet {
+    public let status: Int
+    public let body: String
 
-    init(port: Int, path: String) throws {
+    public init(port: Int, path: String) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPGetError("socket: errno \(errno)") }
         defer { close(fd) }
@@ -38,7 +38,7 @@ struct HTTPGet {
     }
 
     /// The value of the sample `name` (with its labels exactly as written, e.g. `x{a="b"}`), or nil.
-    func sample(_ name: String) -> Double? {
+    public func sample(_ name: String) -> Double? {
         for line in body.split(separator: "\n") where line.hasPrefix(name + " ") {
             return Double(line.dropFirst(name.count + 1))
         }
@@ -46,14 +46,14 @@ struct HTTPGet {
     }
 }
 
-struct HTTPGetError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct HTTPGetError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 extension SpawnedProcess {
     /// The port the operations endpoint announced in the log (`address=127.0.0.1:PORT`).
-    func endpointPort(timeout: Double = 15) throws -> Int {
+    public func endpointPort(timeout: Double = 15) throws -> Int {
         var port: Int?
         _ = eventually(timeout: timeout) {
             guard let range = stderr.range(of: #"address=127\.0\.0\.1:(\d+)"#, options: .regularExpression) else { return false }

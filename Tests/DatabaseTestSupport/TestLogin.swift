@@ -5,12 +5,12 @@ import XCTest
 /// A LOGIN role for one test database, a member of one of the group roles of migration 0006
 /// (`sigverify_worker`, …), dropped afterwards. Roles are cluster-wide, so the name carries the
 /// database's.
-final class TestLogin {
-    let role: String
-    let url: String
+public final class TestLogin {
+    public let role: String
+    public let url: String
     private let adminURL: String
 
-    init(_ db: TestDatabase, memberOf group: String) throws {
+    public init(_ db: TestDatabase, memberOf group: String) throws {
         role = db.name + "_" + group
         adminURL = db.adminURL
         let quoted = PostgresConnection.quoteIdentifier(role)
@@ -28,6 +28,6 @@ final class TestLogin {
         }
     }
 
-    func connect() throws -> PostgresConnection { try PostgresConnection(url: url) }
-    func queue() throws -> JobQueue { JobQueue(connection: try connect()) }
+    public func connect() throws -> PostgresConnection { try PostgresConnection(url: url) }
+    public func queue() throws -> JobQueue { JobQueue(connection: try connect()) }
 }
