@@ -14,7 +14,8 @@ let x86v3SwiftSettings: [SwiftSetting] = []
 /// sigverify: a PostgreSQL-backed batch worker that verifies scanned signatures.
 /// Targets follow the data path: C wrappers → Imaging → Preprocessing → NeuralNet → Verifier → Training,
 /// the queue-free ScanPipeline above Verifier, and JobQueue → Worker (the queue's adapter over
-/// ScanPipeline); Benchmarks sits on top of all of them; the `sigverify` executable only parses and prints.
+/// ScanPipeline) → Operations → Console; Benchmarks sits on top of all of them; the `sigverify`
+/// executable only parses and prints.
 let package = Package(
     name: "sigverify",
     platforms: [.macOS(.v13)],
@@ -44,13 +45,15 @@ let package = Package(
         // setjmp/longjmp-safe C shims: libpng/libjpeg errors unwind only C frames, never Swift ones
         .target(name: "CImageShims", dependencies: ["CLibPNG", "CLibJPEG", "CLibTIFF", "CLibDeflate"]),
         .target(name: "Imaging", dependencies: ["CImageShims"]),
-        .target(name: "Preprocessing", dependencies: ["Imaging"], swiftSettings: x86v3SwiftSettings),
+        // Plain pointers to several buffers at once (`withPointers`): kernels read as loops, not closure pyramids
+        .target(name: "KernelPointers"),
+        .target(name: "Preprocessing", dependencies: ["Imaging", "KernelPointers"], swiftSettings: x86v3SwiftSettings),
         // CPUID/XGETBV words for choosing OpenBLAS kernels by feature flags (zeros off x86-64)
         .target(name: "CCPUFeatures"),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CCPUFeatures"], swiftSettings: x86v3SwiftSettings),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CCPUFeatures", "KernelPointers"], swiftSettings: x86v3SwiftSettings),
         // SHA-256: model bundle versions and the audit chain (a leaf, so JobQueue needs no Verifier)
         .target(name: "Digest"),
-        .target(name: "Verifier", dependencies: ["NeuralNet", "Digest"]),
+        .target(name: "Verifier", dependencies: ["NeuralNet", "Digest", "KernelPointers"]),
         .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
         // Scan bytes → verdicts without a queue: ScanVerifier, the per-scan budget and a batch's
         // assembly (prepare over the cores, one network pass, results in order) for `verify` and the worker
@@ -67,6 +70,8 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // `sigverify console`: read-only web pages as the auditor, on the operations endpoint's server
+        .target(name: "Console", dependencies: ["JobQueue", "Imaging", "Operations", .product(name: "Logging", package: "swift-log")]),
         // All measurement code (`sigverify benchmark …`): throughput of each layer of the stack, the
         // queue's overhead, bf16 agreement; nothing in production depends on it
         .target(name: "Benchmarks", dependencies: [
@@ -75,7 +80,7 @@ let package = Package(
         ]),
         .executableTarget(name: "sigverify", dependencies: [
             "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "ScanPipeline", "JobQueue", "Worker",
-            "Operations", "Benchmarks",
+            "Operations", "Console", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -83,15 +88,17 @@ let package = Package(
         // MARK: Tests mirror the modules; database tests talk to the real PostgreSQL from scripts/pg-start.sh
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // A migrated database per test, role logins, spawned binaries, a loopback HTTP GET
-        .target(name: "DatabaseTestSupport", dependencies: ["JobQueue"], path: "Tests/DatabaseTestSupport"),
+        .target(name: "DatabaseTestSupport", dependencies: ["JobQueue", "TestSupport"], path: "Tests/DatabaseTestSupport"),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "CImageShims", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
-        // The queue's SQL and its Swift API in-process: claims, leases, roles, the audit chain, migrations
+        // The queue's SQL and its Swift API (some raced by spawned workers): claims, leases, roles, the audit chain, migrations
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "DatabaseTestSupport", "TestSupport"]),
+        // The console in-process (routing, escaping, authorisation) and end to end in headless Chromium
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Operations", "JobQueue", "Imaging", "DatabaseTestSupport", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "ScanPipeline", "Benchmarks", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
         // The operations endpoint: its HTTP server in-process under hostile clients, and a worker's
         // /metrics, /healthz, /readyz over loopback

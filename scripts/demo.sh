@@ -2,7 +2,8 @@
 # The main job end to end on the bundled sample scans: installs system packages, builds the
 # release binary, starts a throwaway PostgreSQL on loopback, migrates (as the owner), enqueues
 # samples/ as a sigverify_enqueuer login, runs two workers as a sigverify_worker login until the
-# queue drains, and prints the verdict report and the audit chain check as a sigverify_auditor login.
+# queue drains, and prints the verdict report and the audit chain check as a sigverify_auditor login,
+# then how to open the same verdicts, with their images, in the read-only web console.
 # Usage: scripts/demo.sh [SCAN_OR_FOLDER...]   (default: samples/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,4 @@ echo "demo: PostgreSQL at $DATABASE_URL (stop it with scripts/pg-stop.sh)" >&2
 auditor="$(bash scripts/pg-login.sh auditor)"
 "$bin" report --database-url "$auditor"
 "$bin" audit --database-url "$auditor"
+echo "demo: browse these verdicts: $bin console --database-url '$auditor'   then open http://127.0.0.1:8080/" >&2

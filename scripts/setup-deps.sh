@@ -2,7 +2,9 @@
 # Installs every system package sigverify needs on Debian/Ubuntu. Idempotent and quiet when
 # everything is present already.
 set -euo pipefail
-packages=(pkg-config libpq-dev libpng-dev libdeflate-dev libjpeg-dev libtiff-dev libopenblas-dev libfreetype-dev fonts-dejavu-core postgresql pgbouncer)
+# chromium and chromium-driver: the console's browser tests (ConsoleTests) drive headless Chromium.
+packages=(pkg-config libpq-dev libpng-dev libdeflate-dev libjpeg-dev libtiff-dev libopenblas-dev libfreetype-dev fonts-dejavu-core postgresql pgbouncer
+          chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,5 @@
 import Foundation
+import KernelPointers
 
 /// Adam with Keras' defaults and update form:
 /// `α_t = lr·sqrt(1 − β2^t)/(1 − β1^t)`, `m += (g − m)(1 − β1)`, `v += (g² − v)(1 − β2)`,
@@ -36,21 +37,17 @@ public struct Adam: Sendable {
             ?? ([Float](repeating: 0, count: value.count), [Float](repeating: 0, count: value.count))
         let (b1, b2, eps) = (1 - beta1, 1 - beta2, epsilon)
         // Element-wise, so large variables (the classifier's 11 M-weight Dense kernel) split across cores.
-        state.m.withUnsafeMutableBufferPointer { mp in
-        state.v.withUnsafeMutableBufferPointer { vp in
-        value.storage.withUnsafeMutableBufferPointer { wp in
-        gradient.storage.withUnsafeBufferPointer { gp in
-            guard let m0 = mp.baseAddress, let v0 = vp.baseAddress, let w0 = wp.baseAddress, let g0 = gp.baseAddress else { return }
-            let ptrs = UnsafeSendableBox((m: m0, v: v0, w: w0, g: g0))
-            Parallel.ranges(wp.count, minimumPerWorker: 1 << 16) { r in
-                let (m, v, w, g) = ptrs.value
+        let m = KernelOutput(taking: &state.m), v = KernelOutput(taking: &state.v), w = KernelOutput(taking: &value.storage)
+        withPointers(gradient.storage, m, v, w) { g, m, v, w in
+            Parallel.ranges(gradient.count, minimumPerWorker: 1 << 16) { r in
                 for i in r {
                     m[i] += (g[i] - m[i]) * b1
                     v[i] += (g[i] * g[i] - v[i]) * b2
                     w[i] -= alpha * m[i] / (v[i].squareRoot() + eps)
                 }
             }
-        }}}}
+        }
+        (state.m, state.v, value.storage) = (m.take(), v.take(), w.take())
         moments[name] = state
     }
 }

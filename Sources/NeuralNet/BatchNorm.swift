@@ -1,3 +1,5 @@
+import KernelPointers
+
 /// Batch normalisation over the last (channel) axis, Keras semantics: inference uses the moving
 /// statistics, `y = (x − mean)/sqrt(var + ε)·γ + β`; training uses the batch mean and biased variance
 /// and updates `moving = moving·momentum + batch·(1 − momentum)`.
@@ -68,21 +70,18 @@ public struct BatchNorm: Layer {
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == channels, "BatchNorm \(name): input \(x.shape) does not have \(channels) channels")
         let c = channels, rows = x.count / c
-        let (sum, sq) = x.storage.withUnsafeBufferPointer { xp -> ([Double], [Double]) in
-            let xb = UnsafeSendableBox(xp.baseAddress!)
-            let (sum, _) = ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
-                var p = xb.value + rr.lowerBound * c
+        let (sum, _) = withPointers(x.storage) { x in
+            ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
+                var p = x + rr.lowerBound * c
                 for _ in rr { for j in 0..<c { a1[j] += p[j] }; p += c }
             }
-            let meanF = sum.map { Float($0 / Double(rows)) }
-            let (sq, _) = meanF.withUnsafeBufferPointer { mp in
-                let m = UnsafeSendableBox(mp.baseAddress!)
-                return ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
-                    var p = xb.value + rr.lowerBound * c
-                    for _ in rr { for j in 0..<c { let d = p[j] - m.value[j]; a1[j] += d * d }; p += c }
-                }
+        }
+        let meanF = sum.map { Float($0 / Double(rows)) }
+        let (sq, _) = withPointers(x.storage, meanF) { x, mean in
+            ConvKernels.channelSums(rows: rows, c: c) { rr, a1, _ in
+                var p = x + rr.lowerBound * c
+                for _ in rr { for j in 0..<c { let d = p[j] - mean[j]; a1[j] += d * d }; p += c }
             }
-            return (sum, sq)
         }
         var invStd = [Float](repeating: 0, count: c), shift = invStd
         for j in 0..<c {
@@ -92,75 +91,61 @@ public struct BatchNorm: Layer {
             movingMean.storage[j] = movingMean.storage[j] * momentum + Float(mean) * (1 - momentum)
             movingVariance.storage[j] = movingVariance.storage[j] * momentum + Float(variance) * (1 - momentum)
         }
-        var normalized = Tensor(shape: x.shape) { _ in }
-        var y = Tensor(shape: x.shape) { _ in }
-        x.storage.withUnsafeBufferPointer { xp in
-        normalized.storage.withUnsafeMutableBufferPointer { np in
-        y.storage.withUnsafeMutableBufferPointer { yp in
-        invStd.withUnsafeBufferPointer { ip in
-        shift.withUnsafeBufferPointer { sp in
-        gamma.storage.withUnsafeBufferPointer { gp in
-        beta.storage.withUnsafeBufferPointer { bp in
-            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, n: np.baseAddress!, y: yp.baseAddress!, i: ip.baseAddress!,
-                                          s: sp.baseAddress!, g: gp.baseAddress!, b: bp.baseAddress!))
+        let normalized = KernelOutput<Float>(uninitializedCount: x.count), y = KernelOutput<Float>(uninitializedCount: x.count)
+        withPointers(x.storage, invStd, shift, gamma.storage, beta.storage, normalized, y) { x, invStd, shift, gamma, beta, n, y in
             Parallel.ranges(rows, minimumPerWorker: 256) { rr in
-                let q = ptrs.value
-                var xi = q.x + rr.lowerBound * c, ni = q.n + rr.lowerBound * c, yi = q.y + rr.lowerBound * c
+                var xi = x + rr.lowerBound * c, ni = n + rr.lowerBound * c, yi = y + rr.lowerBound * c
                 for _ in rr {
                     for j in 0..<c {
-                        let h = xi[j] * q.i[j] + q.s[j]
+                        let h = xi[j] * invStd[j] + shift[j]
                         ni[j] = h
-                        yi[j] = h * q.g[j] + q.b[j]
+                        yi[j] = h * gamma[j] + beta[j]
                     }
                     xi += c; ni += c; yi += c
                 }
             }
-        }}}}}}}
-        cachedNormalized = normalized
+        }
+        cachedNormalized = Tensor(shape: x.shape, storage: normalized.take())
         cachedInvStd = invStd
-        return y
+        return Tensor(shape: x.shape, storage: y.take())
     }
 
     public mutating func backward(_ dy: Tensor) -> Tensor {
         guard let xhat = cachedNormalized else { preconditionFailure("\(name): backward before trainingForward") }
         precondition(dy.shape == xhat.shape, "BatchNorm \(name): gradient shape \(dy.shape) ≠ \(xhat.shape)")
         let c = channels, rows = dy.count / c
-        var dx = Tensor(shape: dy.shape) { _ in }
-        dy.storage.withUnsafeBufferPointer { dp in
-        xhat.storage.withUnsafeBufferPointer { hp in
-            let db = UnsafeSendableBox(dp.baseAddress!), hb = UnsafeSendableBox(hp.baseAddress!)
-            let (dBeta, dGamma) = ConvKernels.channelSums(rows: rows, c: c) { rr, a1, a2 in
-                var d = db.value + rr.lowerBound * c, h = hb.value + rr.lowerBound * c
+        let (dBeta, dGamma) = withPointers(dy.storage, xhat.storage) { dy, xhat in
+            ConvKernels.channelSums(rows: rows, c: c) { rr, a1, a2 in
+                var d = dy + rr.lowerBound * c, h = xhat + rr.lowerBound * c
                 for _ in rr {
                     for j in 0..<c { a1[j] += d[j]; a2[j] += d[j] * h[j] }
                     d += c; h += c
                 }
             }
-            gammaGradient = Tensor(shape: [c], storage: dGamma.map { Float($0) })
-            betaGradient = Tensor(shape: [c], storage: dBeta.map { Float($0) })
-            // dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))
-            let m = Float(rows)
-            var k = [Float](repeating: 0, count: 3 * c)
-            for j in 0..<c {
-                let g = gamma.storage[j] * cachedInvStd[j]
-                k[j] = g
-                k[c + j] = g * Float(dBeta[j]) / m
-                k[2 * c + j] = g * Float(dGamma[j]) / m
-            }
-            dx.storage.withUnsafeMutableBufferPointer { op in
-            k.withUnsafeBufferPointer { kp in
-                let ptrs = UnsafeSendableBox((o: op.baseAddress!, k: kp.baseAddress!))
-                Parallel.ranges(rows, minimumPerWorker: 256) { rr in
-                    let k1 = ptrs.value.k, k2 = k1 + c, k3 = k2 + c
-                    var d = db.value + rr.lowerBound * c, h = hb.value + rr.lowerBound * c, o = ptrs.value.o + rr.lowerBound * c
-                    for _ in rr {
-                        for j in 0..<c { o[j] = k1[j] * d[j] - k2[j] - k3[j] * h[j] }
-                        d += c; h += c; o += c
-                    }
+        }
+        gammaGradient = Tensor(shape: [c], storage: dGamma.map { Float($0) })
+        betaGradient = Tensor(shape: [c], storage: dBeta.map { Float($0) })
+        // dx = γ·invStd/M · (M·dy − Σdy − x̂·Σ(dy·x̂))
+        let m = Float(rows)
+        var k = [Float](repeating: 0, count: 3 * c)
+        for j in 0..<c {
+            let g = gamma.storage[j] * cachedInvStd[j]
+            k[j] = g
+            k[c + j] = g * Float(dBeta[j]) / m
+            k[2 * c + j] = g * Float(dGamma[j]) / m
+        }
+        let dx = KernelOutput<Float>(uninitializedCount: dy.count)
+        withPointers(dy.storage, xhat.storage, k, dx) { dy, xhat, k1, dx in
+            let k2 = k1 + c, k3 = k2 + c
+            Parallel.ranges(rows, minimumPerWorker: 256) { rr in
+                var d = dy + rr.lowerBound * c, h = xhat + rr.lowerBound * c, o = dx + rr.lowerBound * c
+                for _ in rr {
+                    for j in 0..<c { o[j] = k1[j] * d[j] - k2[j] - k3[j] * h[j] }
+                    d += c; h += c; o += c
                 }
-            }}
-        }}
-        return dx
+            }
+        }
+        return Tensor(shape: dy.shape, storage: dx.take())
     }
 
     public var variables: [String: Tensor] {

@@ -1,3 +1,5 @@
+import KernelPointers
+
 /// Transposed 2-D convolution (Keras `Conv2DTranspose`, padding 'same'), NHWC, kernel layout
 /// [kh, kw, out, in], with fused bias and activation. TensorFlow alignment:
 /// `out[s·i + ky − p, s·j + kx − p, o] += Σ_c x[i, j, c] · K[ky, kx, o, c]`, output s·H × s·W,
@@ -141,45 +143,33 @@ public struct Conv2DTranspose: KernelBiasLayer {
         let n = x.shape[0]
         let inPixels = g.h * g.w, outSize = g.oh * g.ow * g.cout
         let perChunk = max(1, Self.chunkBudget / max(1, inPixels * g.taps))
-        var cols = [Float](uninitializedCount: min(n, perChunk) * inPixels * g.taps)  // SGEMM output (beta 0)
-        var out = Tensor(shape: [n, g.oh, g.ow, g.cout]) { _ in }  // every row is written by accumulateRows
+        let cols = KernelOutput<Float>(uninitializedCount: min(n, perChunk) * inPixels * g.taps)  // SGEMM output (beta 0)
+        let out = KernelOutput<Float>(uninitializedCount: n * outSize)  // every row is written by accumulateRows
         let scale = affine?.scale ?? [], shift = affine?.shift ?? []
-        let act = activation
-        x.storage.withUnsafeBufferPointer { xp in
-        kernel.storage.withUnsafeBufferPointer { kp in
-        bias.storage.withUnsafeBufferPointer { bp in
-        scale.withUnsafeBufferPointer { sp in
-        shift.withUnsafeBufferPointer { tp in
-        out.storage.withUnsafeMutableBufferPointer { op in
-        cols.withUnsafeMutableBufferPointer { cp in
-            let ptrs = UnsafeSendableBox((b: bp.baseAddress!, s: affine == nil ? nil : sp.baseAddress,
-                                          t: affine == nil ? nil : tp.baseAddress, out: op.baseAddress!, cols: cp.baseAddress!))
-            var start = 0
-            while start < n {
+        let act = activation, folded = affine != nil
+        withPointers(x.storage, kernel.storage, bias.storage, scale, shift, out, cols) { x, k, b, s, t, out, cols in
+            for start in Swift.stride(from: 0, to: n, by: perChunk) {
                 let nb = min(perChunk, n - start)
                 // cols[pixel, (ky,kx,o)] = Σ_c x[pixel, c] · K[(ky,kx,o), c]
-                BLAS.sgemmSplit(transposeB: true, m: nb * inPixels, n: g.taps, k: g.cin,
-                           a: xp.baseAddress! + start * inPixels * g.cin, lda: g.cin,
-                                b: kp.baseAddress!, ldb: g.cin, c: cp.baseAddress!, ldc: g.taps)
-                let first = start
+                BLAS.sgemmSplit(transposeB: true, m: nb * inPixels, n: g.taps, k: g.cin, a: x + start * inPixels * g.cin,
+                                lda: g.cin, b: k, ldb: g.cin, c: cols, ldc: g.taps)
                 Parallel.ranges(nb * g.oh) { units in
                     // unit = (image in chunk, output row); split ranges never share a row.
                     var u = units.lowerBound
                     while u < units.upperBound {
                         let i = u / g.oh, r0 = u % g.oh
                         let r1 = min(g.oh, r0 + (units.upperBound - u))
-                        let o = ptrs.value.out + (first + i) * outSize
-                        Self.accumulateRows(g, cols: ptrs.value.cols + i * inPixels * g.taps, out: o, rows: r0..<r1)
-                        ConvKernels.convEpilogue(z: o, zRows: r0..<r1, width: g.ow, cout: g.cout, bias: ptrs.value.b,
-                                                 activation: act, scale: ptrs.value.s, shift: ptrs.value.t,
+                        let o = out + (start + i) * outSize
+                        Self.accumulateRows(g, cols: cols + i * inPixels * g.taps, out: o, rows: r0..<r1)
+                        ConvKernels.convEpilogue(z: o, zRows: r0..<r1, width: g.ow, cout: g.cout, bias: b, activation: act,
+                                                 scale: folded ? s : nil, shift: folded ? t : nil,
                                                  pool: false, out: o + r0 * g.ow * g.cout)
                         u += r1 - r0
                     }
                 }
-                start += nb
             }
-        }}}}}}}
-        return out
+        }
+        return Tensor(shape: [n, g.oh, g.ow, g.cout], storage: out.take())
     }
 
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
@@ -202,35 +192,28 @@ public struct Conv2DTranspose: KernelBiasLayer {
         // summed in part order, so the result does not depend on timing.
         let parts = Parallel.partCount(n)
         let imageCols = inPixels * g.taps, kCount = kernel.count
-        var cols = [Float](uninitializedCount: parts * imageCols)  // gather writes every entry
-        var partials = [Float](repeating: 0, count: parts * kCount)
-        var dx = [Float](uninitializedCount: x.count)  // every image: one SGEMM with beta 0
-        x.storage.withUnsafeBufferPointer { xp in
-        dz.storage.withUnsafeBufferPointer { dp in
-        kernel.storage.withUnsafeBufferPointer { kp in
-        partials.withUnsafeMutableBufferPointer { pp in
-        dx.withUnsafeMutableBufferPointer { dxp in
-        cols.withUnsafeMutableBufferPointer { cp in
-            let ptrs = UnsafeSendableBox((x: xp.baseAddress!, d: dp.baseAddress!, k: kp.baseAddress!, partials: pp.baseAddress!,
-                                          dx: dxp.baseAddress!, cols: cp.baseAddress!))
+        let cols = KernelOutput<Float>(uninitializedCount: parts * imageCols)  // gather writes every entry
+        let partials = KernelOutput<Float>(repeating: 0, count: parts * kCount)
+        let dx = KernelOutput<Float>(uninitializedCount: x.count)  // every image: one SGEMM with beta 0
+        withPointers(x.storage, dz.storage, kernel.storage, partials, dx, cols) { x, dz, k, partials, dx, cols in
             Parallel.parts(n) { part, images in
-                let q = ptrs.value
-                let colsBase = q.cols + part * imageCols, kg = q.partials + part * kCount
+                let colsBase = cols + part * imageCols, kg = partials + part * kCount
                 for img in images {
-                    Self.gather(g, dOut: q.d + img * outSize, cols: colsBase, inputRows: 0..<g.h)
-                    let xs = q.x + img * inPixels * g.cin
+                    Self.gather(g, dOut: dz + img * outSize, cols: colsBase, inputRows: 0..<g.h)
+                    let xs = x + img * inPixels * g.cin
                     // dK[(ky,kx,o), c] += dcolsᵀ · X
                     BLAS.sgemm(transposeA: true, m: g.taps, n: g.cin, k: inPixels, a: colsBase, lda: g.taps,
                                b: xs, ldb: g.cin, beta: img == images.lowerBound ? 0 : 1, c: kg, ldc: g.cin)
                     // dX = dcols · K
                     BLAS.sgemm(m: inPixels, n: g.cin, k: g.taps, a: colsBase, lda: g.taps,
-                               b: q.k, ldb: g.cin, c: q.dx + img * inPixels * g.cin, ldc: g.cin)
+                               b: k, ldb: g.cin, c: dx + img * inPixels * g.cin, ldc: g.cin)
                 }
             }
-        }}}}}}
-        var kgrad = Array(partials[0..<kCount])
+        }
+        let partialSums = partials.take()
+        var kgrad = Array(partialSums[0..<kCount])
         for p in 1..<parts {
-            for i in 0..<kCount { kgrad[i] += partials[p * kCount + i] }
+            for i in 0..<kCount { kgrad[i] += partialSums[p * kCount + i] }
         }
         if kernelL2 != 0 {
             let k2 = 2 * kernelL2
@@ -239,6 +222,6 @@ public struct Conv2DTranspose: KernelBiasLayer {
             }
         }
         kernelGradient = Tensor(shape: kernel.shape, storage: kgrad)
-        return Tensor(shape: x.shape, storage: dx)
+        return Tensor(shape: x.shape, storage: dx.take())
     }
 }

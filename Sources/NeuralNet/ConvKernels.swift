@@ -1,4 +1,5 @@
 import Foundation
+import KernelPointers
 
 /// Low-level convolution helpers shared by Conv2D and Conv2DTranspose: patch gathering (im2col),
 /// patch scattering (col2im), and the bias/activation epilogue. Everything is NHWC, row-major.
@@ -360,21 +361,18 @@ enum ConvKernels {
         let rows = dy.count / max(1, c)
         var bias: [Float] = []
         let dz = Tensor(shape: dy.shape) { out in
-            dy.storage.withUnsafeBufferPointer { dp in
-            y.storage.withUnsafeBufferPointer { yp in
-                let ptrs = UnsafeSendableBox((dy: dp.baseAddress!, y: yp.baseAddress!, dz: out.baseAddress!))
+            withPointers(dy.storage, y.storage) { dy, y in
                 let (sums, _) = channelSums(rows: rows, c: c) { rr, a1, _ in
                     let offset = rr.lowerBound * c, count = rr.count * c
-                    let d = ptrs.value.dz + offset
-                    d.update(from: ptrs.value.dy + offset, count: count)
+                    let d = out.baseAddress! + offset
+                    d.update(from: dy + offset, count: count)
                     activation.backward(UnsafeMutableBufferPointer(start: d, count: count),
-                                        output: UnsafeBufferPointer(start: ptrs.value.y + offset, count: count),
-                                        parallel: false)
+                                        output: UnsafeBufferPointer(start: y + offset, count: count), parallel: false)
                     var p = d
                     for _ in rr { for j in 0..<c { a1[j] += p[j] }; p += c }
                 }
                 bias = sums.map { Float($0) }
-            }}
+            }
         }
         return (dz, bias)
     }

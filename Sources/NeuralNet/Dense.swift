@@ -1,3 +1,5 @@
+import KernelPointers
+
 /// Fully connected layer (Keras `Dense`), kernel [in, out], fused bias and activation.
 /// Inputs of any rank are treated as [N, in] (row-major flatten), so no copy is needed after a conv.
 public struct Dense: KernelBiasLayer {
@@ -35,19 +37,15 @@ public struct Dense: KernelBiasLayer {
         let n = x.shape.first ?? 0
         precondition(x.rank >= 2 && x.count == n * fin, "Dense \(name): input \(x.shape) is not [N, \(fin)]")
         return Tensor(shape: [n, fout]) { out in
-            x.storage.withUnsafeBufferPointer { xp in
-            kernel.storage.withUnsafeBufferPointer { kp in
-            bias.storage.withUnsafeBufferPointer { bp in
+            withPointers(x.storage, kernel.storage, bias.storage) { x, k, b in
+                let y = out.baseAddress!
                 if n == 1 {
-                    BLAS.sgemvSplit(transposeA: true, m: fin, n: fout, a: kp.baseAddress!, lda: fout,
-                               x: xp.baseAddress!, y: out.baseAddress!)
+                    BLAS.sgemvSplit(transposeA: true, m: fin, n: fout, a: k, lda: fout, x: x, y: y)
                 } else {
-                    BLAS.sgemmSplit(m: n, n: fout, k: fin, a: xp.baseAddress!, lda: fin, b: kp.baseAddress!, ldb: fout,
-                               c: out.baseAddress!, ldc: fout)
+                    BLAS.sgemmSplit(m: n, n: fout, k: fin, a: x, lda: fin, b: k, ldb: fout, c: y, ldc: fout)
                 }
-                ConvKernels.transform(out.baseAddress!, pixels: n, cout: fout, bias: bp.baseAddress!,
-                                      activation: activation, scale: nil, shift: nil)
-            }}}
+                ConvKernels.transform(y, pixels: n, cout: fout, bias: b, activation: activation, scale: nil, shift: nil)
+            }
         }
     }
 
@@ -66,11 +64,10 @@ public struct Dense: KernelBiasLayer {
         let (dz, dBias) = ConvKernels.activationGradient(dy, output: y, activation: activation, channels: fout)
         biasGradient = Tensor(shape: bias.shape, storage: dBias)
         var kgrad = Tensor(shape: kernel.shape) { gp in
-            x.storage.withUnsafeBufferPointer { xp in
-            dz.storage.withUnsafeBufferPointer { dp in
-                BLAS.sgemmSplit(transposeA: true, m: fin, n: fout, k: n, a: xp.baseAddress!, lda: fin,
-                           b: dp.baseAddress!, ldb: fout, c: gp.baseAddress!, ldc: fout)
-            }}
+            withPointers(x.storage, dz.storage) { x, dz in
+                BLAS.sgemmSplit(transposeA: true, m: fin, n: fout, k: n, a: x, lda: fin, b: dz, ldb: fout,
+                                c: gp.baseAddress!, ldc: fout)
+            }
         }
         if kernelL2 != 0 {
             let k2 = 2 * kernelL2
@@ -82,11 +79,10 @@ public struct Dense: KernelBiasLayer {
         }
         kernelGradient = kgrad
         return Tensor(shape: x.shape) { dxp in
-            dz.storage.withUnsafeBufferPointer { dp in
-            kernel.storage.withUnsafeBufferPointer { kp in
-                BLAS.sgemmSplit(transposeB: true, m: n, n: fin, k: fout, a: dp.baseAddress!, lda: fout,
-                           b: kp.baseAddress!, ldb: fout, c: dxp.baseAddress!, ldc: fin)
-            }}
+            withPointers(dz.storage, kernel.storage) { dz, k in
+                BLAS.sgemmSplit(transposeB: true, m: n, n: fin, k: fout, a: dz, lda: fout, b: k, ldb: fout,
+                                c: dxp.baseAddress!, ldc: fin)
+            }
         }
     }
 }

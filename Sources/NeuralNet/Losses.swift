@@ -1,4 +1,5 @@
 import Foundation
+import KernelPointers
 
 /// Training losses with their gradients, matching Keras/TensorFlow's definitions.
 public enum Losses {
@@ -54,14 +55,10 @@ public enum Losses {
         let k = ssimFilterSize
         precondition(h >= k && w >= k, "ssim: images must be at least \(k)×\(k)")
         let mh = h - k + 1, mw = w - k + 1, mapSize = mh * mw
-        var perImage = [Double](repeating: 0, count: n)
-        var grad = [Float](repeating: 0, count: wantGradient ? a.count : 0)
+        let perImage = KernelOutput<Double>(repeating: 0, count: n)
+        let grad = KernelOutput<Float>(repeating: 0, count: wantGradient ? a.count : 0)
         let gradScale = 1 / (Double(mapSize) * Double(c) * Double(n))
-        a.storage.withUnsafeBufferPointer { ap in
-        b.storage.withUnsafeBufferPointer { bp in
-        perImage.withUnsafeMutableBufferPointer { pp in
-        grad.withUnsafeMutableBufferPointer { gp in
-            let ptrs = UnsafeSendableBox((a: ap.baseAddress!, b: bp.baseAddress!, per: pp.baseAddress!, grad: wantGradient ? gp.baseAddress : nil))  // an empty array may still have a base address
+        withPointers(a.storage, b.storage, perImage, grad) { a, b, perImage, grad in
             // Images are independent: one worker per range of images, each with its own planes.
             Parallel.ranges(n) { images in
                 var plane = SSIMPlanes(h: h, w: w, k: k)
@@ -69,15 +66,14 @@ public enum Losses {
                     var total = 0.0
                     for ch in 0..<c {
                         let base = img * h * w * c + ch
-                        let g = ptrs.value.grad.map { $0 + base }
-                        total += plane.run(a: ptrs.value.a + base, b: ptrs.value.b + base, stride: c,
-                                           gradient: g, gradScale: gradScale)
+                        total += plane.run(a: a + base, b: b + base, stride: c, gradient: wantGradient ? grad + base : nil,
+                                           gradScale: gradScale)
                     }
-                    ptrs.value.per[img] = total / Double(mapSize * c)
+                    perImage[img] = total / Double(mapSize * c)
                 }
             }
-        }}}}
-        return (perImage, wantGradient ? Tensor(shape: a.shape, storage: grad) : nil)
+        }
+        return (perImage.take(), wantGradient ? Tensor(shape: a.shape, storage: grad.take()) : nil)
     }
 }
 

@@ -1,13 +1,17 @@
-/// What one route answers: a status code and a plain-text (or Prometheus text) body.
+/// What one route answers: a status code, a body of `contentType` and any further headers.
 public struct EndpointResponse: Sendable, Equatable {
     public var status: Int
     public var contentType: String
     public var body: [UInt8]
+    /// Sent after Content-Type, Content-Length and Cache-Control; a name or value holding a
+    /// control character (CR, LF, …) is dropped rather than sent.
+    public var headers: [String: String]
 
-    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8]) {
+    public init(status: Int, contentType: String = "text/plain; charset=utf-8", body: [UInt8], headers: [String: String] = [:]) {
         self.status = status
         self.contentType = contentType
         self.body = body
+        self.headers = headers
     }
 
     /// 200 with `text`, or 503 with the reasons, one per line.

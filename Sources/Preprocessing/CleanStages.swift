@@ -1,4 +1,5 @@
 import Imaging
+import KernelPointers
 
 /// The numbers of the `clean` profile. Sizes are fractions of the scan's shorter side so the
 /// same profile behaves alike at 300 and 600 dpi.
@@ -235,15 +236,12 @@ public enum CleanStages {
     /// Running column sums move down the image one row at a time (no full-size temporaries).
     static func boxMean(_ image: GrayImage, window: Int) -> GrayImage {
         let w = image.width, h = image.height, r = window / 2
-        var out = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
-        var columns = [UInt32](repeating: 0, count: w + 2 * r + 1)
-        var sums = [UInt32](repeating: 0, count: w)
+        var pixels = SeedStages.uninitializedBuffer(UInt8.self, count: w * h)
+        let out = KernelOutput(taking: &pixels)
+        let columns = KernelOutput<UInt32>(repeating: 0, count: w + 2 * r + 1), sums = KernelOutput<UInt32>(repeating: 0, count: w)
         let area = Float(window * window), half = Float((window * window) / 2)
-        image.pixels.withUnsafeBufferPointer { srcBuf in
-        out.withUnsafeMutableBufferPointer { dstBuf in
-        columns.withUnsafeMutableBufferPointer { colBuf in
-        sums.withUnsafeMutableBufferPointer { sumBuf in
-            let src = srcBuf.baseAddress!, col = colBuf.baseAddress! + r, rowSum = sumBuf.baseAddress!
+        withPointers(image.pixels, out, columns, sums) { src, dst, columns, rowSum in
+            let col = columns + r
             for k in -r...r {
                 let row = src + min(max(k, 0), h - 1) * w
                 for x in 0..<w { col[x] &+= UInt32(row[x]) }
@@ -259,13 +257,13 @@ public enum CleanStages {
                     acc = acc &+ col[x &+ r &+ 1] &- col[x &- r]
                 }
                 // (sum + ⌊area/2⌋) / area in Float32: exact numerator, correctly rounded quotient.
-                let d = dstBuf.baseAddress! + y * w
+                let d = dst + y * w
                 for x in 0..<w { d[x] = truncatedByte((Float(rowSum[x]) + half) / area) }
                 let add = src + min(y + r + 1, h - 1) * w, sub = src + max(y - r, 0) * w
                 for x in 0..<w { col[x] = col[x] &+ UInt32(add[x]) &- UInt32(sub[x]) }
             }
-        }}}}
-        return GrayImage(width: w, height: h, pixels: out)
+        }
+        return GrayImage(width: w, height: h, pixels: out.take())
     }
 
     /// Otsu's threshold: the level `t` maximising the between-class variance of

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import KernelPointers
 
 /// The stages of the `seed` preprocessing profile, each bit-exact with the OpenCV call the
 /// reference notebook made (SPEC.md §2). They are separate functions so tests can check every
@@ -231,21 +232,12 @@ public enum SeedStages {
         let kernel = gaussianKernel(size: blockSize)
         let radius = blockSize / 2
         let padded = w + 2 * radius
-        var line = [Float](repeating: 0, count: padded)
-        var ring = [Float](repeating: 0, count: blockSize * w)
-        var meanLine = [UInt8](repeating: 0, count: w)
-        var sums = [Float](repeating: 0, count: w)
-        var rowPointers = [UnsafePointer<Float>](repeating: UnsafePointer(bitPattern: 16)!, count: blockSize)
-        image.pixels.withUnsafeBufferPointer { srcBuf in
-        kernel.withUnsafeBufferPointer { kBuf in
-        line.withUnsafeMutableBufferPointer { lineBuf in
-        ring.withUnsafeMutableBufferPointer { ringBuf in
-        meanLine.withUnsafeMutableBufferPointer { meanBuf in
-        sums.withUnsafeMutableBufferPointer { sumBuf in
-        rowPointers.withUnsafeMutableBufferPointer { rows in
-            let src = srcBuf.baseAddress!, k = kBuf.baseAddress!
-            let pad = lineBuf.baseAddress!, ringBase = ringBuf.baseAddress!
-            let mean = meanBuf.baseAddress!
+        let line = KernelOutput<Float>(repeating: 0, count: padded)
+        let ring = KernelOutput<Float>(repeating: 0, count: blockSize * w)
+        let meanLine = KernelOutput<UInt8>(repeating: 0, count: w)
+        let sums = KernelOutput<Float>(repeating: 0, count: w)
+        let rowPointers = KernelOutput<UnsafePointer<Float>>(repeating: UnsafePointer(bitPattern: 16)!, count: blockSize)
+        withPointers(image.pixels, kernel, line, ring, meanLine, sums, rowPointers) { src, k, pad, ringBase, mean, sums, rows in
             var computedRows = 0  // rows 0..<computedRows have been row-filtered into the ring
             for y in 0..<h {
                 let needed = min(h, y + radius + 1)
@@ -254,11 +246,11 @@ public enum SeedStages {
                               into: ringBase + (computedRows % blockSize) * w, width: w)
                     computedRows += 1
                 }
-                meanRow(y, rows: rows.baseAddress!, ring: ringBase, kernel: k, blockSize: blockSize, height: h,
-                        width: w, sums: sumBuf.baseAddress!, into: mean)
+                meanRow(y, rows: rows, ring: ringBase, kernel: k, blockSize: blockSize, height: h,
+                        width: w, sums: sums, into: mean)
                 body(y, UnsafePointer(mean))
             }
-        }}}}}}}
+        }
     }
 
     /// Row pass: `out[x] = Σ_k pad[x + k]·kernel[k]` accumulated with FMA for k ascending,
@@ -391,24 +383,30 @@ public enum SeedStages {
 
         let xs = linearTaps(source: sw, target: width, scale: scaleX, clampPosition: true)
         let ys = linearTaps(source: sh, target: height, scale: scaleY, clampPosition: false)
-        var out = uninitializedBuffer(UInt8.self, count: width * height)
-        var buffers = [Int32](repeating: 0, count: 2 * width)
-        image.pixels.withUnsafeBufferPointer { srcBuf in
-        out.withUnsafeMutableBufferPointer { dstBuf in
-        buffers.withUnsafeMutableBufferPointer { rowBuf in
-        xs.index.withUnsafeBufferPointer { xIndex in
-        xs.weights.withUnsafeBufferPointer { xWeights in
-            let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!
-            var rowA = rowBuf.baseAddress!, rowB = rowA + width
+        var pixels = uninitializedBuffer(UInt8.self, count: width * height)
+        let out = KernelOutput(taking: &pixels)
+        withPointers(image.pixels, out) { src, dst in
+            resizeRows(sourceWidth: sw, sourceHeight: sh, xs: xs, ys: ys, into: dst, width: width, height: height) { src + $0 * sw }
+        }
+        return GrayImage(width: width, height: height, pixels: out.take())
+    }
+
+    /// The rows of a bilinear resize from `sourceRow(r)` (source rows of `sourceWidth` pixels, asked
+    /// for in ascending order) into `dst`: each output row blends two horizontally resized source rows,
+    /// kept from the previous output row when possible (r0 is r1 or r1 − 1).
+    static func resizeRows(sourceWidth sw: Int, sourceHeight sh: Int, xs: (index: [Int32], weights: [Int16]),
+                           ys: (index: [Int32], weights: [Int16]), into dst: UnsafeMutablePointer<UInt8>,
+                           width: Int, height: Int, sourceRow: (Int) -> UnsafePointer<UInt8>) {
+        let buffers = KernelOutput<Int32>(repeating: 0, count: 2 * width)
+        withPointers(xs.index, xs.weights, buffers) { xIndex, xWeights, rows in
+            var rowA = rows, rowB = rowA + width
             var rowAIndex = -1, rowBIndex = -1
             func horizontal(_ sy: Int, into d: UnsafeMutablePointer<Int32>) {
-                resizeRowHorizontally(src + sy * sw, sourceWidth: sw, index: xIndex.baseAddress!,
-                                      weights: xWeights.baseAddress!, into: d, width: width)
+                resizeRowHorizontally(sourceRow(sy), sourceWidth: sw, index: xIndex, weights: xWeights, into: d, width: width)
             }
             for y in 0..<height {
                 let sy = Int(ys.index[y])
                 let r0 = min(max(sy, 0), sh - 1), r1 = min(max(sy + 1, 0), sh - 1)
-                // Reuse horizontally filtered rows from the previous output row when possible.
                 if rowAIndex != r0 {
                     if rowBIndex == r0 { swap(&rowA, &rowB); swap(&rowAIndex, &rowBIndex) }
                     else { horizontal(r0, into: rowA); rowAIndex = r0 }
@@ -417,8 +415,7 @@ public enum SeedStages {
                 resizeRowsVertically(rowA, rowB, b0: Int32(ys.weights[2 * y]), b1: Int32(ys.weights[2 * y + 1]),
                                      into: dst + y * width, width: width)
             }
-        }}}}}
-        return GrayImage(width: width, height: height, pixels: out)
+        }
     }
 
     /// OpenCV's horizontal pass: `D[x] = S[i]·a0 + S[i+1]·a1` in Int32 (11-bit weights).

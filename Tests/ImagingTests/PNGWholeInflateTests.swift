@@ -42,7 +42,7 @@ final class PNGWholeInflateTests: XCTestCase {
         for (color, depths) in variants {
             for depth in depths {
                 for width in [1, 3, 7, 8, 9, 33] {
-                    for filters in [[0], [1], [2], [3], [4], [0, 1, 2, 3, 4]] {
+                    for filters in [[0], [1], [2], [3], [4], [0, 1, 2, 3, 4]] as [[UInt8]] {
                         let png = PNGVariant(width: width, height: 6, color: color, depth: depth, filters: filters)
                         let bytes = png.encode(using: &rng)
                         assertSameAsLibpng(bytes, "colour \(color) depth \(depth) width \(width) filters \(filters)")

@@ -1,3 +1,4 @@
+import KernelPointers
 import NeuralNet
 
 /// Why an IsolationForest could not be fitted, loaded or applied.
@@ -181,11 +182,8 @@ public struct IsolationForest: Equatable, Sendable {
         let columns = featureCount
         // Trees in order, each adding to every sample: the summation order of scikit-learn.
         for tree in trees {
-            tree.childrenLeft.withUnsafeBufferPointer { left in
-            tree.childrenRight.withUnsafeBufferPointer { right in
-            tree.feature.withUnsafeBufferPointer { feature in
-            tree.threshold.withUnsafeBufferPointer { threshold in
-            tree.pathLength.withUnsafeBufferPointer { pathLength in
+            withPointers(tree.childrenLeft, tree.childrenRight, tree.feature, tree.threshold, tree.pathLength) {
+                left, right, feature, threshold, pathLength in
                 for row in 0..<rows {
                     let base = row * columns
                     var node = 0
@@ -194,7 +192,7 @@ public struct IsolationForest: Equatable, Sendable {
                     }
                     depths[row] += pathLength[node]
                 }
-            }}}}}
+            }
         }
         let denominator = Double(trees.count) * Self.averagePathLength(maxSamples)
         return depths.map { depth in
