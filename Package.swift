@@ -13,7 +13,9 @@ let x86v3SwiftSettings: [SwiftSetting] = []
 
 /// sigverify: a PostgreSQL-backed batch worker that verifies scanned signatures.
 /// Targets follow the data path: C wrappers → Imaging → Preprocessing → NeuralNet → Verifier → Training,
-/// and JobQueue → Worker → Operations → Console; the `sigverify` executable only parses and prints.
+/// the queue-free ScanPipeline above Verifier, and JobQueue → Worker (the queue's adapter over
+/// ScanPipeline) → Operations → Console; Benchmarks sits on top of all of them; the `sigverify`
+/// executable only parses and prints.
 let package = Package(
     name: "sigverify",
     platforms: [.macOS(.v13)],
@@ -53,9 +55,12 @@ let package = Package(
         .target(name: "Digest"),
         .target(name: "Verifier", dependencies: ["NeuralNet", "Digest", "KernelPointers"]),
         .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
+        // Scan bytes → verdicts without a queue: ScanVerifier, the per-scan budget and a batch's
+        // assembly (prepare over the cores, one network pass, results in order) for `verify` and the worker
+        .target(name: "ScanPipeline", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
-            "JobQueue", "Imaging", "Preprocessing", "Verifier", "NeuralNet", .product(name: "Logging", package: "swift-log"),
+            "JobQueue", "ScanPipeline", "Imaging", "NeuralNet", .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // /metrics, /healthz, /readyz: Prometheus registry, the database probe and the HTTP endpoint
@@ -67,8 +72,15 @@ let package = Package(
         ]),
         // `sigverify console`: read-only web pages as the auditor, on the operations endpoint's server
         .target(name: "Console", dependencies: ["JobQueue", "Imaging", "Operations", .product(name: "Logging", package: "swift-log")]),
+        // All measurement code (`sigverify benchmark …`): throughput of each layer of the stack, the
+        // queue's overhead, bf16 agreement; nothing in production depends on it
+        .target(name: "Benchmarks", dependencies: [
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "ScanPipeline", "JobQueue", "Worker",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "sigverify", dependencies: [
-            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "JobQueue", "Worker", "Operations", "Console",
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "ScanPipeline", "JobQueue", "Worker",
+            "Operations", "Console", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -87,7 +99,7 @@ let package = Package(
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "DatabaseTestSupport", "TestSupport"]),
         // The console in-process (routing, escaping, authorisation) and end to end in headless Chromium
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Operations", "JobQueue", "Imaging", "DatabaseTestSupport", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ScanPipeline", "Benchmarks", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
         // The operations endpoint: its HTTP server in-process under hostile clients, and a worker's
         // /metrics, /healthz, /readyz over loopback
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "DatabaseTestSupport", "TestSupport"]),

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// A one-way "please stop" shared by a worker's threads. Sleepers wake at once: threads waiting
@@ -54,40 +53,5 @@ public final class StopSignal: @unchecked Sendable {
             if !condition.wait(until: deadline) { break }
         }
         return stopped
-    }
-}
-
-/// SIGTERM / SIGINT / SIGHUP handling for the worker: the first signal asks for a graceful stop
-/// (finish the batch in flight, write its results, exit 0); a second one exits at once. SIGHUP (a
-/// closed terminal or session, `kill -HUP`) counts as a stop request: there is nothing to reload,
-/// and its default action would kill the process mid-batch. A SIGHUP already ignored at start
-/// (`nohup`) stays ignored, as the caller asked.
-public final class ShutdownSignals: @unchecked Sendable {
-    public static let stopSignals: [Int32] = [SIGTERM, SIGINT, SIGHUP]
-    private var sources: [DispatchSourceSignal] = []
-
-    public init(signals: [Int32] = ShutdownSignals.stopSignals, onFirst: @escaping @Sendable (Int32) -> Void) {
-        let received = Locked(0)
-        for sig in signals {
-            let previous = signal(sig, SIG_IGN)
-            if sig == SIGHUP && Self.sameHandler(previous, SIG_IGN) { continue }
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                if received.withLock({ $0 += 1; return $0 }) == 1 {
-                    onFirst(sig)
-                } else {
-                    exit(128 + sig)
-                }
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    deinit { for s in sources { s.cancel() } }
-
-    /// C function pointers (signal handlers) have no `==`: compare their addresses.
-    private static func sameHandler<Handler>(_ a: Handler, _ b: Handler) -> Bool {
-        unsafeBitCast(a, to: Int.self) == unsafeBitCast(b, to: Int.self)
     }
 }

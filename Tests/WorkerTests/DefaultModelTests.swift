@@ -1,7 +1,7 @@
 import Foundation
+import ScanPipeline
 import TestSupport
 import Verifier
-import Worker
 import XCTest
 
 /// The committed default model (`models/default`, what `verify` and `work` use without `--model`)

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Imaging
 import JobQueue
+import ScanPipeline
 import TestSupport
 import Verifier
 import Worker

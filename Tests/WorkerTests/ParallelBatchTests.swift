@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import JobQueue
 import NeuralNet
+import ScanPipeline
 import TestSupport
 import Verifier
 import Worker

@@ -1,8 +1,9 @@
+import Benchmarks
 import Foundation
 import NeuralNet
+import ScanPipeline
 import TestSupport
 import Verifier
-import Worker
 import XCTest
 
 /// `benchmark precision`'s comparison must really run the networks in emulated bfloat16 (the scores

@@ -1,9 +1,9 @@
 import Foundation
 import Preprocessing
+import ScanPipeline
 import TestSupport
 import Training
 import Verifier
-import Worker
 import XCTest
 
 /// The regression guard on real scans: the committed default model on the writer-disjoint test

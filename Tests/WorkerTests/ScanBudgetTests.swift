@@ -1,8 +1,8 @@
 import Foundation
 import Imaging
+import ScanPipeline
 import TestSupport
 import Verifier
-import Worker
 import XCTest
 
 /// A worker's per-scan budget: pixels from the header, decode time during the decode.

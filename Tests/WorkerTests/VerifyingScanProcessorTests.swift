@@ -3,6 +3,7 @@ import Imaging
 import JobQueue
 import NeuralNet
 import Preprocessing
+import ScanPipeline
 import TestSupport
 import Verifier
 import Worker

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Console
 import Foundation
+import JobQueue
 import Operations
 import Worker
 

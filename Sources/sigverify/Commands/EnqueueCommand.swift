@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import JobQueue
-import Worker
 
 /// `sigverify enqueue PATH...`: submit scans (files, or folders of .png/.jpg/.tif) as jobs. Empty,
 /// oversized and unreadable files are refused before anything is submitted (named on stderr, exit

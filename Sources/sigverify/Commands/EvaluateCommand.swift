@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Preprocessing
+import ScanPipeline
 import Training
 import Verifier
-import Worker
 
 /// `sigverify evaluate`: how good a model bundle is on labelled scans — JSON report plus pictures.
 struct EvaluateCommand: ParsableCommand {

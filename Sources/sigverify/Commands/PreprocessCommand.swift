@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Imaging
 import Preprocessing
+import ScanPipeline
 import Verifier
-import Worker
 
 /// `sigverify preprocess SCAN... --out DIR [--stages] [--model DIR | --profile NAME --size N]`: writes
 /// what a model's networks see for each scan (or a profile's output), so a person can look at it. A

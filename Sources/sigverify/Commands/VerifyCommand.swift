@@ -1,13 +1,11 @@
 import ArgumentParser
 import Foundation
-import Imaging
-import NeuralNet
-import Preprocessing
+import ScanPipeline
 import Verifier
-import Worker
 
-/// `sigverify verify SCAN...`: decode, preprocess with the bundle's profile, verify in batches, and print
-/// each scan's verdict with its three scores — a table for people, or JSON lines for scripts.
+/// `sigverify verify SCAN...`: each batch through the scan pipeline (`ScanVerifier.run`: decode and
+/// preprocess over the cores, one network pass), then each scan's verdict with its three scores — a
+/// table for people, or JSON lines for scripts.
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -57,30 +55,16 @@ struct VerifyCommand: ParsableCommand {
         printer.header()
 
         var failures = 0
-        var start = 0
-        while start < scans.count {
+        for start in stride(from: 0, to: scans.count, by: batchSize) {
             let group = Array(scans[start..<min(start + batchSize, scans.count)])
-            start += group.count
-            // Decode and preprocess; a scan that fails is reported and the rest still run.
-            let prepared: [Result<PreparedScan, Error>] = group.map { path in
-                Result {
-                    let bytes: [UInt8]
-                    do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-                        throw ImagingError.unreadableFile(path: path, reason: error.localizedDescription)
-                    }
-                    return try scanVerifier.prepare(bytes, page: page)
-                }
-            }
-            let good = prepared.compactMap { try? $0.get() }
-            var verifications = try scanVerifier.verify(good).makeIterator()
-            for (path, outcome) in zip(group, prepared) {
-                // A scan that could not be read, or that the model scored NaN/∞, gets an error line.
-                let result = outcome.flatMap { _ -> Result<Verification, Error> in
-                    do { return .success(try verifications.next()!.requireFiniteScores()) } catch { return .failure(error) }
-                }
+            // A scan that could not be read or preprocessed, or that the model scored NaN/∞, gets an
+            // error line and the rest still run; a failed network pass ends the command.
+            let results = scanVerifier.run(group.map { ScanSource.file($0, page: page) })
+            for case .failure(.verifierFailed(let error)) in results { throw error }
+            for (path, result) in zip(group, results) {
                 switch result {
-                case .success(let verification): printer.result(file: path, verification)
-                case .failure(let error):
+                case .success(let verified): printer.result(file: path, verified.verification)
+                case .failure(let error):  // the scan's own error, or the NaN/∞ scores, as they read
                     failures += 1
                     printer.failure(file: path, error)
                 }

@@ -5,6 +5,7 @@ import Logging
 import NeuralNet
 import Operations
 import Preprocessing
+import ScanPipeline
 import Verifier
 import Worker
 

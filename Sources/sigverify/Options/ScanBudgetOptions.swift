@@ -1,5 +1,5 @@
 import ArgumentParser
-import Worker
+import ScanPipeline
 
 /// The per-scan budget, the same options with the same defaults for `work` and `verify`: a hostile
 /// file costs `verify` what `work` would let it cost, and fails the same way.

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
-import Imaging
 import Preprocessing
 
 /// `sigverify benchmark …`: release-build throughput measurements, one subcommand per subsystem.
@@ -44,14 +44,9 @@ struct PreprocessBenchmarkCommand: ParsableCommand {
         let chosen: PreprocessingProfile
         do { chosen = try PreprocessingProfile.named(profile) } catch { throw ValidationError("\(error)") }
         var results: [PreprocessingBenchmark.Measurement] = []
-        let decoder = ImageDecoder()
         for file in files {
             do {
-                let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: file)))
-                let image = try decoder.decode(bytes)
-                results.append(try PreprocessingBenchmark.measure(
-                    label: URL(fileURLWithPath: file).lastPathComponent, bytes: bytes, image: image,
-                    profile: chosen, minimumSeconds: seconds))
+                results.append(try PreprocessingBenchmark.measure(file: file, profile: chosen, minimumSeconds: seconds))
             } catch {
                 FileHandle.standardError.write(Data("sigverify benchmark: \(file): \(error)\n".utf8))
             }
@@ -65,9 +60,8 @@ struct PreprocessBenchmarkCommand: ParsableCommand {
             guard parts.count == 2, parts.allSatisfy({ (1...20_000).contains($0) }) else {
                 throw ValidationError("--synthetic expects WIDTHxHEIGHT, got \(size)")
             }
-            let image = PreprocessingBenchmark.syntheticScan(width: parts[0], height: parts[1])
-            let m = try PreprocessingBenchmark.measure(label: "synthetic \(size)", bytes: nil, image: image,
-                                                       profile: chosen, minimumSeconds: seconds)
+            let m = try PreprocessingBenchmark.measureSynthetic(width: parts[0], height: parts[1], label: "synthetic \(size)",
+                                                                profile: chosen, minimumSeconds: seconds)
             if !tsv {
                 if results.isEmpty { printHeader() }
                 printRow(m)

@@ -1,9 +1,10 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 import JobQueue
 import NeuralNet
 import Verifier
-import Worker
+import ScanPipeline
 
 /// `sigverify benchmark precision`: how verdicts would change under bfloat16 inference
 /// (`cblas_sbgemm`), measured with an exact software emulation on this build's float32 OpenBLAS —
@@ -33,10 +34,7 @@ struct BenchmarkPrecisionCommand: ParsableCommand {
 
     private func report(folder: URL, files: [String]) throws {
         let scanVerifier = try ScanVerifier(modelFolder: folder, maxBatch: batchSize)
-        let prepared = Parallel.map(files.count) { i in
-            Result { try scanVerifier.prepare([UInt8](try Data(contentsOf: URL(fileURLWithPath: files[i])))) }
-        }
-        let readable = zip(files, prepared).compactMap { file, r in (try? r.get()).map { (file, $0) } }
+        let readable = PrecisionComparison.readable(files, by: scanVerifier)
         guard !readable.isEmpty else { throw CommandFailure("no readable scans among \(files.count) files") }
         let c = try PrecisionComparison.measure(scanVerifier, scans: readable.map(\.1), batchSize: batchSize)
         let shape = scanVerifier.verifier.inputShape

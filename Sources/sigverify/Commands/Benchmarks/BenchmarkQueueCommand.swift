@@ -1,8 +1,7 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
-import JobQueue
-import Preprocessing
-import Verifier
+import ScanPipeline
 import Worker
 
 /// `sigverify benchmark queue`: claim + finish throughput of the queue alone (no-op jobs) for 1
@@ -40,10 +39,9 @@ struct BenchmarkQueueCommand: ParsableCommand {
         let workerCounts = workers.split(separator: ",").compactMap { Int($0) }
         if !workerCounts.isEmpty { try measureQueueAlone(url: url, workerCounts: workerCounts, batches: batches) }
         guard endToEnd else { return }
-        try EndToEndBenchmark(serverURL: url, executable: Self.executable, quiet: quiet, batchSize: batches.max() ?? 32,
-                              scans: scans, jobs: endToEndJobs, repeats: max(1, repeats),
-                              concurrency: max(1, workConcurrency))
-            .run(models: model.isEmpty ? [nil] : model.map { Optional($0) })
+        try printEndToEnd(EndToEndBenchmark(serverURL: url, executable: Self.executable, quiet: quiet,
+                                            batchSize: batches.max() ?? 32, scans: scans, jobs: endToEndJobs,
+                                            repeats: max(1, repeats), concurrency: max(1, workConcurrency)))
     }
 
     static var executable: String { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path }
@@ -62,11 +60,26 @@ struct BenchmarkQueueCommand: ParsableCommand {
         }
     }
 
+    private func printEndToEnd(_ benchmark: EndToEndBenchmark) throws {
+        let payloads = try EndToEndBenchmark.payloads(scans)
+        print("\nend to end: \(benchmark.jobCount(payloads)) jobs over \(payloads.count) scans, batch \(benchmark.batchSize), "
+              + "1 worker process with \(benchmark.concurrency) claim loop(s), best of \(benchmark.repeats) interleaved runs (scans/s)")
+        print("model             input    networks  processor      queue  processor/networks  queue/processor")
+        for model in model.isEmpty ? [nil] : model.map({ Optional($0) }) {
+            let row = try benchmark.measure(folder: try ModelLocation.resolve(model), payloads: payloads)
+            print(String(format: "%@  %3d×%-3d  %9.1f  %9.1f  %9.1f  %17.1f %%  %14.1f %%",
+                         row.version, row.inputShape[0], row.inputShape[1], row.networks, row.processor, row.queued,
+                         100 * row.processor / row.networks, 100 * row.queued / row.processor))
+        }
+        print("(networks: preprocessed tensors through the verifier; processor: scan bytes to verdict records, no database; "
+              + "queue: first claim to last verdict in the database)")
+    }
+
     /// The child of one in-process measurement: prints "networks processor" scans/s.
     private func runBareChild() throws {
         let processor = VerifyingScanProcessor(
             scanVerifier: try ScanVerifier(modelFolder: try ModelLocation.resolve(model.first), maxBatch: batchSize))
-        let payloads = try EndToEndBenchmark.payloads(try FileEnqueuer.collect(scans))
+        let payloads = try EndToEndBenchmark.payloads(scans)
         let jobs = endToEndJobs > 0 ? endToEndJobs : payloads.count
         let figures = try QueueBenchmark.measureInProcess(processor: processor, payloads: payloads, jobs: jobs, batchSize: batchSize)
         print(figures.networks, figures.processor)

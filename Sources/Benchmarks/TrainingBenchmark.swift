@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import Training
 import Verifier
 
 /// Training-step throughput of both networks (forward, backward and one Adam update per step), for
@@ -58,19 +59,12 @@ public enum TrainingBenchmark {
         body()  // warm-up: buffers, BLAS threads
         var best = (wall: Double.infinity, cpu: Double.infinity)
         for _ in 0..<max(1, steps) {
-            let cpu0 = cpuSeconds()
+            let cpu0 = processCPUSeconds()
             let t0 = DispatchTime.now().uptimeNanoseconds
             body()
             let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            if wall < best.wall { best = (wall, cpuSeconds() - cpu0) }
+            if wall < best.wall { best = (wall, processCPUSeconds() - cpu0) }
         }
         return best
-    }
-
-    private static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

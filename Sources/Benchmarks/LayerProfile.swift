@@ -5,20 +5,20 @@ import Verifier
 /// The per-layer table of `sigverify benchmark nn`: each fused step of the encoder, decoder and
 /// classifier over one batch, plus the reconstruction error and the forest — the same work as one
 /// `Verifier.verify` pass — each step's best time over several passes.
-struct LayerProfile {
-    struct Row {
-        var network: String
-        var step: String
-        var output: [Int]
-        var seconds: Double
-        var flops: Int
+public struct LayerProfile: Sendable {
+    public struct Row: Sendable {
+        public var network: String
+        public var step: String
+        public var output: [Int]
+        public var seconds: Double
+        public var flops: Int
     }
 
-    let batch: Int
-    private(set) var rows: [Row]
+    public let batch: Int
+    public private(set) var rows: [Row]
 
     /// Best time of each step over `repeats` passes of `x` through the bundle's networks.
-    static func measure(_ bundle: ModelBundle, input x: Tensor, repeats: Int) throws -> LayerProfile {
+    public static func measure(_ bundle: ModelBundle, input x: Tensor, repeats: Int) throws -> LayerProfile {
         var best = try LayerProfile(bundle, x)
         for _ in 1..<max(1, repeats) {
             let pass = try LayerProfile(bundle, x)
@@ -49,24 +49,5 @@ struct LayerProfile {
         batch = x.shape[0]
     }
 
-    var totalSeconds: Double { rows.reduce(0) { $0 + $1.seconds } }
-
-    /// The table: ms per batch, GFLOP/s and share of the pass for every step, in pass order.
-    func lines() -> [String] {
-        let total = totalSeconds
-        var out = [String(format: "per-layer, batch %d (best of each step; pass total %.2f ms):", batch, total * 1000)]
-        out.append("  " + "network".padding(toLength: 11, withPad: " ", startingAt: 0)
-                   + "step".padding(toLength: 40, withPad: " ", startingAt: 0)
-                   + "output".padding(toLength: 18, withPad: " ", startingAt: 0) + "      ms   GFLOP/s   share")
-        for row in rows {
-            let shape = row.output.map(String.init).joined(separator: "×")
-            let rate = row.flops > 0 ? String(format: "%9.1f", Double(row.flops) / row.seconds / 1e9) : "        –"
-            out.append("  " + row.network.padding(toLength: 11, withPad: " ", startingAt: 0)
-                       + String(row.step.prefix(39)).padding(toLength: 40, withPad: " ", startingAt: 0)
-                       + shape.padding(toLength: 18, withPad: " ", startingAt: 0)
-                       + String(format: "%8.3f ", row.seconds * 1000) + rate
-                       + String(format: " %6.1f %%", 100 * row.seconds / total))
-        }
-        return out
-    }
+    public var totalSeconds: Double { rows.reduce(0) { $0 + $1.seconds } }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JobQueue
 import Logging
+import Worker
 
 /// Measures the queue alone: worker processes claiming and finishing no-op jobs in a throwaway
 /// database created (and dropped) for the run, so no benchmark row ever reaches a real queue.

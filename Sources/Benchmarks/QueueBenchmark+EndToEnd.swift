@@ -1,6 +1,8 @@
 import Dispatch
 import JobQueue
 import NeuralNet
+import ScanPipeline
+import Worker
 
 /// The in-process halves of `benchmark queue --end-to-end`: the networks alone on preprocessed
 /// tensors and the bare processor (decode + preprocess + networks + PNG encode) on the same scans,

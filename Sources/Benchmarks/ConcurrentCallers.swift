@@ -5,15 +5,15 @@ import Verifier
 /// `benchmark nn --callers N…`: N threads verifying batches at once, as N worker loops of one
 /// `sigverify work --concurrency N` do — each with its share of the cores decided once
 /// (`CoreShare.perCaller(N)`), none changing another's thread use.
-struct ConcurrentCallers {
-    let callers: Int
-    let imagesPerSecond: Double
+public struct ConcurrentCallers: Sendable {
+    public let callers: Int
+    public let imagesPerSecond: Double
     /// Images per CPU-second of the process: steadier than wall clock when other processes share the cores.
-    let imagesPerCPUSecond: Double
+    public let imagesPerCPUSecond: Double
     /// OpenBLAS's thread count seen by every caller before and after each of its passes.
-    let blasThreadCounts: Set<Int>
+    public let blasThreadCounts: Set<Int>
 
-    static func measure(_ verifier: Verifier, input: Tensor, callers: Int, passes: Int) -> ConcurrentCallers {
+    public static func measure(_ verifier: Verifier, input: Tensor, callers: Int, passes: Int) -> ConcurrentCallers {
         let cores = CoreShare.perCaller(callers)
         let seen = ThreadCountLog()
         let group = DispatchGroup()
@@ -38,12 +38,6 @@ struct ConcurrentCallers {
         let images = Double(callers * passes * input.shape[0])
         return ConcurrentCallers(callers: callers, imagesPerSecond: images / seconds,
                                  imagesPerCPUSecond: images / (processCPUSeconds() - cpu), blasThreadCounts: seen.counts)
-    }
-
-    var line: String {
-        String(format: "%d concurrent callers × %d core(s) each: %8.2f images/s in total, %6.2f per CPU-second", callers,
-               CoreShare.perCaller(callers), imagesPerSecond, imagesPerCPUSecond)
-            + "  (OpenBLAS threads seen: \(blasThreadCounts.sorted().map(String.init).joined(separator: ", ")))"
     }
 }
 

@@ -8,7 +8,7 @@ import Verifier
 /// A model bundle made ready to judge scans: the data path from scan bytes to `Verification`
 /// (decode → the bundle's preprocessing profile at its input size → batched verifier). The one
 /// place that path is assembled, so `sigverify verify`, the queue worker and benchmarks cannot
-/// drift apart.
+/// drift apart; `run(_:scanDone:finish:)` takes a whole batch through it.
 public struct ScanVerifier: Sendable {
     public let bundle: ModelBundle
     public let verifier: Verifier

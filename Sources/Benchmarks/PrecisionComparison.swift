@@ -1,5 +1,7 @@
 import Dispatch
+import Foundation
 import NeuralNet
+import ScanPipeline
 import Verifier
 
 /// What bfloat16 inference would do to a model's verdicts: the same preprocessed scans verified in
@@ -48,6 +50,15 @@ public struct PrecisionComparison: Sendable {
         comparison.emulatedSeconds = Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e9
         for (index, (a, b)) in zip(reference, emulated).enumerated() { comparison.add(index, a, b) }
         return comparison
+    }
+
+    /// The files the verifier can read and preprocess, with their prepared scans, in order (decoded
+    /// and preprocessed over the cores); the others are left out.
+    public static func readable(_ files: [String], by scanVerifier: ScanVerifier) -> [(file: String, scan: PreparedScan)] {
+        let prepared = Parallel.map(files.count) { i in
+            Result { try scanVerifier.prepare([UInt8](try Data(contentsOf: URL(fileURLWithPath: files[i])))) }
+        }
+        return zip(files, prepared).compactMap { file, r in (try? r.get()).map { (file, $0) } }
     }
 
     private static func verifyAll(_ scanVerifier: ScanVerifier, _ scans: [PreparedScan], batchSize: Int) throws -> [Verification] {

@@ -3,7 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import Imaging
+import Preprocessing
 
 /// Single-threaded timing of decode + preprocess, for `sigverify benchmark preprocess` and
 /// `scripts/bench-preprocess.sh` (which runs OpenCV on the same files in the same run).
@@ -52,6 +54,20 @@ public enum PreprocessingBenchmark {
         }
         return Measurement(label: label, width: image.width, height: image.height,
                            decodeSeconds: decode, preprocessSeconds: total, stageSeconds: stages)
+    }
+
+    /// `measure` on the scan file at `path` (decoded once untimed for the image), labelled with its name.
+    public static func measure(file path: String, profile: PreprocessingProfile, minimumSeconds: Double) throws -> Measurement {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        return try measure(label: URL(fileURLWithPath: path).lastPathComponent, bytes: bytes,
+                           image: try ImageDecoder().decode(bytes), profile: profile, minimumSeconds: minimumSeconds)
+    }
+
+    /// `measure` on a `syntheticScan` of `width`×`height`, timed from the image (no decode).
+    public static func measureSynthetic(width: Int, height: Int, label: String, profile: PreprocessingProfile,
+                                        minimumSeconds: Double) throws -> Measurement {
+        try measure(label: label, bytes: nil, image: syntheticScan(width: width, height: height), profile: profile,
+                    minimumSeconds: minimumSeconds)
     }
 
     /// A deterministic scan-like page: light paper with grain and a slow shading gradient, and
