@@ -40,7 +40,7 @@ enum VerdictDetailPage {
             <h2>Criteria</h2>
             \(HTMLPage.table(["criterion", "score", "threshold", "", ""], rows, id: "criteria"))
             <h2>Audit chain</h2>
-            <p id="chain-place">\(escapeHTML(place)) · hash <code>\(escapeHTML(scores.chainHash ?? "—"))</code></p>
+            <p id="chain-place">\(escapeHTML(place)) · sealed under hash <code>\(escapeHTML(scores.chainHash ?? "—"))</code></p>
             """
     }
 
