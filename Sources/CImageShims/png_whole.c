@@ -298,3 +298,5 @@ int sv_png_decode_whole(const uint8_t *data, size_t size, const sv_limits *limit
     sv_result_reset(out);
     return 0;
 }
+
+const char *sv_deflate_version(void) { return LIBDEFLATE_VERSION_STRING; }

@@ -20,4 +20,7 @@ public enum ImagingLibraries {
         guard let turbo = sv_jpeg_turbo_version() else { return api }
         return "libjpeg-turbo \(String(cString: turbo)) (\(api))"
     }
+
+    /// libdeflate's version from the headers built against (it has no run-time version call), e.g. "1.14".
+    public static var deflate: String { String(cString: sv_deflate_version()) }
 }

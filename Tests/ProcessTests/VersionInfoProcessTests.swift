@@ -33,7 +33,7 @@ final class VersionInfoProcessTests: XCTestCase {
         XCTAssertEqual(info.status, 0, info.stderr)
         XCTAssertEqual(field("sigverify", in: info.stdout), version, info.stdout)
         XCTAssertTrue(field("model", in: info.stdout)?.hasPrefix("\(model)  version \(tinyVersion)") == true, info.stdout)
-        for library in ["libpq", "libpng", "libjpeg", "libtiff"] {
+        for library in ["libpq", "libpng", "libdeflate", "libjpeg", "libtiff"] {
             let value = try XCTUnwrap(field(library, in: info.stdout), "no \(library) line in\n\(info.stdout)")
             XCTAssertNotNil(value.firstMatch(of: /[0-9]+\.[0-9]+/), "\(library): \(value)")
         }

@@ -69,6 +69,7 @@ const char *sv_png_version(void);
 const char *sv_tiff_version(void);     /* TIFFGetVersion(): "LIBTIFF, Version 4.5.0\nCopyright ..." */
 int sv_jpeg_lib_version(void);         /* JPEG_LIB_VERSION, e.g. 62 */
 const char *sv_jpeg_turbo_version(void); /* LIBJPEG_TURBO_VERSION, or NULL for another libjpeg */
+const char *sv_deflate_version(void);    /* LIBDEFLATE_VERSION_STRING (libdeflate has no run-time version call) */
 
 
 #endif

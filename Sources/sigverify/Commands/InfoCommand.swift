@@ -16,6 +16,7 @@ struct InfoCommand: ParsableCommand {
         print("model      \(defaultModelLine())")
         print("libpq      \(pq / 10000).\(pq % 10000)")
         print("libpng     \(ImagingLibraries.png)")
+        print("libdeflate \(ImagingLibraries.deflate)")
         print("libjpeg    \(ImagingLibraries.jpeg)")
         print("libtiff    \(ImagingLibraries.tiff)")
         print("OpenBLAS   \(BLAS.kernelReport)")
