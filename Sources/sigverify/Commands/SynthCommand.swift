@@ -67,9 +67,7 @@ struct SynthCommand: ParsableCommand {
         do { kindList = try NonSignatureKind.parseList(kinds) } catch { throw ValidationError("\(error)") }
         let signatureKindList: [SignatureKind]
         do { signatureKindList = try SignatureKind.parseList(signatureKinds) } catch { throw ValidationError("\(error)") }
-        guard let bg = SignatureBackground(rawValue: background.lowercased()) else {
-            throw ValidationError("--background must be one of \(SignatureBackground.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let bg: SignatureBackground = try optionChoice(background.lowercased(), option: "--background")
         let style = SyntheticSignatureStyle(width: width, height: height, background: bg)
         let config = SynthesisConfig(signature: style, realisticWidth: boxWidth, realisticHeight: boxHeight)
         let request = SynthesisRequest(validCount: valid, invalidCount: invalid, outputDirectory: out, seed: seed,

@@ -115,9 +115,7 @@ struct TrainCommand: ParsableCommand {
         guard !scans.valid.isEmpty || !scans.labels.isEmpty || syntheticValid > 0 else {
             throw ValidationError("no signatures: give --valid DIR, --labels FILE or --synthetic-valid N")
         }
-        guard TrainingRecipe(rawValue: recipe) != nil else {
-            throw ValidationError("--recipe must be one of \(TrainingRecipe.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let _: TrainingRecipe = try optionChoice(recipe, option: "--recipe")
     }
 
     func run() throws {
@@ -154,15 +152,13 @@ struct TrainCommand: ParsableCommand {
     private func trainingConfiguration() throws -> TrainingConfiguration {
         var config = TrainingConfiguration()
         config.profile = try PreprocessingProfile.named(profile, overrides: overrides)
-        config.recipe = TrainingRecipe(rawValue: recipe)!
+        config.recipe = try optionChoice(recipe, option: "--recipe")
         config.inputSize = inputSize
         config.latentDim = latentDim
         config.autoencoderEpochs = epochs
         config.classifierEpochs = classifierEpochs
         config.batchSize = batchSize
-        guard let priority = CalibrationPriority(rawValue: calibrationPriority) else {
-            throw ValidationError("--calibration-priority must be one of \(CalibrationPriority.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let priority: CalibrationPriority = try optionChoice(calibrationPriority, option: "--calibration-priority")
         config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept,
                                                 noveltyCost: noveltyCost, priority: priority)
         config.augmentValid = !noAugment
@@ -186,10 +182,7 @@ struct TrainCommand: ParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        guard let background = SignatureBackground(rawValue: syntheticBackground.lowercased()) else {
-            throw ValidationError("--synthetic-background must be one of \(SignatureBackground.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        config.synthesis.signature.background = background
+        config.synthesis.signature.background = try optionChoice(syntheticBackground.lowercased(), option: "--synthetic-background")
         if syntheticInvalid > 0, config.syntheticKinds.contains(where: \.needsFonts), (try? FontLibrary()) == nil {
             config.syntheticKinds.removeAll(where: \.needsFonts)
             warn("no fonts found: synthetic kinds that set text are left out")
