@@ -1,6 +1,7 @@
 import Console
 import Foundation
 import JobQueue
+import TestSupport
 import XCTest
 
 /// `/audit?verify=1` over a chain someone rewrote behind the triggers' back: the console names the

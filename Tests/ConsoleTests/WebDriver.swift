@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Headless Chromium through chromedriver's W3C WebDriver HTTP protocol (Debian's `chromium` and

@@ -1,17 +1,16 @@
 import Foundation
-import TestSupport
 
 /// One HTTP/1.1 exchange with a loopback server (`LoopbackConnection`), `Connection: close`: the
-/// console's answers (status, headers, bytes) and chromedriver's JSON.
-struct LoopbackHTTP {
-    let status: Int
+/// console's and the operations endpoint's answers (status, headers, bytes) and chromedriver's JSON.
+public struct LoopbackHTTP {
+    public let status: Int
     /// By lowercased name.
-    let headers: [String: String]
-    let body: [UInt8]
+    public let headers: [String: String]
+    public let body: [UInt8]
 
-    var text: String { String(decoding: body, as: UTF8.self) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
 
-    init(port: Int, _ path: String, method: String = "GET", headers: [String: String] = [:], body: [UInt8] = [],
+    public init(port: Int, _ path: String, method: String = "GET", headers: [String: String] = [:], body: [UInt8] = [],
          timeout: Double = 30) throws {
         let connection = try LoopbackConnection(port: port)
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
@@ -53,7 +52,7 @@ struct LoopbackHTTP {
     }
 }
 
-struct LoopbackHTTPError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct LoopbackHTTPError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
