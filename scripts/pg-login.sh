@@ -3,10 +3,10 @@
 # one of the group roles `sigverify migrate` creates, and prints its connection URL on stdout.
 # The cluster trusts loopback connections, so the login has no password; on a real server give it
 # one (CREATE ROLE … LOGIN PASSWORD … IN ROLE sigverify_worker).
-# Usage: scripts/pg-login.sh enqueuer|worker|auditor [OWNER_URL]   (default: $DATABASE_URL)
+# Usage: scripts/pg-login.sh enqueuer|worker|auditor|enroller [OWNER_URL]   (default: $DATABASE_URL)
 set -euo pipefail
-kind="${1:?usage: scripts/pg-login.sh enqueuer|worker|auditor [OWNER_URL]}"
-case "$kind" in enqueuer|worker|auditor) ;; *) echo "pg-login: unknown role kind $kind" >&2; exit 2 ;; esac
+kind="${1:?usage: scripts/pg-login.sh enqueuer|worker|auditor|enroller [OWNER_URL]}"
+case "$kind" in enqueuer|worker|auditor|enroller) ;; *) echo "pg-login: unknown role kind $kind" >&2; exit 2 ;; esac
 url="${2:-${DATABASE_URL:?pg-login: pass the owner URL or set DATABASE_URL}}"
 bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
 login="sigverify_${kind}_login"

@@ -11,9 +11,12 @@ public struct EnqueueOptions: Sendable, Equatable {
     /// true: each file carries `IdempotencyKey.derived`, so a re-run creates no duplicates;
     /// false: every run creates new jobs.
     public var idempotent: Bool
+    /// The subject every file's signature is matched against (`enqueue --subject`; nil: none).
+    public var subject: String?
 
     public init(batchSize: Int = 500, priority: Int = 0, maxAttempts: Int? = nil, metadataJSON: String? = nil,
-                page: Int = 0, idempotent: Bool = true) {
+                page: Int = 0, idempotent: Bool = true, subject: String? = nil) {
+        self.subject = subject
         self.batchSize = batchSize
         self.priority = priority
         self.maxAttempts = maxAttempts
@@ -98,7 +101,7 @@ extension FileEnqueuer {
             jobs.append(NewJob(image: [UInt8](data), filename: (path as NSString).lastPathComponent,
                                contentType: contentTypeHint(path), externalRef: path, metadataJSON: options.metadataJSON,
                                priority: options.priority, maxAttempts: options.maxAttempts, page: options.page,
-                               idempotencyKey: options.idempotent ? .derived : nil))
+                               idempotencyKey: options.idempotent ? .derived : nil, subject: options.subject))
         }
         return jobs
     }

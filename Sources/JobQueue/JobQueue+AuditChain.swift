@@ -7,7 +7,7 @@ public struct ChainRow: Sendable, Equatable {
     public var seq: Int64
     /// The stored `chain_hash`, lowercase hex.
     public var hashHex: String
-    /// `(to_jsonb(row) - 'chain_seq' - 'chain_hash')::text`, read in UTC.
+    /// `(to_jsonb(row) - 'chain_seq' - 'chain_hash')::text`, read in UTC (`ChainEntry.contentSQL`).
     public var content: String
 }
 
@@ -24,11 +24,11 @@ extension JobQueue {
         let result = try db.execute("""
             SELECT c.* FROM (
                 (SELECT 'verdicts' AS table_name, t.id, t.chain_seq, encode(t.chain_hash, 'hex') AS hash,
-                        (to_jsonb(t) - 'chain_seq' - 'chain_hash')::text AS content
+                        \(ChainEntry.contentSQL("t")) AS content
                  FROM sigverify.verdicts t WHERE t.chain_seq > $1 ORDER BY t.chain_seq LIMIT $2)
                 UNION ALL
                 (SELECT 'job_events', t.id, t.chain_seq, encode(t.chain_hash, 'hex'),
-                        (to_jsonb(t) - 'chain_seq' - 'chain_hash')::text
+                        \(ChainEntry.contentSQL("t"))
                  FROM sigverify.job_events t WHERE t.chain_seq > $1 ORDER BY t.chain_seq LIMIT $2)
             ) c ORDER BY c.chain_seq, c.table_name LIMIT $2
             """, [.int(Int(seq)), .int(limit)])
@@ -45,9 +45,26 @@ extension JobQueue {
         return rows
     }
 
-    /// The first verdict or job event with no place in the chain — neither sealed by itself (0007)
-    /// nor listed in a link (0011, when `links`): written with the chain's triggers disabled — or nil.
+    /// The first chained row with no place in the chain — neither sealed by itself (0007) nor
+    /// listed in a link (0011, when `links`): written with the chain's triggers disabled — or nil.
+    /// Verdicts first, then job events, then the tables of 0012 (when present).
     public func firstUnchainedRow(links: Bool) throws(PostgresError) -> (table: String, id: Int64)? {
+        if let row = try firstUnsealed(links: links) { return row }
+        guard links, try db.execute("SELECT to_regclass('sigverify.reference_signatures') IS NOT NULL AS present")
+            .bool(0, "present") == true else { return nil }
+        for linked in ChainEntry.linkedTables where linked.table.hasPrefix("reference_") {
+            let result = try db.execute("""
+                SELECT u.id FROM (SELECT id FROM sigverify.\(linked.table)
+                                  EXCEPT ALL SELECT unnest(l.\(linked.column)) FROM sigverify.chain_links l) u
+                ORDER BY u.id LIMIT 1
+                """)
+            if result.count == 1, let id = try result.int(0, "id") { return (linked.table, Int64(id)) }
+        }
+        return nil
+    }
+
+    /// The first verdict or job event in neither a per-row place nor a link.
+    private func firstUnsealed(links: Bool) throws(PostgresError) -> (table: String, id: Int64)? {
         let listed = links ? """
             EXCEPT ALL
             (SELECT 'verdicts', unnest(l.verdict_ids) FROM sigverify.chain_links l

@@ -1,15 +1,35 @@
-/// A verdict or job event, named the way the audit chain names it.
+/// A chained row, named the way the audit chain names it.
 public struct ChainEntry: Hashable, Sendable {
-    /// `verdicts` or `job_events`.
+    /// `job_events`, `verdicts`, or since migration 0012 `reference_embeddings`, `reference_events`
+    /// and `reference_signatures`.
     public var table: String
     public var id: Int64
+
+    /// The chained tables and their id columns in `sigverify.chain_links`, in a link's place order
+    /// (the seal orders a transaction's leaves by table name, then id).
+    public static let linkedTables: [(table: String, column: String)] = [
+        ("job_events", "event_ids"), ("reference_embeddings", "embedding_ids"), ("reference_events", "reference_event_ids"),
+        ("reference_signatures", "reference_ids"), ("verdicts", "verdict_ids"),
+    ]
+
+    /// The content the chain hashes of `alias`'s row, with built-in functions only: the row as JSON
+    /// without `chain_seq` and `chain_hash`, and without the match columns of migration 0012 while
+    /// they are NULL (so rows sealed before it keep their content).
+    static func contentSQL(_ alias: String) -> String {
+        """
+        (to_jsonb(\(alias)) - 'chain_seq' - 'chain_hash' - ARRAY(
+            SELECT k FROM unnest(ARRAY['match_score', 'match_passed', 'match_threshold', 'match_model_version',
+                                       'match_references', 'match_reference_ids', 'match_reason']) AS k
+            WHERE to_jsonb(\(alias)) -> k = 'null'::jsonb))::text
+        """
+    }
 }
 
 /// One link of the audit chain of migration 0011: the rows one transaction sealed.
 public struct ChainLink: Sendable, Equatable {
     /// The place of its first row; its rows are places `firstSeq`, `firstSeq + 1`, ….
     public var firstSeq: Int64
-    /// Its rows in place order: its job events by id, then its verdicts by id.
+    /// Its rows in place order: table by table in `ChainEntry.linkedTables` order, each by id.
     public var entries: [ChainEntry]
     /// The rows' leaf hashes as sealed, 32 bytes each, in place order.
     public var leaves: [UInt8]
@@ -25,12 +45,15 @@ extension JobQueue {
         try db.execute("SELECT to_regclass('sigverify.chain_links') IS NOT NULL AS present").bool(0, "present") ?? false
     }
 
-    /// Up to `limit` links whose first place is after `seq`, in chain order.
+    /// Up to `limit` links whose first place is after `seq`, in chain order (an id column the
+    /// schema does not have yet, before 0012, reads as empty).
     public func chainLinks(after seq: Int64, limit: Int) throws(PostgresError) -> [ChainLink] {
+        let columns = ChainEntry.linkedTables.map { linked in
+            "array_to_string(ARRAY(SELECT jsonb_array_elements_text(coalesce(to_jsonb(l) -> '\(linked.column)', '[]'))), ',') AS \(linked.column)"
+        }
         let result = try db.execute("""
-            SELECT first_seq, array_to_string(event_ids, ',') AS events, array_to_string(verdict_ids, ',') AS verdicts,
-                   leaves, root, encode(link_hash, 'hex') AS hash
-            FROM sigverify.chain_links WHERE first_seq > $1 ORDER BY first_seq LIMIT $2
+            SELECT first_seq, \(columns.joined(separator: ", ")), leaves, root, encode(link_hash, 'hex') AS hash
+            FROM sigverify.chain_links l WHERE first_seq > $1 ORDER BY first_seq LIMIT $2
             """, [.int(Int(seq)), .int(limit)])
         var links: [ChainLink] = []
         links.reserveCapacity(result.count)
@@ -39,8 +62,8 @@ extension JobQueue {
                   let root = try result.bytes(r, "root"), let hash = try result.string(r, "hash") else {
                 throw PostgresError(kind: .unexpectedResult, message: "chain link without place, leaves, root or hash")
             }
-            let entries = Self.entries("job_events", try result.string(r, "events"))
-                + Self.entries("verdicts", try result.string(r, "verdicts"))
+            var entries: [ChainEntry] = []
+            for linked in ChainEntry.linkedTables { entries += Self.entries(linked.table, try result.string(r, linked.column)) }
             links.append(ChainLink(firstSeq: Int64(first), entries: entries, leaves: leaves, root: root, hashHex: hash))
         }
         return links
@@ -51,18 +74,18 @@ extension JobQueue {
     }
 
     /// The content the chain hashes of each of `entries` still stored (a deleted row is absent),
-    /// rendered with built-in functions only, as `chainRows` does.
+    /// rendered with built-in functions only (`ChainEntry.contentSQL`), as `chainRows` does.
     public func chainContents(of entries: [ChainEntry]) throws(PostgresError) -> [ChainEntry: String] {
-        func ids(_ table: String) -> PostgresValue {
+        let tables = ChainEntry.linkedTables.map(\.table).filter { table in entries.contains { $0.table == table } }
+        guard !tables.isEmpty else { return [:] }
+        let selects = tables.enumerated().map { n, table in
+            "SELECT '\(table)' AS table_name, t.id, \(ChainEntry.contentSQL("t")) AS content FROM sigverify.\(table) t "
+                + "WHERE t.id = ANY($\(n + 1)::bigint[])"
+        }
+        let params: [PostgresValue?] = tables.map { table in
             .text("{" + entries.filter { $0.table == table }.map { String($0.id) }.joined(separator: ",") + "}")
         }
-        let result = try db.execute("""
-            SELECT 'job_events' AS table_name, t.id, (to_jsonb(t) - 'chain_seq' - 'chain_hash')::text AS content
-            FROM sigverify.job_events t WHERE t.id = ANY($1::bigint[])
-            UNION ALL
-            SELECT 'verdicts', t.id, (to_jsonb(t) - 'chain_seq' - 'chain_hash')::text
-            FROM sigverify.verdicts t WHERE t.id = ANY($2::bigint[])
-            """, [ids("job_events"), ids("verdicts")])
+        let result = try db.execute(selects.joined(separator: "\nUNION ALL\n"), params)
         var contents: [ChainEntry: String] = [:]
         for r in 0..<result.count {
             guard let table = try result.string(r, "table_name"), let id = try result.int(r, "id"),

@@ -58,6 +58,10 @@ extension JobQueue {
     /// The reporting views for `sigverify report`, each a titled result. Submitted strings are cut
     /// to their limits (migration 0010): rows stored before the limits cannot swell the report.
     public func reportTables() throws(PostgresError) -> [(title: String, table: QueryResult)] {
+        try verdictTables() + matchTables()
+    }
+
+    private func verdictTables() throws(PostgresError) -> [(title: String, table: QueryResult)] {
         [
             ("Latest verdicts (sigverify.recent_verdicts)",
              try db.execute("""
@@ -80,6 +84,25 @@ extension JobQueue {
                 SELECT job_id, left(external_ref, 1024) AS external_ref, left(filename, 1024) AS filename, attempts,
                        failed_at, left(last_error, 2048) AS last_error
                 FROM sigverify.recent_failures LIMIT 20
+                """)),
+        ]
+    }
+
+    /// The writer-match views of migration 0012 (none on an older schema).
+    private func matchTables() throws(PostgresError) -> [(title: String, table: QueryResult)] {
+        guard try db.execute("SELECT to_regclass('sigverify.subject_matches') IS NOT NULL AS present").bool(0, "present") == true else {
+            return []
+        }
+        return [
+            ("Writer matches per subject (sigverify.subject_matches)",
+             try db.execute("SELECT left(subject, 1024) AS subject, verdicts, matched, match_passed, match_rate, near_threshold, unmatched FROM sigverify.subject_matches ORDER BY subject LIMIT 200")),
+            ("Writer matches per day and writer model (sigverify.daily_matches)",
+             try db.execute("SELECT * FROM sigverify.daily_matches ORDER BY day DESC, match_model_version")),
+            ("Reference signatures (sigverify.reference_status)",
+             try db.execute("""
+                SELECT id, left(subject, 1024) AS subject, left(filename, 1024) AS filename, status,
+                       left(reason, 1024) AS reason, check_job_id, enrolled_by, enrolled_at
+                FROM sigverify.reference_status ORDER BY id DESC LIMIT 200
                 """)),
         ]
     }

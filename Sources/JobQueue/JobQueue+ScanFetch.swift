@@ -13,8 +13,11 @@ extension JobQueue {
     /// `maxScanBytes` is never fetched and its job carries the reason. The submitter's strings come
     /// back cut to their limits of migration 0010 (1024 characters, content_type 255), so a row
     /// stored before those limits cannot make a claim return megabytes; metadata is not returned.
+    /// With a `writerModelVersion`, the active references of the batch's subjects come too (one
+    /// query, their embeddings cached for that version or else their bytes; migration 0012).
     public func claim(batchSize: Int, batchBytes: Int = JobQueue.defaultBatchBytes, leaseSeconds: Double, workerId: String,
-                      maxScanBytes: Int = JobQueue.defaultMaxScanBytes) throws(PostgresError) -> [ClaimedJob] {
+                      maxScanBytes: Int = JobQueue.defaultMaxScanBytes,
+                      writerModelVersion: String? = nil) throws(PostgresError) -> [ClaimedJob] {
         let result = try db.execute("""
             WITH candidates AS (
                 SELECT id, priority, coalesce(octet_length(image), 0) AS bytes FROM sigverify.jobs
@@ -35,7 +38,7 @@ extension JobQueue {
             WHERE j.id IN (SELECT id FROM within_budget)
             RETURNING j.id, j.attempts, j.max_attempts, octet_length(j.image) AS image_bytes,
                       left(j.filename, 1024) AS filename, left(j.content_type, 255) AS content_type,
-                      left(j.external_ref, 1024) AS external_ref, j.page
+                      left(j.external_ref, 1024) AS external_ref, j.page, j.subject
             """, [.text(workerId), .double(leaseSeconds), .int(batchSize), .int(batchBytes), .int(maxScanBytes)])
         var jobs: [ClaimedJob] = []
         var sizes: [Int64: Int] = [:]
@@ -50,13 +53,14 @@ extension JobQueue {
                                    image: nil, filename: try result.string(r, "filename"),
                                    contentType: try result.string(r, "content_type"),
                                    externalRef: try result.string(r, "external_ref"),
-                                   page: try result.int(r, "page") ?? 0))
+                                   page: try result.int(r, "page") ?? 0, subject: try result.string(r, "subject")))
         }
         jobs.sort { $0.id < $1.id }
         if !jobs.isEmpty {
             logger.debug("claimed", metadata: ["worker": "\(workerId)", "jobs": "\(jobs.map(\.id))"])
         }
         try fetchImages(&jobs, sizes: sizes, maxScanBytes: maxScanBytes, workerId: workerId)
+        try attachReferences(&jobs, writerModelVersion: writerModelVersion)
         return jobs
     }
 

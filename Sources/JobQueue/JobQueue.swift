@@ -63,13 +63,18 @@ public final class JobQueue {
             if case .failure(let f) = r.outcome { return (r.job, f) }
             return nil
         }
-        if failures.isEmpty {
+        // Embeddings the batch's matches computed (migration 0012), cached with its verdicts.
+        let embeddings = Self.newEmbeddings(successes.map(\.1))
+        if failures.isEmpty, embeddings.isEmpty {
             // One statement, its own transaction: record_verdicts locks the rows in id order itself.
             summary.succeeded = try writeVerdicts(successes, workerId: workerId, db)
             return summary
         }
         try db.transaction { (tx: PostgresConnection) throws(PostgresError) in
             try lockInOrder(results.map(\.job.id), workerId: workerId, tx)
+            for (version, computed) in embeddings.sorted(by: { $0.key < $1.key }) {
+                try cacheEmbeddings(computed, modelVersion: version, workerId: workerId, tx)
+            }
             if !successes.isEmpty { summary.succeeded = try writeVerdicts(successes, workerId: workerId, tx) }
             if !failures.isEmpty {
                 let (retried, failed) = try writeFailures(failures, workerId: workerId, retryPolicy: retryPolicy, tx)
@@ -95,11 +100,13 @@ public final class JobQueue {
     }
 
     /// The batch's verdicts through `sigverify.record_verdicts` (migration 0011), one statement:
-    /// it writes them (with the scans' SHA-256) with one INSERT and marks their jobs `succeeded`
-    /// with one UPDATE, only for jobs this worker still leases for that attempt.
+    /// it writes them (with the scans' SHA-256 and, since 0012, the match columns) with one INSERT
+    /// and marks their jobs `succeeded` with one UPDATE, only for jobs this worker still leases for
+    /// that attempt.
     private func writeVerdicts(_ items: [(ClaimedJob, VerdictRecord)], workerId: String, _ tx: PostgresConnection) throws(PostgresError) -> [Int64] {
         let types = ["bigint", "int", "text", "text", "float8", "float8", "float8", "float8", "float8", "float8",
-                     "bool", "bool", "bool", "text", "float8", "float8", "float8", "bytea"]
+                     "bool", "bool", "bool", "text", "float8", "float8", "float8", "bytea",
+                     "float8", "bool", "float8", "text", "bigint[]", "text"]
         var params: [PostgresValue?] = [.text(workerId)]
         var rows: [String] = []
         for (job, v) in items {
@@ -109,7 +116,7 @@ public final class JobQueue {
                        .double(v.reconstructionThreshold), .double(v.anomalyScoreMin), .double(v.classifierConfidenceMin),
                        .bool(v.reconstructionPassed), .bool(v.anomalyPassed), .bool(v.classifierPassed), .text(v.verdict),
                        .double(v.timings.decodeMs), .double(v.timings.preprocessMs), .double(v.timings.verifyMs),
-                       .bytea(v.preprocessedPNG)]
+                       .bytea(v.preprocessedPNG)] + Self.matchParameters(v.match)
         }
         let result = try tx.execute("""
             SELECT job_id FROM sigverify.record_verdicts($1, ARRAY[\(rows.joined(separator: ", "))]) AS job_id

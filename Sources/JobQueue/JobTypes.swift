@@ -17,10 +17,14 @@ public struct NewJob: Sendable, Equatable {
     public var page: Int
     /// nil: every submission is a new job.
     public var idempotencyKey: IdempotencyKey?
+    /// The enrolled person the signature claims to be (migration 0012): the worker also matches
+    /// it against that subject's references. nil: the three criteria only.
+    public var subject: String?
 
     public init(image: [UInt8], filename: String? = nil, contentType: String? = nil, externalRef: String? = nil,
                 metadataJSON: String? = nil, priority: Int = 0, maxAttempts: Int? = nil, page: Int = 0,
-                idempotencyKey: IdempotencyKey? = nil) {
+                idempotencyKey: IdempotencyKey? = nil, subject: String? = nil) {
+        self.subject = subject
         self.page = page
         self.idempotencyKey = idempotencyKey
         self.image = image
@@ -73,10 +77,18 @@ public struct ClaimedJob: Sendable, Equatable {
     public var externalRef: String?
     /// Which page of a multi-page scan to verify (0-based).
     public var page: Int
+    /// The subject the signature is matched against (nil: no match).
+    public var subject: String?
+    /// The subject's active references, fetched with the claim when the worker has a writer
+    /// model (one query per batch); empty otherwise.
+    public var references: [EnrolledReference]
 
     public init(id: Int64, attempt: Int, maxAttempts: Int, image: [UInt8]?, filename: String? = nil,
-                contentType: String? = nil, externalRef: String? = nil, page: Int = 0, imageFailure: ScanFailure? = nil) {
+                contentType: String? = nil, externalRef: String? = nil, page: Int = 0, imageFailure: ScanFailure? = nil,
+                subject: String? = nil, references: [EnrolledReference] = []) {
         self.id = id
+        self.subject = subject
+        self.references = references
         self.imageFailure = imageFailure
         self.page = page
         self.attempt = attempt
@@ -118,6 +130,8 @@ public struct VerdictRecord: Sendable, Equatable {
     public var timings: StageTimings
     /// The preprocessed network input as a PNG, so auditors see what the networks saw.
     public var preprocessedPNG: [UInt8]
+    /// The writer match for a job with a subject (nil: no subject, every match column NULL).
+    public var match: MatchRecord?
 
     public var isValid: Bool { reconstructionPassed && anomalyPassed && classifierPassed }
     public var verdict: String { isValid ? "valid" : "invalid" }
@@ -126,7 +140,8 @@ public struct VerdictRecord: Sendable, Equatable {
                 reconstructionError: Double, anomalyScore: Double, classifierConfidence: Double,
                 reconstructionThreshold: Double, anomalyScoreMin: Double, classifierConfidenceMin: Double,
                 reconstructionPassed: Bool, anomalyPassed: Bool, classifierPassed: Bool,
-                timings: StageTimings, preprocessedPNG: [UInt8]) {
+                timings: StageTimings, preprocessedPNG: [UInt8], match: MatchRecord? = nil) {
+        self.match = match
         self.modelVersion = modelVersion
         self.preprocessingProfile = preprocessingProfile
         self.reconstructionError = reconstructionError
