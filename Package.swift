@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "DatabaseTestSupport", "TestSupport"]),
         // The console in-process (routing, escaping, authorisation) and end to end in headless Chromium
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Operations", "JobQueue", "Imaging", "DatabaseTestSupport", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ScanPipeline", "Benchmarks", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "ScanPipeline", "Benchmarks", "JobQueue", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "Training", "TestSupport", "DatabaseTestSupport"]),
         // The operations endpoint: its HTTP server in-process under hostile clients, and a worker's
         // /metrics, /healthz, /readyz over loopback
         .testTarget(name: "OperationsTests", dependencies: ["Operations", "DatabaseTestSupport", "TestSupport"]),

@@ -89,7 +89,8 @@ final class ClaimLoop {
         let limits = context.claim
         let jobs = try connected().claim(batchSize: limits.batchSize, batchBytes: limits.batchBytes,
                                          leaseSeconds: limits.leaseSeconds, workerId: context.workerId,
-                                         maxScanBytes: limits.maxScanBytes)
+                                         maxScanBytes: limits.maxScanBytes,
+                                         writerModelVersion: context.processor.writerModelVersion)
         guard !jobs.isEmpty else { return .claimedNothing }
         batch = jobs
         claimedAt = DispatchTime.now()

@@ -6,6 +6,10 @@ public protocol ScanProcessor: Sendable {
     /// Recorded with the worker in `sigverify.workers` (the model bundle's version).
     var modelVersion: String { get }
 
+    /// The writer model's version when the processor matches jobs with a subject: their
+    /// references are claimed with the batch (embeddings cached for this version). nil: none.
+    var writerModelVersion: String? { get }
+
     /// One outcome per job, in the same order. Bad input must become `.failure(.permanent(…))`,
     /// never a crash: a poison scan must not take the worker down.
     func process(_ jobs: [ClaimedJob]) -> [ScanOutcome]
@@ -18,6 +22,8 @@ public protocol ScanProcessor: Sendable {
 }
 
 extension ScanProcessor {
+    public var writerModelVersion: String? { nil }
+
     public func process(_ jobs: [ClaimedJob], scanDone: @escaping @Sendable () -> Void) -> [ScanOutcome] {
         process(jobs)
     }

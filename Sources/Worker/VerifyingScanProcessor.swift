@@ -10,20 +10,26 @@ import ScanPipeline
 /// The batch itself runs through `ScanVerifier.run` (ScanPipeline), the same path as `sigverify
 /// verify`: decode, preprocessing and the PNG spread over the cores, then one pass of the networks
 /// over the good scans. This adapter adds only the queue's side: the byte limit, the audit PNG and
-/// which failures are permanent.
+/// which failures are permanent — and, for jobs with a subject, the writer match
+/// (`SubjectMatching`).
 public struct VerifyingScanProcessor: ScanProcessor {
     public let scanVerifier: ScanVerifier
     /// Scans larger than this many bytes fail without being decoded.
     public let maxScanBytes: Int
+    /// The writer model matching jobs with a subject (nil: their match is NULL, "no writer model loaded").
+    public let matcher: (any SubjectMatcher)?
 
     public static let defaultMaxScanBytes = JobQueue.defaultMaxScanBytes
 
-    public init(scanVerifier: ScanVerifier, maxScanBytes: Int = VerifyingScanProcessor.defaultMaxScanBytes) {
+    public init(scanVerifier: ScanVerifier, maxScanBytes: Int = VerifyingScanProcessor.defaultMaxScanBytes,
+                matcher: (any SubjectMatcher)? = nil) {
         self.scanVerifier = scanVerifier
         self.maxScanBytes = maxScanBytes
+        self.matcher = matcher
     }
 
     public var modelVersion: String { scanVerifier.modelVersion }
+    public var writerModelVersion: String? { matcher?.version }
 
     public func process(_ jobs: [ClaimedJob]) -> [ScanOutcome] {
         process(jobs, scanDone: {})
@@ -37,7 +43,8 @@ public struct VerifyingScanProcessor: ScanProcessor {
                 return bytes
             }
         }
-        return scanVerifier.run(sources, scanDone: scanDone) { try PNGEncoder.encode($0.image) }.map(outcome)
+        let outcomes = scanVerifier.run(sources, scanDone: scanDone) { try PNGEncoder.encode($0.image) }.map(outcome)
+        return SubjectMatching(matcher: matcher, decodeOptions: scanVerifier.decodeOptions).apply(to: outcomes, of: jobs)
     }
 
     /// The queue's reading of one scan's result: what the scan itself got wrong is permanent; a
