@@ -21,12 +21,15 @@ struct EnqueueCommand: ParsableCommand {
     @Option(help: "Page of multi-page scans (TIFF) to verify, 0-based.") var page = 0
     @Flag(help: "Submit every file as a new job, without an idempotency key (a re-run then queues them again).")
     var allowDuplicates = false
+    @Option(help: "Subject whose enrolled references every signature is matched against (see `sigverify enrol`).")
+    var subject: String?
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if let metadata, !((try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) is [String: Any]) {
             throw ValidationError("--metadata must be a JSON object, e.g. '{\"batch\": \"2026-11\"}'")
         }
+        if let subject { try EnrolCommand.validateSubject(subject) }
     }
 
     func run() throws {
@@ -37,7 +40,7 @@ struct EnqueueCommand: ParsableCommand {
         let interruption = Interruption()
         let signals = ShutdownSignals { interruption.record($0) }
         let options = EnqueueOptions(batchSize: batchSize, priority: priority, maxAttempts: maxAttempts,
-                                     metadataJSON: metadata, page: page, idempotent: !allowDuplicates)
+                                     metadataJSON: metadata, page: page, idempotent: !allowDuplicates, subject: subject)
         let limit = try queue.maxScanBytes()
         let summary = withExtendedLifetime(signals) {
             FileEnqueuer.enqueue(files: files, into: queue, options: options, maxScanBytes: limit,

@@ -9,7 +9,7 @@ struct SigverifyCommand: ParsableCommand {
         abstract: "Verify scanned handwritten signatures from a PostgreSQL job queue.",
         version: SigverifyVersion.current,
         subcommands: [InfoCommand.self, PreprocessCommand.self, VerifyCommand.self,
-                      MigrateCommand.self, EnqueueCommand.self, WorkCommand.self, StatusCommand.self, ReportCommand.self,
+                      MigrateCommand.self, EnqueueCommand.self, EnrolCommand.self, WorkCommand.self, StatusCommand.self, ReportCommand.self,
                       PruneCommand.self, AuditCommand.self, ConsoleCommand.self, SynthCommand.self, TrainCommand.self, EvaluateCommand.self, BenchmarkCommand.self]
     )
 

@@ -18,6 +18,8 @@ struct WorkCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Model bundle folder (default: the bundled default model).") var model: String?
+    @Option(help: "Writer-embedding model folder matching jobs with a subject (default: none: their match is NULL, reason \"no writer model loaded\").")
+    var writerModel: String?
     @Option(help: "Claim/process loops in this process.") var concurrency = 1
     @Option(help: "Scans claimed and verified per batch.") var batchSize = 32
     @Option(help: "Scan bytes claimed per batch at most (one scan is always claimed).") var batchBytes = JobQueue.defaultBatchBytes
@@ -62,7 +64,9 @@ struct WorkCommand: ParsableCommand {
         if let warning = scanVerifier.bundle.manifestWarning { logger.warning("\(warning)") }
         try database.refuseNewerSchema(settings: ConnectionSettings(statementTimeoutSeconds: statementTimeout))
         endpoint?.modelLoaded()
-        let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes)
+        let matcher = try WriterModelOption.load(writerModel)
+        logger.info("writer model: \(matcher.map { "version \($0.version), threshold \($0.threshold)" } ?? "none (jobs with a subject get no match)")")
+        let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes, matcher: matcher)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,
                                          batchSize: batchSize, batchBytes: batchBytes, leaseSeconds: leaseSeconds,
                                          batchDeadline: batchDeadline, shutdownGrace: shutdownGrace, pollInterval: pollInterval,
