@@ -353,7 +353,7 @@ final class QueueTests: XCTestCase {
         XCTAssertEqual(latest.rows, [["r0", "valid", "t", "seed"], ["r1", "valid", "t", "seed"],
                                      ["r2", "valid", "t", "seed"], ["r3", "invalid", "f", "seed"]])
         let report = try queue.reportTables()
-        XCTAssertEqual(report.count, 6)
+        XCTAssertEqual(report.count, 9, "six verdict tables, then (0012) matches per subject, per day, and the references")
         XCTAssertTrue(report[0].table.rows.contains { $0.contains("0.1000 FAIL") }, "\(report[0].table.rows)")
         XCTAssertTrue(report[5].table.rows.contains { $0.contains("truncated PNG") })
         let status = try queue.status()
