@@ -50,3 +50,17 @@ public final class TestDatabase: @unchecked Sendable {  // immutable after init
         return v
     }
 }
+
+extension TestDatabase {
+    /// Runs `sql` in one transaction as the superuser with the user triggers of `tables` (in schema
+    /// `sigverify`) switched off: what someone with those rights can do to history.
+    public func tamper(_ sql: String, disabling tables: [String]) throws {
+        try connect().executeScript("""
+            BEGIN;
+            \(tables.map { "ALTER TABLE sigverify.\($0) DISABLE TRIGGER USER;" }.joined(separator: "\n"))
+            \(sql);
+            \(tables.map { "ALTER TABLE sigverify.\($0) ENABLE TRIGGER USER;" }.joined(separator: "\n"))
+            COMMIT;
+            """)
+    }
+}

@@ -30,14 +30,7 @@ final class AuditChainTests: XCTestCase {
     /// 0011) chain_links switched off.
     private func tamper(_ db: TestDatabase, _ sql: String) throws {
         let links = try db.scalar("SELECT count(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('sigverify.chain_links')") == 1
-        let tables = ["sigverify.verdicts", "sigverify.job_events"] + (links ? ["sigverify.chain_links"] : [])
-        try db.connect().executeScript("""
-            BEGIN;
-            \(tables.map { "ALTER TABLE \($0) DISABLE TRIGGER USER;" }.joined(separator: "\n"))
-            \(sql);
-            \(tables.map { "ALTER TABLE \($0) ENABLE TRIGGER USER;" }.joined(separator: "\n"))
-            COMMIT;
-            """)
+        try db.tamper(sql, disabling: ["verdicts", "job_events"] + (links ? ["chain_links"] : []))
     }
 
     /// The place of a row in the chain (per-row or in a link).

@@ -27,14 +27,8 @@ final class ReferenceChainTests: XCTestCase {
 
     /// `sql` as the superuser with the user triggers of the chained tables switched off.
     private func tamper(_ db: TestDatabase, _ sql: String) throws {
-        let tables = ["verdicts", "job_events", "chain_links", "reference_signatures", "reference_events", "reference_embeddings"]
-        try db.connect().executeScript("""
-            BEGIN;
-            \(tables.map { "ALTER TABLE sigverify.\($0) DISABLE TRIGGER USER;" }.joined(separator: "\n"))
-            \(sql);
-            \(tables.map { "ALTER TABLE sigverify.\($0) ENABLE TRIGGER USER;" }.joined(separator: "\n"))
-            COMMIT;
-            """)
+        try db.tamper(sql, disabling: ["verdicts", "job_events", "chain_links", "reference_signatures", "reference_events",
+                                       "reference_embeddings"])
     }
 
     private func failure(_ db: TestDatabase) throws -> ChainBreak? {
