@@ -97,8 +97,8 @@ BEGIN
         EXECUTE format('GRANT SELECT ON sigverify.%I TO sigverify_auditor', t);
     END LOOP;
 END $$;
--- The worker reads references (to match) and embeddings; it writes embeddings only through cache_embeddings.
-GRANT SELECT ON sigverify.reference_signatures, sigverify.reference_events, sigverify.reference_embeddings TO sigverify_worker;
+-- The worker reads active references only through active_references and writes embeddings only
+-- through cache_embeddings (below): it holds no privilege on these tables.
 
 -- 3. Jobs name a subject ------------------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ LEFT JOIN sigverify.verdicts v ON v.job_id = r.check_job_id
 LEFT JOIN sigverify.jobs j ON j.id = r.check_job_id
 LEFT JOIN sigverify.reference_events x ON x.reference_id = r.id AND x.kind = 'revoked';
 REVOKE ALL ON sigverify.reference_status FROM PUBLIC;
-GRANT SELECT ON sigverify.reference_status TO sigverify_auditor, sigverify_worker;
+GRANT SELECT ON sigverify.reference_status TO sigverify_auditor;
 
 -- 5. Enrolment, revocation, the embedding cache ------------------------------------------------------
 
@@ -212,11 +212,31 @@ BEGIN
     RETURN added;
 END $$;
 
+-- The active references of `subjects` for a worker's claim, one query per batch: each with its
+-- embedding cached for `model_version`, or its bytes when none is. Active is reference_status's
+-- rule (a valid verdict on the check job, no revocation), written as scalar subqueries so that
+-- every reference probes verdicts and embeddings by key (a join may walk the whole verdicts index,
+-- as a generic plan of the view did). A function: a worker may not read verdicts.
+CREATE FUNCTION sigverify.active_references(subjects text[], model_version text)
+RETURNS TABLE (id bigint, subject text, embedding bytea, image bytea) LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = pg_catalog, sigverify, pg_temp AS $$
+    SELECT r.id, r.subject, c.embedding, CASE WHEN c.embedding IS NULL THEN r.image END
+    FROM sigverify.reference_signatures r,
+         LATERAL (SELECT (SELECT e.embedding FROM sigverify.reference_embeddings e
+                          WHERE e.reference_id = r.id AND e.model_version = active_references.model_version) AS embedding) c
+    WHERE r.subject = ANY (active_references.subjects)
+      AND (SELECT v.verdict FROM sigverify.verdicts v WHERE v.job_id = r.check_job_id) = 'valid'
+      AND NOT EXISTS (SELECT FROM sigverify.reference_events x WHERE x.reference_id = r.id AND x.kind = 'revoked')
+    ORDER BY r.id
+$$;
+
 REVOKE EXECUTE ON FUNCTION sigverify.enrol_reference(text, bytea, text, bigint), sigverify.revoke_reference(bigint, text),
-    sigverify.cache_embeddings(text, text, bigint[], bytea[]), sigverify.jobs_subject_immutable() FROM PUBLIC;
+    sigverify.cache_embeddings(text, text, bigint[], bytea[]), sigverify.active_references(text[], text),
+    sigverify.jobs_subject_immutable() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION sigverify.enrol_reference(text, bytea, text, bigint), sigverify.revoke_reference(bigint, text)
     TO sigverify_enroller;
-GRANT EXECUTE ON FUNCTION sigverify.cache_embeddings(text, text, bigint[], bytea[]) TO sigverify_worker;
+GRANT EXECUTE ON FUNCTION sigverify.cache_embeddings(text, text, bigint[], bytea[]), sigverify.active_references(text[], text)
+    TO sigverify_worker;
 
 -- 6. Submission with a subject (0010's submit_scan and 0009's enqueue_scan, plus `subject`) ----------
 

@@ -36,18 +36,14 @@ extension JobQueue {
         }
     }
 
-    /// The active references of `subjects`, one query: each with its embedding cached for
-    /// `modelVersion`, or its bytes when none is (fetched in binary).
+    /// The active references of `subjects`, one query (`sigverify.active_references`, which a
+    /// worker may call): each with its embedding cached for `modelVersion`, or its bytes when none
+    /// is (fetched in binary).
     public func activeReferences(of subjects: Set<String>, modelVersion: String) throws(PostgresError) -> [String: [EnrolledReference]] {
         guard !subjects.isEmpty else { return [:] }
         let result = try db.executeBinary("""
-            SELECT s.id, convert_to(s.subject, 'UTF8') AS subject, e.embedding,
-                   CASE WHEN e.embedding IS NULL THEN r.image END AS image
-            FROM sigverify.reference_status s
-            JOIN sigverify.reference_signatures r ON r.id = s.id
-            LEFT JOIN sigverify.reference_embeddings e ON e.reference_id = s.id AND e.model_version = $2
-            WHERE s.subject = ANY($1::text[]) AND s.status = 'active'
-            ORDER BY s.id
+            SELECT id, convert_to(subject, 'UTF8') AS subject, embedding, image
+            FROM sigverify.active_references($1::text[], $2)
             """, [.text(Self.textArray(subjects.sorted())), .text(modelVersion)])
         var references: [String: [EnrolledReference]] = [:]
         for r in 0..<result.count {

@@ -80,11 +80,17 @@ final class EnrolmentTests: XCTestCase {
             "UPDATE sigverify.reference_embeddings SET embedding = '\\x00000000'",
             "INSERT INTO sigverify.subjects (subject) VALUES ('mallory')",
         ]
-        for group in ["sigverify_enqueuer", "sigverify_worker", "sigverify_auditor"] {
+        // Only the worker matches: through active_references and cache_embeddings, never the tables.
+        let workerOnly = ["SELECT * FROM sigverify.active_references('{alice}', 'v')",
+                          "SELECT sigverify.cache_embeddings('w', 'v', '{\(ref.referenceId)}', '{\"\\\\x00000000\"}')"]
+        let extra = ["sigverify_enqueuer": workerOnly + ["SELECT * FROM sigverify.reference_signatures"],
+                     "sigverify_worker": ["SELECT * FROM sigverify.reference_signatures", "SELECT * FROM sigverify.reference_status"],
+                     "sigverify_auditor": workerOnly]
+        for (group, more) in extra {
             let login = try TestLogin(db, memberOf: group)
             defer { withExtendedLifetime(login) {} }
             let conn = try login.connect()
-            for sql in forbidden { assertDenied(conn, sql, as: group) }
+            for sql in forbidden + more { assertDenied(conn, sql, as: group) }
         }
         let enrollerLogin = try TestLogin(db, memberOf: "sigverify_enroller")
         defer { withExtendedLifetime(enrollerLogin) {} }
@@ -168,6 +174,12 @@ final class EnrolmentTests: XCTestCase {
         XCTAssertEqual(cached[0].references.map(\.image), [nil, nil])
         XCTAssertEqual(try queue.activeReferences(of: ["alice"], modelVersion: "wm2")["alice"]?.map(\.image),
                        [Script.ok(1000), Script.ok(1001)])
+        // A revoked reference is no longer matched against.
+        let login = try TestLogin(db, memberOf: "sigverify_enroller")
+        defer { withExtendedLifetime(login) {} }
+        try login.queue().revokeReference(refs[1].referenceId, reason: "withdrawn")
+        XCTAssertEqual(try queue.activeReferences(of: ["alice", "bob"], modelVersion: "wm1").mapValues { $0.map(\.id) },
+                       ["alice": [refs[0].referenceId]])
         let audit = try ChainAuditor(queue: try db.queue(), pageSize: 4).audit()
         XCTAssertNil(audit.failure, audit.failure.map(\.description) ?? "")
     }

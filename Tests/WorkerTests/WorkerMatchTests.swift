@@ -15,9 +15,12 @@ final class WorkerMatchTests: XCTestCase {
         [UInt8](try Data(contentsOf: FixturePaths.packageRoot.appendingPathComponent("samples").appendingPathComponent(name)))
     }
 
+    /// One worker run until the queue is empty, as a `sigverify_worker` login.
     private func work(_ db: TestDatabase, matcher: (any SubjectMatcher)?) throws {
+        let login = try TestLogin(db, memberOf: "sigverify_worker")
+        defer { withExtendedLifetime(login) {} }
         let scanVerifier = try ScanVerifier(modelFolder: FixturePaths.packageRoot.appendingPathComponent("models/default"))
-        let config = WorkerConfiguration(databaseURL: db.url, pollInterval: 0.2, untilEmpty: true, retryPolicy: .immediate)
+        let config = WorkerConfiguration(databaseURL: login.url, pollInterval: 0.2, untilEmpty: true, retryPolicy: .immediate)
         let summary = try Worker(configuration: config,
                                  processor: VerifyingScanProcessor(scanVerifier: scanVerifier, matcher: matcher)).run()
         XCTAssertEqual(summary.failed, 0)
