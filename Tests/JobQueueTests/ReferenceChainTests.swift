@@ -82,6 +82,17 @@ final class ReferenceChainTests: XCTestCase {
                       broken?.description ?? "no failure")
     }
 
+    func testADeletedReferenceIsNamed() throws {
+        let (db, _) = try enrolledDatabase()
+        let id = try EnrolmentTests.enrol(db, "bob", count: 1, from: 50)[0].referenceId
+        XCTAssertNil(try failure(db))
+        try tamper(db, "DELETE FROM sigverify.reference_signatures WHERE id = \(id)")
+        let broken = try failure(db)
+        XCTAssertEqual(broken?.table, "reference_signatures")
+        XCTAssertEqual(broken?.id, id)
+        XCTAssertTrue(broken?.problem.contains("deleted") == true, broken?.description ?? "no failure")
+    }
+
     func testAnInsertedReferenceIsNamed() throws {
         let (db, refs) = try enrolledDatabase()
         try tamper(db, """
