@@ -16,6 +16,19 @@ public enum CleanStages {
             throw .invalidTargetSize(width: width, height: height)
         }
         guard gray.pixelCount > 0 else { throw .emptyImage }
+        guard let longSide = p.workingLongSide(width: width, height: height) else {
+            return try stages(gray, parameters: p, width: width, height: height, maxPixels: maxPixels)
+        }
+        let working = try reduce(gray, toLongSide: longSide)
+        var all = try stages(working, parameters: p, width: width, height: height, maxPixels: maxPixels)
+        all[0] = (.gray, gray)
+        all.insert((.working, working), at: 1)
+        return all
+    }
+
+    /// The stages from the scan as given (version 2: already at the working resolution).
+    private static func stages(_ gray: GrayImage, parameters p: CleanParameters, width: Int, height: Int,
+                               maxPixels: Int) throws(PreprocessingError) -> [(stage: PreprocessingStage, image: GrayImage)] {
         let shorter = Double(min(gray.width, gray.height))
         var window = Int(max(p.backgroundWindowMin, (shorter * p.backgroundWindowFraction).rounded()))
         window |= 1
