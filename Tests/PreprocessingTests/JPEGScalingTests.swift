@@ -73,7 +73,7 @@ final class JPEGScalingTests: XCTestCase {
         let options = PreprocessingProfile.cleanAtWorkingResolution.decodeOptions(DecodeOptions(), width: 64, height: 64)
         let scaled = try ImageDecoder(options: options).decode(contentsOf: url.path)
         XCTAssertLessThan(scaled.width, full.width)
-        XCTAssertGreaterThanOrEqual(max(scaled.width, scaled.height), 256)
+        XCTAssertGreaterThanOrEqual(max(scaled.width, scaled.height), 384)
     }
 
     /// PNGs (and every other format) ignore the floor.

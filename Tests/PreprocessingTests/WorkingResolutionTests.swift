@@ -18,7 +18,7 @@ final class WorkingResolutionTests: XCTestCase {
         let working = PreprocessingProfile.cleanAtWorkingResolution
         XCTAssertEqual(working.name, "clean")
         XCTAssertEqual(working.version, 2)
-        XCTAssertEqual(working.parameters["working_side_factor"], 4)
+        XCTAssertEqual(working.parameters["working_side_factor"], 6)
         XCTAssertEqual(try PreprocessingProfile.named("clean", version: 2), working)
         XCTAssertEqual(try PreprocessingProfile(name: "clean", version: 2, parameters: working.parameters), working)
         // Version 1's parameters are version 2's defaults apart from the working factor.
@@ -38,8 +38,8 @@ final class WorkingResolutionTests: XCTestCase {
             XCTAssertEqual(profile.decodeOptions(DecodeOptions(), width: 64, height: 64).jpegScalingFloor, 0)
         }
         let working = PreprocessingProfile.cleanAtWorkingResolution
-        XCTAssertEqual(working.workingLongSide(width: 64, height: 64), 256)
-        XCTAssertEqual(working.decodeOptions(DecodeOptions(page: 2), width: 96, height: 64).jpegScalingFloor, 384)
+        XCTAssertEqual(working.workingLongSide(width: 64, height: 64), 384)
+        XCTAssertEqual(working.decodeOptions(DecodeOptions(page: 2), width: 96, height: 64).jpegScalingFloor, 576)
         XCTAssertEqual(working.decodeOptions(DecodeOptions(page: 2), width: 64, height: 64).page, 2)
     }
 
@@ -50,22 +50,23 @@ final class WorkingResolutionTests: XCTestCase {
         XCTAssertEqual(stages.map(\.stage), working.stageNames)
         XCTAssertEqual(stages[0].image, scan)
         XCTAssertEqual(stages[1].stage, .working)
-        XCTAssertEqual(max(stages[1].image.width, stages[1].image.height), 256)
+        XCTAssertEqual(max(stages[1].image.width, stages[1].image.height), 384)
         XCTAssertEqual(stages.last!.image, try working.run(scan, width: 64, height: 64).image)
     }
 
     /// Below the working size nothing is reduced, so version 2 is version 1 byte for byte.
     func testAScanAlreadyWithinTheWorkingSizeIsPreparedAsInVersionOne() throws {
-        let scan = try CleanStages.reduce(try sample("scan600_01.jpg"), toLongSide: 250)
-        XCTAssertEqual(max(scan.width, scan.height), 250)
+        let scan = try CleanStages.reduce(try sample("scan600_01.jpg"), toLongSide: 380)
+        XCTAssertEqual(max(scan.width, scan.height), 380)
         XCTAssertEqual(try PreprocessingProfile.cleanAtWorkingResolution.run(scan, width: 64, height: 64),
                        try PreprocessingProfile.clean.run(scan, width: 64, height: 64))
     }
 
-    /// A scan and the same scan at twice the pixels (as from a 2× dpi scanner) give nearly the
-    /// same network input in version 2: both are reduced to the same working size first.
+    /// A scan above the working size and the same scan at twice the pixels (as from a 2× dpi
+    /// scanner) give nearly the same network input in version 2: both are reduced to the same
+    /// working size first.
     func testAScanAndItsTwofoldEnlargementGiveNearlyTheSameInput() throws {
-        for name in ["scan600_01.jpg", "scan1500_00.jpg", "aug1200_00.png", "page.png"] {
+        for name in ["scan600_01.jpg", "scan1500_00.jpg", "aug1200_00.png", "camera.png", "scan600_04.png"] {
             let scan = try sample(name)
             let enlarged = try SeedStages.resizeBilinear(scan, width: scan.width * 2, height: scan.height * 2)
             let a = try PreprocessingProfile.cleanAtWorkingResolution.run(scan, width: 64, height: 64).input
@@ -79,7 +80,7 @@ final class WorkingResolutionTests: XCTestCase {
     }
 
     /// Mean |Δ| of the [0, 1] inputs allowed between a scan and its 2× enlargement (measured with
-    /// K = 4: 0.0000–0.0019; version 1 gives 0.0007–0.0097 on the same scans).
+    /// K = 6: 0.0000–0.0032; version 1 gives 0.0007–0.0284 on the same scans).
     static let enlargementTolerance: Float = 0.005
 
     func meanAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
