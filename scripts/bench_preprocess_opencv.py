@@ -9,6 +9,9 @@ import cv2
 import numpy as np
 
 cv2.setNumThreads(1)
+# sigverify's profile options (e.g. "--profile clean --profile-version 2 --size 64"); empty: the seed
+# profile at 224, the same pipeline as OpenCV's below. OpenCV always runs the seed pipeline on a full decode.
+PROFILE_ARGS = os.environ.get("SIGVERIFY_PROFILE_ARGS", "").split()
 
 
 def mean_seconds(fn, minimum):
@@ -64,7 +67,7 @@ def make_synthetic(folder):
 
 def sigverify_times(binary, minimum, path=None, size=None):
     """(decode ms or None, preprocess ms) from one `sigverify benchmark preprocess --tsv` run."""
-    args = [binary, "benchmark", "preprocess", "--tsv", "--seconds", str(minimum), "--synthetic", size or ""]
+    args = [binary, "benchmark", "preprocess", "--tsv", "--seconds", str(minimum), "--synthetic", size or ""] + PROFILE_ARGS
     if path:
         args.append(path)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
@@ -90,7 +93,9 @@ def compare(binary, minimum, rounds, files, sizes):
             old = best.get(label)
             pick = lambda a, b: b if a is None else (a if b is None else min(a, b))
             best[label] = (gray.shape, *(pick(o, n) for o, n in zip(old[1:] if old else (None,) * 4, (sv_dec, cv_dec, sv_prep, cv_prep))))
-    print(f"OpenCV {cv2.__version__} vs sigverify, both 1 thread; best of {rounds} alternating rounds of mean thread-CPU ms per image;")
+    profile = " ".join(PROFILE_ARGS) or "seed profile at 224 (the same pipeline)"
+    print(f"OpenCV {cv2.__version__} (full decode + seed pipeline at 224) vs sigverify ({profile}), both 1 thread;")
+    print(f"best of {rounds} alternating rounds of mean thread-CPU ms per image;")
     print("ratio = OpenCV time / sigverify time (> 1: sigverify faster)")
     print(f"{'input':<30}{'size':>10}  {'decode sv':>9} {'cv':>7} {'ratio':>6}  {'preproc sv':>10} {'cv':>7} {'ratio':>6}  {'img/s sv':>9} {'cv':>7} {'ratio':>6}")
     tot = [0.0, 0.0, 0.0, 0.0]

@@ -36,6 +36,7 @@ SHARED=$(cd "${SHARED:-../shared/data}" && pwd)
 WORK=${WORK:-.build/lodo}
 [ -f data/all-split.tsv ] || bash scripts/all-split.sh "$SHARED" >/dev/null
 . scripts/split-common.sh
+. scripts/lodo-common.sh
 swift build -c release --product sigverify >/dev/null
 SIGVERIFY=$PWD/.build/release/sigverify
 mkdir -p "$WORK/$NAME"
@@ -47,7 +48,7 @@ OUT="$WORK/$NAME"
 [ -d "$WORK/negatives/invalid" ] || "$SIGVERIFY" synth --valid 0 --invalid 380 --kinds all --seed 2026 --out "$WORK/negatives" >/dev/null
 augment_flag=(); [ "$AUGMENT" = 1 ] || augment_flag=(--no-augment)
 
-printf 'recipe\tleft_out\tsignatures_accepted\tn\tnon_signatures_rejected\tn_invalid\ttrain_seconds\n' > "$OUT/table.tsv"
+echo "$LODO_HEADER" > "$OUT/table.tsv"
 for fold in $FOLDS; do
     dir="$OUT/$fold"
     mkdir -p "$dir"
@@ -72,12 +73,7 @@ for fold in $FOLDS; do
             --scan-condition-copies "$SCAN_COPIES" "${augment_flag[@]}" "$@" --out "$dir/model" > "$dir/train.log" 2>&1
     fi
     seconds=$(( $(date +%s) - start ))
-    "$SIGVERIFY" evaluate --model "$dir/model" --labels "$dir/eval.tsv" --scan-root "$SHARED" --out "$dir/report" > "$dir/eval.log"
-    line=$(awk -v name="$NAME" -v fold="$fold" -v s="$seconds" '
-        /^verdict/ { acc = $3; rej = $4 }
-        /^model / { for (i = 1; i <= NF; i++) { if ($(i+1) == "valid" && $(i+2) == "+") nv = $i; if ($(i+1) == "invalid") ni = $i } }
-        END { printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, fold, acc, nv, rej, ni, s }' "$dir/eval.log")
+    line=$(lodo_row "$SIGVERIFY" "$NAME" "$fold" "$dir" "$seconds" "$SHARED" report)
     echo "$line" | tee -a "$OUT/table.tsv"
 done
-awk -F'\t' 'NR > 1 { n++; s += $3; r += $5; if (min == "" || $3 < min) { min = $3; worst = $2 } }
-    END { if (n) printf "%s: signatures accepted mean %.3f, worst %.3f (%s); non-signatures rejected mean %.3f\n", $1, s / n, min, worst, r / n }' "$OUT/table.tsv"
+lodo_summary "$OUT/table.tsv"

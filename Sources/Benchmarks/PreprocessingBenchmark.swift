@@ -30,11 +30,13 @@ public enum PreprocessingBenchmark {
     /// until `minimumSeconds` have passed (at least 3 times, after one warm-up run). Times are
     /// the calling thread's CPU time, not wall time: on a shared machine other processes then
     /// slow the measurement only through shared caches, not by taking the core away.
+    /// `size` is the network input's side; the decode is the one the profile asks for at that size
+    /// (for `clean` version 2, JPEGs with DCT scaling) and `image` should come from it.
     public static func measure(label: String, bytes: [UInt8]?, image: GrayImage, profile: PreprocessingProfile,
-                               minimumSeconds: Double = 0.5) throws -> Measurement {
-        let decoder = ImageDecoder()
+                               size: Int = 224, minimumSeconds: Double = 0.5) throws -> Measurement {
+        let decoder = ImageDecoder(options: profile.decodeOptions(DecodeOptions(), width: size, height: size))
         let decode: Double? = try bytes.map { data in try meanSeconds(minimumSeconds) { _ = try decoder.decode(data) } }
-        let total = try meanSeconds(minimumSeconds) { _ = try profile.run(image) }
+        let total = try meanSeconds(minimumSeconds) { _ = try profile.run(image, width: size, height: size) }
         var stages: [(String, Double)] = []
         if profile == .seed {
             let equalized = SeedStages.equalizeHistogram(image)
@@ -57,17 +59,19 @@ public enum PreprocessingBenchmark {
     }
 
     /// `measure` on the scan file at `path` (decoded once untimed for the image), labelled with its name.
-    public static func measure(file path: String, profile: PreprocessingProfile, minimumSeconds: Double) throws -> Measurement {
+    public static func measure(file path: String, profile: PreprocessingProfile, size: Int = 224,
+                               minimumSeconds: Double) throws -> Measurement {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        return try measure(label: URL(fileURLWithPath: path).lastPathComponent, bytes: bytes,
-                           image: try ImageDecoder().decode(bytes), profile: profile, minimumSeconds: minimumSeconds)
+        let decoder = ImageDecoder(options: profile.decodeOptions(DecodeOptions(), width: size, height: size))
+        return try measure(label: URL(fileURLWithPath: path).lastPathComponent, bytes: bytes, image: try decoder.decode(bytes),
+                           profile: profile, size: size, minimumSeconds: minimumSeconds)
     }
 
     /// `measure` on a `syntheticScan` of `width`×`height`, timed from the image (no decode).
     public static func measureSynthetic(width: Int, height: Int, label: String, profile: PreprocessingProfile,
-                                        minimumSeconds: Double) throws -> Measurement {
+                                        size: Int = 224, minimumSeconds: Double) throws -> Measurement {
         try measure(label: label, bytes: nil, image: syntheticScan(width: width, height: height), profile: profile,
-                    minimumSeconds: minimumSeconds)
+                    size: size, minimumSeconds: minimumSeconds)
     }
 
     /// A deterministic scan-like page: light paper with grain and a slow shading gradient, and

@@ -62,7 +62,16 @@ static void jpeg_progress_fn(j_common_ptr common) {
     if (sv_watch_expired(&limits->watch, 1u << 16, out, "JPEG")) jpeg_stop(common);
 }
 
-void sv_jpeg_decode(const uint8_t *data, size_t size, const sv_limits *max, sv_result *out) {
+/* The largest denominator (8, 4, 2) whose scaled long side stays >= floor; 1 when none does or floor is 0. */
+static unsigned jpeg_scale_denominator(JDIMENSION width, JDIMENSION height, uint32_t floor) {
+    JDIMENSION longest = width > height ? width : height;
+    if (floor == 0) return 1;
+    for (unsigned denom = 8; denom > 1; denom /= 2)
+        if ((longest + denom - 1) / denom >= floor) return denom;
+    return 1;
+}
+
+void sv_jpeg_decode(const uint8_t *data, size_t size, const sv_limits *max, uint32_t scale_floor, sv_result *out) {
     sv_result_reset(out);
     struct jpeg_decompress_struct cinfo;
     jpeg_guard guard;
@@ -112,8 +121,11 @@ void sv_jpeg_decode(const uint8_t *data, size_t size, const sv_limits *max, sv_r
     int mono = cinfo.jpeg_color_space == JCS_GRAYSCALE && cinfo.num_components == 1;
     /* Gray→RGB replication does not change BGR2GRAY, so gray JPEGs decode straight to one channel. */
     cinfo.out_color_space = cmyk ? JCS_CMYK : (mono ? JCS_GRAYSCALE : JCS_RGB);
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = jpeg_scale_denominator(cinfo.image_width, cinfo.image_height, scale_floor);
     jpeg_start_decompress(&cinfo);
     uint32_t width = cinfo.output_width, height = cinfo.output_height;
+    out->width = width; out->height = height;  /* smaller than the header's when DCT-scaled */
     size_t channels = (size_t)cinfo.output_components;
     gray = malloc((size_t)width * height);
     /* Several rows per call: libjpeg-turbo decodes a whole iMCU row at a time anyway. */

@@ -26,6 +26,11 @@ public struct DecodeOptions: Sendable {
     public var maxDecodeSeconds: Double?
     /// Scans a JPEG may have (`tooManyScans` beyond), checked as each scan starts.
     public var maxJPEGScans: Int
+    /// 0: decode at full size. Otherwise a JPEG may be decoded with libjpeg-turbo's DCT scaling (1/2,
+    /// 1/4, 1/8: the smallest whose long side stays at least this), for a preprocessing profile that
+    /// reduces the scan to this working size anyway (`PreprocessingProfile.decodeOptions`). Other
+    /// formats always decode at full size.
+    public var jpegScalingFloor = 0
 
     public init(maxPixels: Int = DecodeOptions.defaultMaxPixels, page: Int = 0, maxDecodeSeconds: Double? = nil,
                 maxJPEGScans: Int = DecodeOptions.defaultMaxJPEGScans) {
@@ -70,7 +75,8 @@ public struct ImageDecoder: Sendable {
         case .png:
             return try run(format) { sv_png_decode(bytes, bytes.count, &limits, &$0) }
         case .jpeg:
-            return try run(format) { sv_jpeg_decode(bytes, bytes.count, &limits, &$0) }
+            let floor = UInt32(clamping: max(0, options.jpegScalingFloor))
+            return try run(format) { sv_jpeg_decode(bytes, bytes.count, &limits, floor, &$0) }
         case .tiff:
             guard options.page >= 0, options.page <= Int(UInt32.max) else {
                 throw .pageOutOfRange(page: options.page, pageCount: Self.tiffPageCount(bytes))

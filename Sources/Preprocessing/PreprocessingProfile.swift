@@ -22,17 +22,21 @@ public struct PreprocessingProfile: Sendable, Equatable {
 
     /// The profile of the reference notebook; `seed` stays exactly as SPEC.md §2.
     public static let seed = PreprocessingProfile(kind: .seed(SeedParameters()))
-    /// The paper-robust profile (issue 7).
+    /// The paper-robust profile (issue 7), version 1: every stage at the scan's own resolution.
     public static let clean = PreprocessingProfile(kind: .clean(CleanParameters()))
+    /// `clean` version 2: the same stages at a working resolution that follows the network input
+    /// (issue 24), JPEGs decoded with DCT scaling where that allows.
+    public static let cleanAtWorkingResolution = PreprocessingProfile(kind: .clean(CleanParameters(version: 2)))
     /// Every built-in profile, by name.
     public static let all: [PreprocessingProfile] = [.seed, .clean]
     /// The profile that bundles without a profile field were trained with.
     public static let `default` = seed
 
-    /// The built-in profile called `name` (`seed`, `clean`).
-    public static func named(_ name: String) throws(PreprocessingError) -> PreprocessingProfile {
+    /// The built-in profile called `name` (`seed`, `clean`), at its first version unless `version` says.
+    public static func named(_ name: String, version: Int? = nil) throws(PreprocessingError) -> PreprocessingProfile {
         guard let profile = all.first(where: { $0.name == name }) else { throw .unknownProfile(name) }
-        return profile
+        guard let version, version != profile.version else { return profile }
+        return try PreprocessingProfile(name: name, version: version)
     }
 
     /// Rebuilds the profile a model bundle records (its name, version and settings; no settings means
@@ -50,8 +54,10 @@ public struct PreprocessingProfile: Sendable, Equatable {
             try check(SeedParameters.version)
             self.init(kind: .seed(try SeedParameters(parameters ?? [:], profileName: name)))
         case "clean":
-            try check(CleanParameters.version)
-            self.init(kind: .clean(try CleanParameters(parameters ?? [:], profileName: name)))
+            guard CleanParameters.versions.contains(version) else {
+                throw .unsupportedProfile(name: name, version: version, reason: "this build knows versions \(CleanParameters.versions)")
+            }
+            self.init(kind: .clean(try CleanParameters(parameters ?? [:], profileName: name, version: version)))
         default:
             throw .unknownProfile(name)
         }
@@ -75,7 +81,7 @@ public struct PreprocessingProfile: Sendable, Equatable {
     public var version: Int {
         switch kind {
         case .seed: return SeedParameters.version
-        case .clean: return CleanParameters.version
+        case .clean(let p): return p.version
         }
     }
 
@@ -92,7 +98,8 @@ public struct PreprocessingProfile: Sendable, Equatable {
     public var stageNames: [PreprocessingStage] {
         switch kind {
         case .seed: return [.gray, .equalized, .blurred, .thresholded, .opened, .resized]
-        case .clean: return [.gray, .normalized, .binarized, .despeckled, .cropped, .thickened, .resized]
+        case .clean(let p):
+            return [.gray] + (p.version >= 2 ? [.working] : []) + [.normalized, .binarized, .despeckled, .cropped, .thickened, .resized]
         }
     }
 

@@ -8,6 +8,8 @@ public enum PreprocessingStage: String, CaseIterable, Sendable {
     /// The 8-bit local mean of the seed's adaptive threshold (a debug aid, not part of `--stages`).
     case adaptiveMean = "adaptive_mean"
     // The `clean` profile's own stages.
+    /// Version 2: the scan reduced (area average) to the working resolution the stages run at.
+    case working
     /// The page with its estimated background divided out: paper ≈ 255 everywhere.
     case normalized
     /// Ink (255) on black after the global threshold.

@@ -48,7 +48,7 @@ public struct ScanVerifier: Sendable {
     /// `ScanBudgetError` when it is over the budget.
     public func prepare(_ bytes: [UInt8], page: Int = 0) throws -> PreparedScan {
         let shape = verifier.inputShape
-        var options = decodeOptions
+        var options = profile.decodeOptions(decodeOptions, width: shape[1], height: shape[0])
         options.page = page
         let t0 = DispatchTime.now().uptimeNanoseconds
         let gray: GrayImage

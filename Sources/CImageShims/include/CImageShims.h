@@ -54,7 +54,10 @@ void sv_png_decode_libpng(const uint8_t *data, size_t size, const sv_limits *lim
 int sv_png_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height,
                        uint8_t **out_data, size_t *out_size, char *message, size_t message_capacity);
 
-void sv_jpeg_decode(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
+/* scale_floor 0: full size. Otherwise libjpeg-turbo's DCT scaling at the smallest of 1/8, 1/4, 1/2
+ * whose output long side (rounded up, as libjpeg sizes it) is still >= scale_floor; full size when
+ * none is. Chosen from the header before decoding; the pixel limit applies to the full size. */
+void sv_jpeg_decode(const uint8_t *data, size_t size, const sv_limits *limits, uint32_t scale_floor, sv_result *out);
 /* Encodes width×height 8-bit gray as a baseline (progressive = 0) or progressive JPEG (libjpeg's
  * default scan script) at `quality`. Returns 0 and a malloc'd buffer, or non-zero with message. */
 int sv_jpeg_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height, int quality, int progressive,

@@ -137,7 +137,8 @@ public enum TrainingDataBuilder {
             if item < files.count {
                 let file = files[item]
                 var out: [ItemResult] = []
-                let loaded = DatasetLoader.load([file]) { $0 }
+                let decoder = ImageDecoder(options: c.profile.decodeOptions(DecodeOptions(), width: size, height: size))
+                let loaded = DatasetLoader.load([file], decoder: decoder) { $0 }
                 if let skip = loaded.skipped.first { out.append(.skipped(skip)) }
                 guard let image = loaded.samples.first?.value else { return out.first! }
                 var rng = SeededGenerator(seed: c.seed, stream: realAugmentationStream, index: UInt64(item))

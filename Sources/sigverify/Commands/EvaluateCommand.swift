@@ -26,6 +26,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Report folder (created if missing).")
     var out: String
 
+    @Option(name: .long, help: ArgumentHelp("Score with another version of the bundle's profile (its recorded parameters kept): what a retrain with it would start from.", valueName: "N"))
+    var profileVersion: Int?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a profile parameter for this evaluation (repeatable).", valueName: "NAME=VALUE"))
+    var overrides: [String] = []
+
     @Option(name: .long, help: "Worker threads for decoding and preprocessing.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -41,14 +47,14 @@ struct EvaluateCommand: ParsableCommand {
         do { bundle = try ModelBundle.load(from: folder) } catch {
             throw CommandFailure("cannot load model bundle \(folder.path): \(error)")
         }
-        let profile = try PreprocessingProfile.forBundle(bundle.parameters)
+        let profile = try PreprocessingProfile.forBundle(bundle.parameters).adjusted(version: profileVersion, overrides: overrides)
         let files = try scans.listFiles()
         let (samples, skipped) = try ModelScoring.score(files: files, bundle: bundle, profile: profile, threads: threads,
                                                         warn: { warn($0) })
         let report = EvaluationReport(
             samples: samples,
             thresholds: CriterionThresholds(bundle.parameters),
-            model: "\(folder.path) (version \(bundle.version), profile \(profile.name))")
+            model: "\(folder.path) (version \(bundle.version), profile \(profile.name) \(profile.version))")
         let historyURL = folder.appendingPathComponent(TrainingHistory.fileName)
         let history = FileManager.default.fileExists(atPath: historyURL.path)
             ? try? JSONDecoder().decode(MetricsHistory.self, from: Data(contentsOf: historyURL)) : nil
@@ -56,7 +62,7 @@ struct EvaluateCommand: ParsableCommand {
         do { fonts = try FontLibrary() } catch { throw CommandFailure("pictures need a font: \(error)") }
         let written = try report.write(to: out, samples: samples, history: history, fonts: fonts)
 
-        print("model \(folder.path) version \(bundle.version), profile \(profile.name); "
+        print("model \(folder.path) version \(bundle.version), profile \(profile.name) \(profile.version); "
               + "\(report.validCount) valid + \(report.invalidCount) invalid images (\(skipped.count) skipped)")
         print("                 accuracy  valid accepted  invalid rejected  precision  F1     ROC-AUC  EER    "
               + "alone rejected (valid / invalid)")

@@ -43,6 +43,9 @@ struct PreprocessCommand: ParsableCommand {
     @Option(name: .long, help: "Preprocessing profile: \(PreprocessingProfile.all.map(\.name).joined(separator: ", ")) (default: \(PreprocessingProfile.default.name); not with --model).")
     var profile: String?
 
+    @Option(name: .long, help: "Profile version (default: the profile's first; not with --model).")
+    var profileVersion: Int?
+
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a profile parameter (repeatable).", valueName: "NAME=VALUE"))
     var overrides: [String] = []
 
@@ -62,8 +65,8 @@ struct PreprocessCommand: ParsableCommand {
 
     /// The profile and input side of a model bundle (`default`: the bundled default model).
     private func bundleProfile(_ name: String) throws -> (PreprocessingProfile, Int) {
-        guard profile == nil, size == nil, overrides.isEmpty else {
-            throw ValidationError("--model sets the profile and size; leave out --profile, --size and --set")
+        guard profile == nil, size == nil, overrides.isEmpty, profileVersion == nil else {
+            throw ValidationError("--model sets the profile and size; leave out --profile, --profile-version, --size and --set")
         }
         let folder = try ModelLocation.resolve(name == "default" ? nil : name)
         let bundle: ModelBundle
@@ -73,9 +76,9 @@ struct PreprocessCommand: ParsableCommand {
         return (try PreprocessingProfile.forBundle(bundle.parameters), bundle.parameters.inputShape[0])
     }
 
-    /// --profile with the --set overrides.
+    /// --profile (at --profile-version) with the --set overrides.
     private func namedProfile() throws -> PreprocessingProfile {
-        try PreprocessingProfile.named(profile ?? PreprocessingProfile.default.name, overrides: overrides)
+        try PreprocessingProfile.named(profile ?? PreprocessingProfile.default.name, version: profileVersion, overrides: overrides)
     }
 
     private func preprocessAll(with chosen: PreprocessingProfile, size: Int) throws {
@@ -85,7 +88,7 @@ struct PreprocessCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot create output folder \(out): \(error.localizedDescription)")
         }
-        let decoder = ImageDecoder(options: DecodeOptions(page: page))
+        let decoder = ImageDecoder(options: chosen.decodeOptions(DecodeOptions(page: page), width: size, height: size))
         var usedStems: [String: String] = [:]
         var failures = 0
         for scan in scans {

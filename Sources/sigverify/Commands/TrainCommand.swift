@@ -54,6 +54,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Preprocessing profile: seed or clean.")
     var profile: String = PreprocessingProfile.clean.name
 
+    @Option(name: .long, help: "Profile version (default: the profile's first; clean 2 works at a resolution that follows the input size).")
+    var profileVersion: Int?
+
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a profile parameter (repeatable; recorded in the bundle).",
                                                          valueName: "NAME=VALUE"))
     var overrides: [String] = []
@@ -151,7 +154,7 @@ struct TrainCommand: ParsableCommand {
     /// a usage error naming its option).
     private func trainingConfiguration() throws -> TrainingConfiguration {
         var config = TrainingConfiguration()
-        config.profile = try PreprocessingProfile.named(profile, overrides: overrides)
+        config.profile = try PreprocessingProfile.named(profile, version: profileVersion, overrides: overrides)
         config.recipe = try optionChoice(recipe, option: "--recipe")
         config.inputSize = inputSize
         config.latentDim = latentDim

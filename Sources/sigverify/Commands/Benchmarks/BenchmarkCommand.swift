@@ -37,16 +37,24 @@ struct PreprocessBenchmarkCommand: ParsableCommand {
     @Option(name: .long, help: "Preprocessing profile.")
     var profile = PreprocessingProfile.default.name
 
+    @Option(name: .long, help: "Profile version (default: the profile's first).")
+    var profileVersion: Int?
+
+    @Option(name: .long, help: "Network input side the profile prepares for.")
+    var size = 224
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a profile parameter (repeatable).", valueName: "NAME=VALUE"))
+    var overrides: [String] = []
+
     @Flag(name: .long, help: "Print tab-separated rows (label, width, height, decode ms, preprocess ms) for scripts.")
     var tsv = false
 
     func run() throws {
-        let chosen: PreprocessingProfile
-        do { chosen = try PreprocessingProfile.named(profile) } catch { throw ValidationError("\(error)") }
+        let chosen = try PreprocessingProfile.named(profile, version: profileVersion, overrides: overrides)
         var results: [PreprocessingBenchmark.Measurement] = []
         for file in files {
             do {
-                results.append(try PreprocessingBenchmark.measure(file: file, profile: chosen, minimumSeconds: seconds))
+                results.append(try PreprocessingBenchmark.measure(file: file, profile: chosen, size: size, minimumSeconds: seconds))
             } catch {
                 FileHandle.standardError.write(Data("sigverify benchmark: \(file): \(error)\n".utf8))
             }
@@ -55,13 +63,13 @@ struct PreprocessBenchmarkCommand: ParsableCommand {
                 printRow(last)
             }
         }
-        for size in synthetic.split(separator: ",").map(String.init) {
-            let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+        for dimensions in synthetic.split(separator: ",").map(String.init) {
+            let parts = dimensions.lowercased().split(separator: "x").compactMap { Int($0) }
             guard parts.count == 2, parts.allSatisfy({ (1...20_000).contains($0) }) else {
-                throw ValidationError("--synthetic expects WIDTHxHEIGHT, got \(size)")
+                throw ValidationError("--synthetic expects WIDTHxHEIGHT, got \(dimensions)")
             }
-            let m = try PreprocessingBenchmark.measureSynthetic(width: parts[0], height: parts[1], label: "synthetic \(size)",
-                                                                profile: chosen, minimumSeconds: seconds)
+            let m = try PreprocessingBenchmark.measureSynthetic(width: parts[0], height: parts[1], label: "synthetic \(dimensions)",
+                                                                profile: chosen, size: self.size, minimumSeconds: seconds)
             if !tsv {
                 if results.isEmpty { printHeader() }
                 printRow(m)

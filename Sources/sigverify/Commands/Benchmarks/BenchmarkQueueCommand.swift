@@ -1,7 +1,9 @@
 import ArgumentParser
 import Benchmarks
 import Foundation
+import Preprocessing
 import ScanPipeline
+import Verifier
 import Worker
 
 /// `sigverify benchmark queue`: claim + finish throughput of the queue alone (no-op jobs) for 1
@@ -23,6 +25,10 @@ struct BenchmarkQueueCommand: ParsableCommand {
     @Option(help: "Jobs per end-to-end measurement (0: one per scan).") var endToEndJobs = 0
     @Option(help: "Repetitions of each end-to-end measurement, interleaved (best kept).") var repeats = 3
     @Option(help: "Claim loops of the end-to-end `sigverify work` process (work --concurrency).") var workConcurrency = 1
+    @Option(help: ArgumentHelp("End to end: each model with this version of its preprocessing profile (measured as a copy of the bundle that records it).", valueName: "N"))
+    var profileVersion: Int?
+    @Option(name: .customLong("set"), help: ArgumentHelp("End to end: override a profile parameter the same way (repeatable).", valueName: "NAME=VALUE"))
+    var overrides: [String] = []
     @Flag(help: .hidden) var child = false
     @Flag(help: .hidden) var childBare = false
     @Option(help: .hidden) var batchSize = 32
@@ -66,13 +72,33 @@ struct BenchmarkQueueCommand: ParsableCommand {
               + "1 worker process with \(benchmark.concurrency) claim loop(s), best of \(benchmark.repeats) interleaved runs (scans/s)")
         print("model             input    networks  processor      queue  processor/networks  queue/processor")
         for model in model.isEmpty ? [nil] : model.map({ Optional($0) }) {
-            let row = try benchmark.measure(folder: try ModelLocation.resolve(model), payloads: payloads)
+            let (folder, isCopy) = try measuredFolder(try ModelLocation.resolve(model))
+            defer { if isCopy { try? FileManager.default.removeItem(at: folder) } }
+            let row = try benchmark.measure(folder: folder, payloads: payloads)
             print(String(format: "%@  %3d×%-3d  %9.1f  %9.1f  %9.1f  %17.1f %%  %14.1f %%",
                          row.version, row.inputShape[0], row.inputShape[1], row.networks, row.processor, row.queued,
                          100 * row.processor / row.networks, 100 * row.queued / row.processor))
         }
         print("(networks: preprocessed tensors through the verifier; processor: scan bytes to verdict records, no database; "
               + "queue: first claim to last verdict in the database)")
+    }
+
+    /// The bundle to measure end to end: `folder` itself, or with --profile-version / --set a
+    /// temporary copy whose parameters record that profile (its own version, so no verdict can
+    /// pass for the original's).
+    private func measuredFolder(_ folder: URL) throws -> (URL, isCopy: Bool) {
+        guard profileVersion != nil || !overrides.isEmpty else { return (folder, false) }
+        let bundle = try ModelBundle.load(from: folder)
+        let profile = try PreprocessingProfile.forBundle(bundle.parameters).adjusted(version: profileVersion, overrides: overrides)
+        var parameters = bundle.parameters
+        parameters.preprocessing = PreprocessingDescription(name: profile.name, version: profile.version,
+                                                            parameters: profile.parameters)
+        let copy = FileManager.default.temporaryDirectory
+            .appendingPathComponent("sigverify-profile-\(ProcessInfo.processInfo.processIdentifier)-\(bundle.version)")
+        try ModelBundle.write(parameters: parameters, autoencoder: bundle.autoencoder, classifier: bundle.classifier,
+                              forest: bundle.forest, to: copy)
+        print("\(folder.path) measured as \(copy.path): profile \(profile.name) version \(profile.version)")
+        return (copy, true)
     }
 
     /// The child of one in-process measurement: prints "networks processor" scans/s.
