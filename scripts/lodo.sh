@@ -13,6 +13,8 @@
 #   EVAL_CAP  scans per writer and kind scored from the left-out dataset (default 6)
 #   EPOCHS, CLASSIFIER_EPOCHS (default 6, 8), SCAN_COPIES (1), SYNTH_INVALID (1600), AUGMENT (0|1, default 0)
 #   WORK      scratch folder (default .build/lodo); SHARED (default ../shared/data)
+#   SIGVERIFY a built sigverify binary to use instead of building this checkout (e.g. a copy, so that
+#             rebuilding the checkout during a long run cannot change the binary between folds)
 #   FROM      a recipe NAME already run: train nothing, choose its fold models' thresholds again with
 #             this run's calibration options (`train --thresholds-from`; give the same data options
 #             as FROM's run, e.g. FROM=realistic scripts/lodo.sh realistic95 ... --accept-share 0.95)
@@ -37,8 +39,10 @@ WORK=${WORK:-.build/lodo}
 [ -f data/all-split.tsv ] || bash scripts/all-split.sh "$SHARED" >/dev/null
 . scripts/split-common.sh
 . scripts/lodo-common.sh
-swift build -c release --product sigverify >/dev/null
-SIGVERIFY=$PWD/.build/release/sigverify
+if [ -z "${SIGVERIFY:-}" ]; then
+    swift build -c release --product sigverify >/dev/null
+    SIGVERIFY=$PWD/.build/release/sigverify
+fi
 mkdir -p "$WORK/$NAME"
 WORK=$(cd "$WORK" && pwd)
 OUT="$WORK/$NAME"
