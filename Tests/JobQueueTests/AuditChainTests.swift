@@ -173,13 +173,11 @@ final class AuditChainTests: XCTestCase {
         let id = try db.scalar("SELECT id FROM sigverify.verdicts WHERE verdict = 'invalid' ORDER BY id LIMIT 1")
         let first = try db.scalar("SELECT first_seq FROM sigverify.chain_links WHERE $1 = ANY (verdict_ids)", [.int(id)])
         let firstRow = try row(db, at: first)
+        // The leaf as migration 0013 computes it (leaf format 2).
         let recomputeLeaf = """
-            SET LOCAL TimeZone = 'UTC';
-            SET LOCAL extra_float_digits = 1;
             UPDATE sigverify.verdicts SET verdict = 'valid', classifier_passed = true WHERE id = \(id);
             UPDATE sigverify.chain_links l
-            SET leaves = overlay(l.leaves PLACING (SELECT sigverify.chain_leaf('verdicts', v.id, to_jsonb(v))
-                                                   FROM sigverify.verdicts v WHERE v.id = \(id))
+            SET leaves = overlay(l.leaves PLACING (SELECT \(Self.binaryLeaf) FROM sigverify.verdicts v WHERE v.id = \(id))
                                  FROM 32 * (cardinality(l.event_ids) + array_position(l.verdict_ids, \(id)::bigint) - 1) + 1 FOR 32)
             WHERE \(id) = ANY (l.verdict_ids)
             """
@@ -193,6 +191,15 @@ final class AuditChainTests: XCTestCase {
             """)
         try assertBroken(db, naming: firstRow, "does not match the chain: rewritten or reordered")
     }
+
+    /// A verdict's leaf in format 2 (migration 0013, "THE LEAF, v2"), for `v`.
+    private static let binaryLeaf = """
+        sha256('\\x00'::bytea || convert_to('verdicts:' || v.id || ':', 'UTF8') || record_send(ROW(
+            v.id, v.job_id, v.model_version, v.preprocessing_profile, v.reconstruction_error, v.anomaly_score,
+            v.classifier_confidence, v.reconstruction_threshold, v.anomaly_score_min, v.classifier_confidence_min,
+            v.reconstruction_passed, v.anomaly_passed, v.classifier_passed, v.verdict, v.worker_id, v.decode_ms,
+            v.preprocess_ms, v.verify_ms, v.preprocessed_png, v.created_at, v.image_sha256)))
+        """
 
     /// A whole link gone (its rows left in place): the next link's first row is named, with the
     /// places that went missing before it.
@@ -240,5 +247,36 @@ final class AuditChainTests: XCTestCase {
         let broken = try ChainAuditor(queue: try db.queue()).audit()
         XCTAssertEqual(broken.failure?.seq, 2)
         XCTAssertTrue(broken.failure?.problem.contains("rewritten") == true, broken.failure?.problem ?? "no failure")
+    }
+
+    /// Links sealed with JSON leaves (0011) before migration 0013 and binary leaves after it:
+    /// both verify in one audit, and a row rewritten in either kind of link is named.
+    func testLinksOfBothLeafFormatsVerifyAndNameARewrittenRow() throws {
+        let db = try TestDatabase(migrate: false)
+        try Migrator(migrations: try Migrator.bundled().migrations.filter { $0.version <= 11 }).migrate(try db.connect())
+        try judge(db, jobs: 2)
+        try Migrator.bundled().migrate(try db.connect())
+        try judge(db, jobs: 2)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.chain_links WHERE leaf_format = 1"), 3)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.chain_links WHERE leaf_format = 2"), 3)
+        let clean = try ChainAuditor(queue: try db.queue(), pageSize: 4).audit()
+        XCTAssertNil(clean.failure, clean.failure.map(\.description) ?? "")
+        XCTAssertEqual(clean.rows, 16, "twice 2 enqueued, 2 claimed and 2 succeeded events and 2 verdicts")
+        let newer = try db.scalar("SELECT max(id) FROM sigverify.verdicts")
+        try tamper(db, "UPDATE sigverify.verdicts SET decode_ms = decode_ms + 1e-9 WHERE id = \(newer)")
+        try assertBroken(db, naming: "verdicts id \(newer)", "content does not match the leaf sealed for it: rewritten")
+        let older = try db.scalar("SELECT min(id) FROM sigverify.verdicts")
+        try tamper(db, "UPDATE sigverify.verdicts SET worker_id = 'x' WHERE id = \(older)")
+        try assertBroken(db, naming: "verdicts id \(older)", "content does not match the leaf sealed for it: rewritten")
+        // (the older link comes first in the chain: the audit stops there)
+    }
+
+    /// Enqueues `jobs` scans, claims them and writes their verdicts: three links (enqueue, claim, write).
+    private func judge(_ db: TestDatabase, jobs: Int) throws {
+        let queue = try db.queue()
+        try queue.enqueue((0..<jobs).map { NewJob(image: Script.ok($0)) })
+        let claimed = try queue.claim(batchSize: jobs, leaseSeconds: 30, workerId: "w")
+        let results = claimed.map { JobResult(job: $0, outcome: .success(QueueTests.verdict(passed: true))) }
+        XCTAssertEqual(try queue.finish(results, workerId: "w").succeeded.count, jobs)
     }
 }
