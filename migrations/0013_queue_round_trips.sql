@@ -15,7 +15,8 @@
 -- so it does not change the leaves already sealed; to chain it, add a leaf format 3.
 --
 -- Each link records its rows' leaf format (chain_links.leaf_format: 1 for the JSON leaves of
--- 0011, 2 for these), so links sealed before this migration verify as before. Tables are locked
+-- 0011, 2 for these — rows of any other chained table keep the JSON leaf in format 2 as well), so
+-- links sealed before this migration verify as before. Tables are locked
 -- first so that no transaction that collected JSON leaves seals them after this commits.
 --
 -- Also: the chain_seq uniqueness of 0007 becomes a partial index over the rows that have one
@@ -30,11 +31,13 @@ ALTER TABLE sigverify.chain_links ADD COLUMN leaf_format smallint NOT NULL DEFAU
     CHECK (leaf_format IN (1, 2));
 ALTER TABLE sigverify.chain_links ALTER COLUMN leaf_format SET DEFAULT 2;
 COMMENT ON COLUMN sigverify.chain_links.leaf_format IS
-    'How its rows'' leaves were computed: 1 (0011) sha256(0x00 ‖ ''table:id:'' ‖ the row as JSON text), 2 (0013) sha256(0x00 ‖ ''table:id:'' ‖ record_send of the row''s columns as listed in migration 0013).';
+    'How its rows'' leaves were computed: 1 (0011) sha256(0x00 ‖ ''table:id:'' ‖ the row as JSON text), 2 (0013) for verdicts and job events sha256(0x00 ‖ ''table:id:'' ‖ record_send of the row''s columns as listed in migration 0013), for rows of any other table as in 1.';
 
 -- THE LEAF, v2 -----------------------------------------------------------------------------------
+-- Verdicts and job events get the binary leaf; a row of any other chained table keeps the JSON
+-- leaf of 0011 (leaf format 2 means exactly this).
 CREATE OR REPLACE FUNCTION sigverify.chain_collect() RETURNS trigger LANGUAGE plpgsql
-SECURITY DEFINER SET search_path = pg_catalog, sigverify, pg_temp AS $$
+SECURITY DEFINER SET search_path = pg_catalog, sigverify, pg_temp SET TimeZone = 'UTC' SET extra_float_digits = 1 AS $$
 BEGIN
     IF TG_TABLE_NAME = 'verdicts' THEN
         INSERT INTO sigverify.chain_pending (table_name, ids, leaves)
@@ -46,11 +49,17 @@ BEGIN
                    n.preprocess_ms, n.verify_ms, n.preprocessed_png, n.created_at, n.image_sha256))) ORDER BY n.id)
         FROM new_rows n
         HAVING count(*) > 0;
-    ELSE
+    ELSIF TG_TABLE_NAME = 'job_events' THEN
         INSERT INTO sigverify.chain_pending (table_name, ids, leaves)
         SELECT 'job_events', array_agg(n.id ORDER BY n.id),
                array_agg(sha256('\x00'::bytea || convert_to('job_events:' || n.id || ':', 'UTF8') || record_send(ROW(
                    n.id, n.job_id, n.from_status, n.to_status, n.attempt, n.worker_id, n.reason, n.created_at))) ORDER BY n.id)
+        FROM new_rows n
+        HAVING count(*) > 0;
+    ELSE
+        INSERT INTO sigverify.chain_pending (table_name, ids, leaves)
+        SELECT TG_TABLE_NAME, array_agg(n.id ORDER BY n.id),
+               array_agg(sigverify.chain_leaf(TG_TABLE_NAME, n.id, to_jsonb(n)) ORDER BY n.id)
         FROM new_rows n
         HAVING count(*) > 0;
     END IF;

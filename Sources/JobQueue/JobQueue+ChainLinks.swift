@@ -26,7 +26,8 @@ public struct ChainLink: Sendable, Equatable {
 public enum ChainLeafFormat: Int, Sendable {
     /// `(to_jsonb(row) - 'chain_seq' - 'chain_hash')::text`, in UTC with `extra_float_digits = 1`.
     case json = 1
-    /// `record_send(ROW(columns…))` over the columns migration 0013 lists.
+    /// For verdicts and job events `record_send(ROW(columns…))` over the columns migration 0013
+    /// lists; a row of any other chained table as in `json`.
     case binary = 2
 }
 
