@@ -17,6 +17,11 @@ public struct BinaryQueryResult: ColumnNamed, Sendable {
         rows[row][try column(name)]
     }
 
+    /// A `text` column (its UTF-8 bytes).
+    public func string(_ row: Int, _ name: String) throws(PostgresError) -> String? {
+        rows[row][try column(name)].map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// A `bigint` column.
     public func int64(_ row: Int, _ name: String) throws(PostgresError) -> Int64? {
         guard let cell = rows[row][try column(name)] else { return nil }

@@ -1,7 +1,7 @@
 import Digest
 
 /// The links of migration 0011: one per sealed transaction, over its rows' leaves
-/// (`SHA-256(0x00 ‖ "table:id:content")`), their Merkle tree hash (RFC 6962: nodes
+/// (`SHA-256(0x00 ‖ "table:id:" ‖ content)`, the content in the link's `ChainLeafFormat`), their Merkle tree hash (RFC 6962: nodes
 /// `SHA-256(0x01 ‖ left ‖ right)`, an odd last node carried up) and the previous head:
 /// `link_hash = SHA-256(previous ‖ "link:first_seq:rows:" ‖ root)`.
 extension ChainAuditor {
@@ -14,7 +14,7 @@ extension ChainAuditor {
             guard let last = links.last else { return }
             after = last.firstSeq
             for group in Self.groups(links, rows: pageSize) where audit.failure == nil {
-                let contents = try queue.chainContents(of: group.flatMap(\.entries))
+                let contents = try Self.contents(of: group, queue)
                 for link in group {
                     if let failure = Self.check(link, contents: contents, expectedSeq: audit.headSeq + 1, previous: &previous) {
                         audit.failure = failure
@@ -26,6 +26,17 @@ extension ChainAuditor {
                 }
             }
         }
+    }
+
+    /// The stored contents of the rows of `links`, each in its link's leaf format.
+    static func contents(of links: [ChainLink], _ queue: JobQueue) throws(PostgresError) -> [ChainEntry: [UInt8]] {
+        var contents: [ChainEntry: [UInt8]] = [:]
+        for format in [ChainLeafFormat.json, .binary] {
+            let entries = links.filter { $0.leafFormat == format }.flatMap(\.entries)
+            guard !entries.isEmpty else { continue }
+            contents.merge(try queue.chainContents(of: entries, format: format)) { $1 }
+        }
+        return contents
     }
 
     /// Consecutive links holding at most `rows` rows together (a larger link alone).
@@ -45,7 +56,7 @@ extension ChainAuditor {
 
     /// Verifies one link against the previous head (advanced on success): its place, each row
     /// against its sealed leaf, the leaves against the root, the link against the chain.
-    static func check(_ link: ChainLink, contents: [ChainEntry: String], expectedSeq: Int64,
+    static func check(_ link: ChainLink, contents: [ChainEntry: [UInt8]], expectedSeq: Int64,
                       previous: inout [UInt8]) -> ChainBreak? {
         guard let first = link.entries.first, link.leaves.count == 32 * link.entries.count else {
             return ChainBreak(table: "chain_links", id: link.firstSeq, seq: link.firstSeq,
@@ -70,10 +81,10 @@ extension ChainAuditor {
 
     /// The first row of `link` that is gone (deleted) or whose content no longer gives its sealed
     /// leaf (rewritten), or nil.
-    private static func checkRows(_ link: ChainLink, _ contents: [ChainEntry: String]) -> ChainBreak? {
+    private static func checkRows(_ link: ChainLink, _ contents: [ChainEntry: [UInt8]]) -> ChainBreak? {
         for (i, entry) in link.entries.enumerated() {
             guard let content = contents[entry] else { return deleted(at: i, in: link, contents) }
-            guard chained([0], "\(entry.table):\(entry.id):\(content)") == Array(link.leaves[32 * i..<32 * i + 32]) else {
+            guard chained([0], "\(entry.table):\(entry.id):", content) == Array(link.leaves[32 * i..<32 * i + 32]) else {
                 return ChainBreak(table: entry.table, id: entry.id, seq: link.firstSeq + Int64(i),
                                   problem: "content does not match the leaf sealed for it: rewritten")
             }
@@ -83,7 +94,7 @@ extension ChainAuditor {
 
     /// A listed row that is gone, reported at the next row of its link still there (as a deleted
     /// place of 0007 is), or at its own place when none is.
-    private static func deleted(at i: Int, in link: ChainLink, _ contents: [ChainEntry: String]) -> ChainBreak {
+    private static func deleted(at i: Int, in link: ChainLink, _ contents: [ChainEntry: [UInt8]]) -> ChainBreak {
         let gone = link.entries[i]
         let seq = link.firstSeq + Int64(i)
         guard let next = link.entries[(i + 1)...].firstIndex(where: { contents[$0] != nil }) else {

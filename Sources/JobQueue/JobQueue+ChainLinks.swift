@@ -37,6 +37,18 @@ public struct ChainLink: Sendable, Equatable {
     public var root: [UInt8]
     /// The stored `link_hash`, lowercase hex.
     public var hashHex: String
+    /// How its leaves were computed (`ChainLeafFormat`).
+    public var leafFormat: ChainLeafFormat
+}
+
+/// How a link's rows' leaves were computed: `SHA-256(0x00 ‖ "table:id:" ‖ content)`, the content
+/// being the row as JSON text (migration 0011) or the binary form of its columns (0013).
+public enum ChainLeafFormat: Int, Sendable {
+    /// `(to_jsonb(row) - 'chain_seq' - 'chain_hash')::text`, in UTC with `extra_float_digits = 1`.
+    case json = 1
+    /// For verdicts and job events `record_send(ROW(columns…))` over the columns migration 0013
+    /// lists; a row of any other chained table as in `json`.
+    case binary = 2
 }
 
 extension JobQueue {
@@ -46,54 +58,33 @@ extension JobQueue {
     }
 
     /// Up to `limit` links whose first place is after `seq`, in chain order (an id column the
-    /// schema does not have yet, before 0012, reads as empty).
+    /// schema does not have yet, before 0012, reads as empty; a link before 0013 has leaf format 1).
     public func chainLinks(after seq: Int64, limit: Int) throws(PostgresError) -> [ChainLink] {
         let columns = ChainEntry.linkedTables.map { linked in
             "array_to_string(ARRAY(SELECT jsonb_array_elements_text(coalesce(to_jsonb(l) -> '\(linked.column)', '[]'))), ',') AS \(linked.column)"
         }
         let result = try db.execute("""
-            SELECT first_seq, \(columns.joined(separator: ", ")), leaves, root, encode(link_hash, 'hex') AS hash
+            SELECT first_seq, \(columns.joined(separator: ", ")), leaves, root, encode(link_hash, 'hex') AS hash,
+                   coalesce((to_jsonb(l) ->> 'leaf_format')::int, 1) AS leaf_format
             FROM sigverify.chain_links l WHERE first_seq > $1 ORDER BY first_seq LIMIT $2
             """, [.int(Int(seq)), .int(limit)])
         var links: [ChainLink] = []
         links.reserveCapacity(result.count)
         for r in 0..<result.count {
             guard let first = try result.int(r, "first_seq"), let leaves = try result.bytes(r, "leaves"),
-                  let root = try result.bytes(r, "root"), let hash = try result.string(r, "hash") else {
-                throw PostgresError(kind: .unexpectedResult, message: "chain link without place, leaves, root or hash")
+                  let root = try result.bytes(r, "root"), let hash = try result.string(r, "hash"),
+                  let format = try result.int(r, "leaf_format").flatMap(ChainLeafFormat.init(rawValue:)) else {
+                throw PostgresError(kind: .unexpectedResult, message: "chain link without place, leaves, root, hash or a known leaf format")
             }
             var entries: [ChainEntry] = []
             for linked in ChainEntry.linkedTables { entries += Self.entries(linked.table, try result.string(r, linked.column)) }
-            links.append(ChainLink(firstSeq: Int64(first), entries: entries, leaves: leaves, root: root, hashHex: hash))
+            links.append(ChainLink(firstSeq: Int64(first), entries: entries, leaves: leaves, root: root, hashHex: hash,
+                                   leafFormat: format))
         }
         return links
     }
 
     private static func entries(_ table: String, _ ids: String?) -> [ChainEntry] {
         (ids ?? "").split(separator: ",").compactMap { Int64($0) }.map { ChainEntry(table: table, id: $0) }
-    }
-
-    /// The content the chain hashes of each of `entries` still stored (a deleted row is absent),
-    /// rendered with built-in functions only (`ChainEntry.contentSQL`), as `chainRows` does.
-    public func chainContents(of entries: [ChainEntry]) throws(PostgresError) -> [ChainEntry: String] {
-        let tables = ChainEntry.linkedTables.map(\.table).filter { table in entries.contains { $0.table == table } }
-        guard !tables.isEmpty else { return [:] }
-        let selects = tables.enumerated().map { n, table in
-            "SELECT '\(table)' AS table_name, t.id, \(ChainEntry.contentSQL("t")) AS content FROM sigverify.\(table) t "
-                + "WHERE t.id = ANY($\(n + 1)::bigint[])"
-        }
-        let params: [PostgresValue?] = tables.map { table in
-            .text("{" + entries.filter { $0.table == table }.map { String($0.id) }.joined(separator: ",") + "}")
-        }
-        let result = try db.execute(selects.joined(separator: "\nUNION ALL\n"), params)
-        var contents: [ChainEntry: String] = [:]
-        for r in 0..<result.count {
-            guard let table = try result.string(r, "table_name"), let id = try result.int(r, "id"),
-                  let content = try result.string(r, "content") else {
-                throw PostgresError(kind: .unexpectedResult, message: "chained row without table, id or content")
-            }
-            contents[ChainEntry(table: table, id: Int64(id))] = content
-        }
-        return contents
     }
 }

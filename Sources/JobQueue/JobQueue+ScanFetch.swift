@@ -6,64 +6,6 @@ extension JobQueue {
     /// its size (up to `maxScanBytes`).
     public static let defaultBatchBytes = 128 << 20
 
-    /// Claims up to `batchSize` runnable jobs in one round trip — fewer when their scans add up to
-    /// more than `batchBytes` (in queue order, always at least one; scans over `maxScanBytes` count
-    /// nothing, they are never fetched) — leasing them to `workerId` for `leaseSeconds` and counting
-    /// the attempt, then fetches their scans in binary (see `fetchImages`): a scan over
-    /// `maxScanBytes` is never fetched and its job carries the reason. The submitter's strings come
-    /// back cut to their limits of migration 0010 (1024 characters, content_type 255), so a row
-    /// stored before those limits cannot make a claim return megabytes; metadata is not returned.
-    /// With a `writerModelVersion`, the active references of the batch's subjects come too (one
-    /// query, their embeddings cached for that version or else their bytes; migration 0012).
-    public func claim(batchSize: Int, batchBytes: Int = JobQueue.defaultBatchBytes, leaseSeconds: Double, workerId: String,
-                      maxScanBytes: Int = JobQueue.defaultMaxScanBytes,
-                      writerModelVersion: String? = nil) throws(PostgresError) -> [ClaimedJob] {
-        let result = try db.execute("""
-            WITH candidates AS (
-                SELECT id, priority, coalesce(octet_length(image), 0) AS bytes FROM sigverify.jobs
-                WHERE status = 'queued' AND run_after <= now()
-                ORDER BY priority, id
-                LIMIT $3
-                FOR UPDATE SKIP LOCKED),
-            within_budget AS (
-                SELECT id FROM (
-                    SELECT id, row_number() OVER w AS n,
-                           sum(CASE WHEN bytes > $5 THEN 0 ELSE bytes END) OVER w AS running_bytes
-                    FROM candidates WINDOW w AS (ORDER BY priority, id)) c
-                WHERE n = 1 OR running_bytes <= $4)
-            UPDATE sigverify.jobs j
-            SET status = 'running', attempts = j.attempts + 1, lease_owner = $1,
-                lease_expires_at = now() + make_interval(secs => $2::float8),
-                started_at = coalesce(j.started_at, now())
-            WHERE j.id IN (SELECT id FROM within_budget)
-            RETURNING j.id, j.attempts, j.max_attempts, octet_length(j.image) AS image_bytes,
-                      left(j.filename, 1024) AS filename, left(j.content_type, 255) AS content_type,
-                      left(j.external_ref, 1024) AS external_ref, j.page, j.subject
-            """, [.text(workerId), .double(leaseSeconds), .int(batchSize), .int(batchBytes), .int(maxScanBytes)])
-        var jobs: [ClaimedJob] = []
-        var sizes: [Int64: Int] = [:]
-        jobs.reserveCapacity(result.count)
-        for r in 0..<result.count {
-            guard let id = try result.int(r, "id"), let attempt = try result.int(r, "attempts"),
-                  let maxAttempts = try result.int(r, "max_attempts") else {
-                throw PostgresError(kind: .unexpectedResult, message: "claim returned NULL id/attempts")
-            }
-            sizes[Int64(id)] = try result.int(r, "image_bytes")
-            jobs.append(ClaimedJob(id: Int64(id), attempt: attempt, maxAttempts: maxAttempts,
-                                   image: nil, filename: try result.string(r, "filename"),
-                                   contentType: try result.string(r, "content_type"),
-                                   externalRef: try result.string(r, "external_ref"),
-                                   page: try result.int(r, "page") ?? 0, subject: try result.string(r, "subject")))
-        }
-        jobs.sort { $0.id < $1.id }
-        if !jobs.isEmpty {
-            logger.debug("claimed", metadata: ["worker": "\(workerId)", "jobs": "\(jobs.map(\.id))"])
-        }
-        try fetchImages(&jobs, sizes: sizes, maxScanBytes: maxScanBytes, workerId: workerId)
-        try attachReferences(&jobs, writerModelVersion: writerModelVersion)
-        return jobs
-    }
-
     /// Scan bytes fetched per statement at most (one larger scan is fetched alone).
     public static let fetchBatchBytes = 64 << 20
 

@@ -5,7 +5,7 @@ import Logging
 /// Runs the processor over a claimed batch: jobs whose bytes were not fetched fail without it
 /// (with the claim's reason), and a processor that breaks its contract (wrong count) turns into
 /// transient failures rather than a crash.
-struct BatchRunner {
+struct BatchRunner: Sendable {
     let processor: any ScanProcessor
     let log: Logger
     /// Called as each scan's own work is done (the loop's progress for the watchdog).

@@ -6,14 +6,23 @@ import Logging
 /// The I/O shell around one loop's `LoopStateMachine`: performs each action (connect, claim,
 /// process, write, wait, back off) on the loop's own connection and reports what happened.
 /// Everything about retries, backoff, draining and giving up lives in the state machine.
+///
+/// Overlap (issue 24): a batch is processed on a thread of its own (`BatchInFlight`) while this
+/// thread claims the next batch (`.prefetch`) and, once the first is processed, writes it while
+/// the next is processed. At most two batches' scans are held: the one processed and the one
+/// claimed ahead (a processed batch keeps its results, not its scans).
 final class ClaimLoop {
     private let context: ClaimLoopContext
     private let progress: LoopProgress
     private let log: Logger
     private var queue: JobQueue?
-    private var batch: [ClaimedJob] = []
+    /// The batch processed, then written.
+    private var batch = HeldBatch()
+    /// The batch claimed ahead of it, processed while `batch` is written.
+    private var ahead = HeldBatch()
+    /// The processing on its own thread: of `batch` until its results are in, then of `ahead`.
+    private var inFlight: BatchInFlight?
     private var results: [JobResult] = []
-    private var claimedAt = DispatchTime.now()
     /// What this loop did (added to the worker's totals when the loop ends).
     private(set) var summary = WorkerSummary()
 
@@ -32,6 +41,7 @@ final class ClaimLoop {
                 action = machine.handle(.stopRequested, now: MonotonicClock.now())
             }
             if let reason = exitReason(action) {
+                _ = inFlight?.wait()  // its scans' work is not left running behind the loop
                 queue?.db.close()
                 return reason
             }
@@ -51,7 +61,7 @@ final class ClaimLoop {
             log.critical("invalid claim loop transition", metadata: ["transition": "\(transition)"])
             context.failures.recordFatal(.invalidLoopTransition(loop: progress.loop, transition))
             return .fatal
-        case .connect, .claim, .checkPending, .wait, .process, .write, .giveUpBatch, .backoff:
+        case .connect, .claim, .checkPending, .wait, .process, .prefetch, .write, .giveUpBatch, .backoff:
             return nil
         }
     }
@@ -63,6 +73,7 @@ final class ClaimLoop {
         case .checkPending: return database(checkPending)
         case .wait(let seconds): return database { () throws(PostgresError) in try idle(seconds) }
         case .process: return processBatch()
+        case .prefetch: return database(prefetch)
         case .write: return database(writeResults)
         case .giveUpBatch: return giveUp()
         case .backoff(let seconds, let step): return backoff(seconds, then: step)
@@ -86,18 +97,34 @@ final class ClaimLoop {
     }
 
     private func claim() throws(PostgresError) -> LoopEvent {
+        batch = try claimBatch()
+        hold()
+        return batch.event
+    }
+
+    /// Starts processing the batch in the background, then claims the next batch meanwhile.
+    private func prefetch() throws(PostgresError) -> LoopEvent {
+        startProcessing(batch.jobs)
+        ahead = try claimBatch()
+        hold()
+        return ahead.event
+    }
+
+    private func claimBatch() throws(PostgresError) -> HeldBatch {
         let limits = context.claim
         let jobs = try connected().claim(batchSize: limits.batchSize, batchBytes: limits.batchBytes,
                                          leaseSeconds: limits.leaseSeconds, workerId: context.workerId,
                                          maxScanBytes: limits.maxScanBytes,
                                          writerModelVersion: context.processor.writerModelVersion)
-        guard !jobs.isEmpty else { return .claimedNothing }
-        batch = jobs
-        claimedAt = DispatchTime.now()
+        guard !jobs.isEmpty else { return HeldBatch() }
         context.metrics.claimed(jobs.count)
-        progress.hold(jobs.map(\.id))
         summary.batches += 1
-        return .claimed(jobs: jobs.count, bytes: jobs.reduce(0) { $0 + ($1.image?.count ?? 0) })
+        return HeldBatch(jobs: jobs)
+    }
+
+    /// The jobs whose leases the heartbeat keeps: the batch and the one claimed ahead.
+    private func hold() {
+        progress.hold((batch.jobs + ahead.jobs).map(\.id))
     }
 
     private func checkPending() throws(PostgresError) -> LoopEvent {
@@ -115,17 +142,28 @@ final class ClaimLoop {
     }
 
     private func processBatch() -> LoopEvent {
-        let progress = progress
-        let outcomes = BatchRunner(processor: context.processor, log: log, scanDone: { progress.advance() }).outcomes(for: batch)
+        startProcessing(batch.jobs)
+        let outcomes = inFlight?.wait() ?? []
+        inFlight = nil
         context.metrics.processed(outcomes)
-        results = zip(batch, outcomes).map { JobResult(job: $0, outcome: $1) }
+        results = zip(batch.jobs, outcomes).map { JobResult(job: $0.withoutScan, outcome: $1) }
+        batch.jobs = batch.jobs.map(\.withoutScan)  // written from here on: its scans are let go
         return .processed
+    }
+
+    /// Processing on its own thread, unless it already runs.
+    private func startProcessing(_ jobs: [ClaimedJob]) {
+        guard inFlight == nil, !jobs.isEmpty else { return }
+        let progress = progress
+        let runner = BatchRunner(processor: context.processor, log: log, scanDone: { progress.advance() })
+        inFlight = BatchInFlight(runner, jobs: jobs, name: "\(progress.name)-batch")
     }
 
     /// Writes the batch's results. Safe to repeat: `finish` only writes rows still leased to this
     /// worker for the same attempt, so a commit that landed just before the connection broke is
     /// not applied twice.
     private func writeResults() throws(PostgresError) -> LoopEvent {
+        startProcessing(ahead.jobs)
         let finished = try connected().finish(results, workerId: context.workerId, retryPolicy: context.retryPolicy)
         batchFinished(finished)
         release()
@@ -134,7 +172,7 @@ final class ClaimLoop {
 
     /// One batch's results are in the database.
     private func batchFinished(_ finished: FinishSummary) {
-        context.metrics.finished(finished, claimedAt: claimedAt)
+        context.metrics.finished(finished, claimedAt: batch.claimedAt)
         summary.succeeded += finished.succeeded.count
         summary.failed += finished.failed.count
         summary.retried += finished.retried.count
@@ -143,21 +181,24 @@ final class ClaimLoop {
 
     private func giveUp() -> LoopEvent {
         log.error("could not write batch results; giving the batch up (its leases run out and peers retry it)",
-                  metadata: ["jobs": "\(batch.map(\.id))"])
-        context.metrics.finished(nil, claimedAt: claimedAt)
+                  metadata: ["jobs": "\(batch.jobs.map(\.id))"])
+        startProcessing(ahead.jobs)
+        context.metrics.finished(nil, claimedAt: batch.claimedAt)
         release()
         return .gaveUp
     }
 
+    /// The batch is written or given up: the one claimed ahead (processing since) takes its place.
     private func release() {
-        batch = []
+        batch = ahead
+        ahead = HeldBatch()
         results = []
-        progress.hold([])
+        hold()
     }
 
     /// Sleeps `seconds`; a stop request cuts the sleep short unless a batch is still to be written.
     private func backoff(_ seconds: Double, then step: LoopStateMachine.Step) -> LoopEvent {
-        if batch.isEmpty {
+        if batch.jobs.isEmpty {
             context.stopSignal.wait(seconds: seconds)
         } else {
             Thread.sleep(forTimeInterval: seconds)

@@ -26,6 +26,7 @@ struct ClaimLoopContext: Sendable {
         // A write is retried for two lease lengths (why the watchdog's limit is at least that).
         rules = LoopStateMachine.Rules(untilEmpty: config.untilEmpty, pollInterval: config.pollInterval,
                                        writeGiveUpSeconds: 2 * config.leaseSeconds, shutdownGrace: config.shutdownGrace)
+        rules.prefetch = true
         database = (config.databaseURL, config.connection)
         workerId = config.workerId
         claim = (config.batchSize, config.batchBytes, config.leaseSeconds, config.maxScanBytes)

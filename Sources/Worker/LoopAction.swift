@@ -7,7 +7,11 @@ public enum LoopAction: Equatable, Sendable {
     case checkPending
     /// Idle until a NOTIFY, a stop request, or `seconds`.
     case wait(seconds: Double)
+    /// Process the batch — started in the background, to run while the next batch is claimed
+    /// (`prefetch`) or written; then wait for it.
     case process
+    /// Start processing the batch in the background and meanwhile claim the next batch.
+    case prefetch
     /// Write the processed batch's results.
     case write
     /// Give the batch up without writing it: its leases run out and peers retry its jobs.

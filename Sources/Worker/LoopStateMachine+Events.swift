@@ -9,10 +9,13 @@ extension LoopStateMachine {
         }
     }
 
-    /// The claim returned a batch or nothing.
+    /// The claim returned a batch or nothing — the loop's claim, or the one ahead while prefetching.
     mutating func claimReturned(_ event: LoopEvent, batch: Bool) -> LoopAction {
         switch state {
-        case .claiming: return succeeded(batch ? .processing(Batch()) : .checkingPending)
+        case .claiming: return succeeded(batch ? .processing(claimedBatch()) : .checkingPending)
+        case .processing(var current) where current.next == .toClaim:
+            current.next = batch ? .claimed : .absent
+            return succeeded(.processing(current))
         case .connecting, .checkingPending, .idle, .processing, .writing, .givingUp, .backingOff, .stopped:
             return invalid(event)
         }
@@ -38,10 +41,10 @@ extension LoopStateMachine {
     /// The batch's write may now be retried for `writeGiveUpSeconds`.
     mutating func processed(now: Double) -> LoopAction {
         switch state {
-        case .processing(var batch):
+        case .processing(var batch) where batch.next != .toClaim:
             batch.writeDeadline = now + rules.writeGiveUpSeconds
             return succeeded(.writing(batch))
-        case .connecting, .claiming, .checkingPending, .idle, .writing, .givingUp, .backingOff, .stopped:
+        case .connecting, .claiming, .checkingPending, .idle, .processing, .writing, .givingUp, .backingOff, .stopped:
             return invalid(.processed)
         }
     }
@@ -56,9 +59,16 @@ extension LoopStateMachine {
         }
     }
 
-    /// After a batch is written or given up: claim the next, unless a stop was requested.
+    /// After a batch is written or given up: process the batch claimed ahead (already running in
+    /// the background; within the same grace when stopping), else claim the next, unless a stop
+    /// was requested.
     private func next(after batch: Batch) -> State {
-        batch.graceDeadline == nil ? .claiming : .stopped(.stopped)
+        if batch.next == .claimed {
+            var next = batch.graceDeadline == nil ? claimedBatch() : Batch(next: .absent)
+            next.graceDeadline = batch.graceDeadline
+            return .processing(next)
+        }
+        return batch.graceDeadline == nil ? .claiming : .stopped(.stopped)
     }
 
     /// The backoff is over: retry the step it was for (and only that step).
@@ -86,6 +96,12 @@ extension LoopStateMachine {
         case .claiming: return failed(fault, retrying: .claim, now: now)
         case .checkingPending, .idle: return failed(fault, retrying: .checkPending, now: now)
         case .writing(let batch): return failed(fault, retrying: .write(batch), now: now)
+        case .processing(var batch) where batch.next == .toClaim:
+            // The claim ahead failed: nothing is claimed ahead this time. A lost connection is
+            // re-established by the write's own retry rule; a fatal error stops the loop as always.
+            if fault == .fatal { return enter(.stopped(.fatal)) }
+            batch.next = .absent
+            return enter(.processing(batch))
         case .processing, .givingUp, .backingOff, .stopped: return invalid(.failed(fault))
         }
     }

@@ -1,10 +1,19 @@
 extension LoopStateMachine {
+    /// The batch claimed ahead (`Rules.prefetch`) while a batch is processed: to be claimed, not
+    /// there (nothing was queued, the claim failed, or prefetching is off or stopping), or held —
+    /// it is processed while this batch is written, and then becomes the batch.
+    enum NextBatch: Equatable, Sendable {
+        case toClaim, absent, claimed
+    }
+
     /// A claimed batch, from its claim until it is written or given up.
     struct Batch: Equatable, Sendable {
         /// When its write is given up (processed + `writeGiveUpSeconds`); infinite while processing.
         var writeDeadline = Double.infinity
         /// When the shutdown grace runs out; nil until a stop is requested.
         var graceDeadline: Double?
+        /// The batch claimed ahead of this one, if any (at most one: two batches of scans in memory).
+        var next = NextBatch.absent
 
         /// When the batch is given up: whichever deadline comes first.
         var deadline: Double { min(writeDeadline, graceDeadline ?? .infinity) }
@@ -13,6 +22,7 @@ extension LoopStateMachine {
         func stopping(now: Double, grace: Double) -> Batch {
             var batch = self
             if batch.graceDeadline == nil { batch.graceDeadline = now + grace }
+            if batch.next == .toClaim { batch.next = .absent }  // nothing more is claimed once stopping
             return batch
         }
     }
@@ -71,7 +81,7 @@ extension LoopStateMachine {
             case .claiming: return .claim
             case .checkingPending: return .checkPending
             case .idle(let seconds): return .wait(seconds: seconds)
-            case .processing: return .process
+            case .processing(let batch): return batch.next == .toClaim ? .prefetch : .process
             case .writing: return .write
             case .givingUp: return .giveUpBatch
             case .backingOff(let seconds, let retry): return .backoff(seconds: seconds, then: retry.step)
@@ -85,7 +95,7 @@ extension LoopStateMachine {
             case .claiming: return .claiming
             case .checkingPending: return .checkingPending
             case .idle: return .idle
-            case .processing: return .processing
+            case .processing(let batch): return batch.next == .toClaim ? .prefetching : .processing
             case .writing, .givingUp: return .writing
             case .backingOff(_, let retry): return .backingOff(then: retry.step)
             case .stopped(let exit): return .stopped(exit)

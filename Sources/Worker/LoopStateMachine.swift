@@ -19,6 +19,9 @@ public struct LoopStateMachine: Sendable {
         public var shutdownGrace: Double
         public var firstBackoff = 0.2
         public var maxBackoff = 5.0
+        /// Overlap (issue 24): while a batch is processed, claim the next one; process it while the
+        /// first is written. Off, a loop claims, processes and writes one batch after the other.
+        public var prefetch = false
 
         public init(untilEmpty: Bool, pollInterval: Double, writeGiveUpSeconds: Double, shutdownGrace: Double) {
             self.untilEmpty = untilEmpty
@@ -30,7 +33,8 @@ public struct LoopStateMachine: Sendable {
 
     /// Where the loop is, without the state's data (giving a batch up counts as writing).
     public enum Phase: Equatable, Sendable {
-        case connecting, claiming, checkingPending, idle, processing, writing
+        /// `prefetching`: a batch is processed (in the background) while the next is claimed.
+        case connecting, claiming, checkingPending, idle, prefetching, processing, writing
         case backingOff(then: Step)
         case stopped(LoopExit)
     }
@@ -109,6 +113,11 @@ public struct LoopStateMachine: Sendable {
         if let batch = retry.batch { delay = min(delay, max(0, batch.deadline - now)) }
         backoff = min(backoff * 2, rules.maxBackoff)
         return enter(.backingOff(seconds: delay, then: retry))
+    }
+
+    /// A claimed batch, which claims the next one ahead of it when the rules say so.
+    func claimedBatch() -> Batch {
+        Batch(next: rules.prefetch ? .toClaim : .absent)
     }
 
     /// After an empty claim: drain, or wait for a NOTIFY, the next deferred retry, or the poll

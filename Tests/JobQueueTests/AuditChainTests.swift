@@ -166,13 +166,11 @@ final class AuditChainTests: XCTestCase {
         let id = try db.scalar("SELECT id FROM sigverify.verdicts WHERE verdict = 'invalid' ORDER BY id LIMIT 1")
         let first = try db.scalar("SELECT first_seq FROM sigverify.chain_links WHERE $1 = ANY (verdict_ids)", [.int(id)])
         let firstRow = try row(db, at: first)
+        // The leaf as migration 0013 computes it (leaf format 2).
         let recomputeLeaf = """
-            SET LOCAL TimeZone = 'UTC';
-            SET LOCAL extra_float_digits = 1;
             UPDATE sigverify.verdicts SET verdict = 'valid', classifier_passed = true WHERE id = \(id);
             UPDATE sigverify.chain_links l
-            SET leaves = overlay(l.leaves PLACING (SELECT sigverify.chain_leaf('verdicts', v.id, to_jsonb(v))
-                                                   FROM sigverify.verdicts v WHERE v.id = \(id))
+            SET leaves = overlay(l.leaves PLACING (SELECT \(Self.binaryLeaf) FROM sigverify.verdicts v WHERE v.id = \(id))
                                  FROM 32 * (cardinality(l.event_ids) + array_position(l.verdict_ids, \(id)::bigint) - 1) + 1 FOR 32)
             WHERE \(id) = ANY (l.verdict_ids)
             """
@@ -186,6 +184,17 @@ final class AuditChainTests: XCTestCase {
             """)
         try assertBroken(db, naming: firstRow, "does not match the chain: rewritten or reordered")
     }
+
+    /// A verdict's leaf in format 2 (migration 0013, "THE LEAF, v2"), for `v`.
+    private static let binaryLeaf = """
+        sha256('\\x00'::bytea || convert_to('verdicts:' || v.id || ':', 'UTF8') || record_send(ROW(
+            v.id, v.job_id, v.model_version, v.preprocessing_profile, v.reconstruction_error, v.anomaly_score,
+            v.classifier_confidence, v.reconstruction_threshold, v.anomaly_score_min, v.classifier_confidence_min,
+            v.reconstruction_passed, v.anomaly_passed, v.classifier_passed, v.verdict, v.worker_id, v.decode_ms,
+            v.preprocess_ms, v.verify_ms, v.preprocessed_png, v.created_at, v.image_sha256,
+            v.match_score, v.match_passed, v.match_threshold, v.match_model_version, v.match_references,
+            v.match_reference_ids, v.match_reason)))
+        """
 
     /// A whole link gone (its rows left in place): the next link's first row is named, with the
     /// places that went missing before it.
@@ -233,5 +242,73 @@ final class AuditChainTests: XCTestCase {
         let broken = try ChainAuditor(queue: try db.queue()).audit()
         XCTAssertEqual(broken.failure?.seq, 2)
         XCTAssertTrue(broken.failure?.problem.contains("rewritten") == true, broken.failure?.problem ?? "no failure")
+    }
+
+    /// Links sealed with JSON leaves (0011, as 0012 left them) before migration 0013 and binary
+    /// leaves after it: both verify in one audit, and a row rewritten in either kind of link is named.
+    func testLinksOfBothLeafFormatsVerifyAndNameARewrittenRow() throws {
+        let db = try TestDatabase(migrate: false)
+        try Migrator(migrations: try Migrator.bundled().migrations.filter { $0.version <= 12 }).migrate(try db.connect())
+        try judge(db, jobs: 2)
+        try Migrator.bundled().migrate(try db.connect())
+        try judge(db, jobs: 2)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.chain_links WHERE leaf_format = 1"), 3)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.chain_links WHERE leaf_format = 2"), 3)
+        let clean = try ChainAuditor(queue: try db.queue(), pageSize: 4).audit()
+        XCTAssertNil(clean.failure, clean.failure.map(\.description) ?? "")
+        XCTAssertEqual(clean.rows, 16, "twice 2 enqueued, 2 claimed and 2 succeeded events and 2 verdicts")
+        let newer = try db.scalar("SELECT max(id) FROM sigverify.verdicts")
+        try tamper(db, "UPDATE sigverify.verdicts SET decode_ms = decode_ms + 1e-9 WHERE id = \(newer)")
+        try assertBroken(db, naming: "verdicts id \(newer)", "content does not match the leaf sealed for it: rewritten")
+        let older = try db.scalar("SELECT min(id) FROM sigverify.verdicts")
+        try tamper(db, "UPDATE sigverify.verdicts SET worker_id = 'x' WHERE id = \(older)")
+        try assertBroken(db, naming: "verdicts id \(older)", "content does not match the leaf sealed for it: rewritten")
+        // (the older link comes first in the chain: the audit stops there)
+    }
+
+    /// Verdicts with a match (migration 0012's columns), sealed with JSON leaves before 0013 and
+    /// binary leaves after it: a superuser's rewrite of any one match column of either verdict is
+    /// named, by the auditor and by `sigverify audit`.
+    func testARewrittenMatchColumnIsNamedInBothLeafFormats() throws {
+        let db = try TestDatabase(migrate: false)
+        try Migrator(migrations: try Migrator.bundled().migrations.filter { $0.version <= 12 }).migrate(try db.connect())
+        let match = MatchRecord.scored(0.4, threshold: 0.5, modelVersion: "wm1", referenceIds: [7, 8], newEmbeddings: [])
+        try judge(db, jobs: 1, subject: "alice", match: match)
+        try Migrator.bundled().migrate(try db.connect())
+        try judge(db, jobs: 1, subject: "alice", match: match)
+        XCTAssertNil(try ChainAuditor(queue: try db.queue()).audit().failure)
+        try db.tamper("CREATE TABLE public.kept AS SELECT * FROM sigverify.verdicts", disabling: [])
+        let rewrites = ["match_score = 0.99", "match_passed = NOT match_passed", "match_threshold = 0.1",
+                        "match_model_version = 'wm2'", "match_references = match_references + 1",
+                        "match_reference_ids = match_reference_ids || 9::bigint", "match_reason = 'none'"]
+        for (format, id) in [(1, try db.scalar("SELECT min(id) FROM sigverify.verdicts")),
+                             (2, try db.scalar("SELECT max(id) FROM sigverify.verdicts"))] {
+            XCTAssertEqual(try db.scalar("SELECT leaf_format FROM sigverify.chain_links WHERE $1 = ANY (verdict_ids)", [.int(id)]), format)
+            for rewrite in rewrites {
+                try tamper(db, "UPDATE sigverify.verdicts SET \(rewrite) WHERE id = \(id)")
+                let broken = try ChainAuditor(queue: try db.queue()).audit().failure
+                XCTAssertEqual(broken?.table, "verdicts", "\(rewrite) in leaf format \(format)")
+                XCTAssertEqual(broken?.id, Int64(id), "\(rewrite) in leaf format \(format)")
+                XCTAssertTrue(broken?.problem.contains("rewritten") == true, "\(rewrite): \(broken?.description ?? "no failure")")
+                if rewrite == rewrites[0] { try assertBroken(db, naming: "verdicts id \(id)", "rewritten") }
+                try tamper(db, "UPDATE sigverify.verdicts v SET \(rewrite.prefix { $0 != " " }) = k.\(rewrite.prefix { $0 != " " }) "
+                               + "FROM public.kept k WHERE v.id = k.id AND v.id = \(id)")
+                XCTAssertNil(try ChainAuditor(queue: try db.queue()).audit().failure, "restored after \(rewrite)")
+            }
+        }
+    }
+
+    /// Enqueues `jobs` scans, claims them and writes their verdicts (with `match`, for `subject`):
+    /// three links (enqueue, claim, write).
+    private func judge(_ db: TestDatabase, jobs: Int, subject: String? = nil, match: MatchRecord? = nil) throws {
+        let queue = try db.queue()
+        try queue.enqueue((0..<jobs).map { NewJob(image: Script.ok($0), subject: subject) })
+        let claimed = try queue.claim(batchSize: jobs, leaseSeconds: 30, workerId: "w")
+        let results = claimed.map { job -> JobResult in
+            var verdict = QueueTests.verdict(passed: true)
+            verdict.match = match
+            return JobResult(job: job, outcome: .success(verdict))
+        }
+        XCTAssertEqual(try queue.finish(results, workerId: "w").succeeded.count, jobs)
     }
 }

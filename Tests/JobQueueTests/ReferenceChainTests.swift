@@ -9,9 +9,13 @@ import XCTest
 /// triggers off is named by `ChainAuditor` and `sigverify audit`; and migrating a database holding
 /// 0011's verdicts and events to 0012 keeps every sealed row verifying.
 final class ReferenceChainTests: XCTestCase {
-    /// Alice with two active references (embeddings cached for "wm1"), one revoked, one questioned verdict.
-    private func enrolledDatabase() throws -> (db: TestDatabase, refs: [Enrolment]) {
-        let db = try TestDatabase()
+    /// Alice with two active references (embeddings cached for "wm1"), one revoked, one questioned
+    /// verdict; the schema at `version` (nil: every migration).
+    private func enrolledDatabase(at version: Int? = nil) throws -> (db: TestDatabase, refs: [Enrolment]) {
+        let db = try TestDatabase(migrate: version == nil)
+        if let version {
+            try Migrator(migrations: try Migrator.bundled().migrations.filter { $0.version <= version }).migrate(try db.connect())
+        }
         let refs = try EnrolmentTests.enrol(db, "alice", count: 3)
         try EnrolmentTests.judge(db, valid: Set(refs.map(\.checkJobId)))
         let enroller = try TestLogin(db, memberOf: "sigverify_enroller")
@@ -105,6 +109,29 @@ final class ReferenceChainTests: XCTestCase {
         XCTAssertTrue(broken?.problem.contains("not in the audit chain") == true, broken?.description ?? "no failure")
     }
 
+    /// A database at 0012 holding references, a revocation, embeddings and a matched verdict (JSON
+    /// leaves) migrates to 0013: the chain still verifies with the same head, grows with binary
+    /// leaves, and a swapped specimen sealed before the migration is still named.
+    func testMigratingFrom0012KeepsReferencesChained() throws {
+        let (db, refs) = try enrolledDatabase(at: 12)
+        let before = try ChainAuditor(queue: try db.queue()).audit()
+        XCTAssertNil(before.failure, before.failure.map(\.description) ?? "")
+        try Migrator.bundled().migrate(try db.connect())
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.chain_links WHERE leaf_format <> 1"), 0)
+        let after = try ChainAuditor(queue: try db.queue()).audit()
+        XCTAssertNil(after.failure, after.failure.map(\.description) ?? "")
+        XCTAssertEqual(after.headHex, before.headHex, "no row changed its leaf")
+        let bob = try EnrolmentTests.enrol(db, "bob", count: 1, from: 50)
+        try EnrolmentTests.judge(db, valid: [bob[0].checkJobId])
+        XCTAssertGreaterThan(try db.scalar("SELECT count(*) FROM sigverify.chain_links WHERE leaf_format = 2 AND reference_ids <> '{}'"), 0)
+        let grown = try ChainAuditor(queue: try db.queue()).audit(expectingHead: before.headHex)
+        XCTAssertNil(grown.failure, grown.failure.map(\.description) ?? "")
+        try tamper(db, "UPDATE sigverify.reference_signatures SET filename = 'swapped' WHERE id = \(refs[1].referenceId)")
+        let broken = try failure(db)
+        XCTAssertEqual(broken?.table, "reference_signatures")
+        XCTAssertEqual(broken?.id, refs[1].referenceId)
+    }
+
     /// A database at 0011 holding verdicts (written by 0011's record_verdicts), a failure and
     /// their events migrates to 0012; the chain still verifies, and keeps verifying with new rows.
     func testMigratingFrom0011KeepsTheChainVerifying() throws {
@@ -122,7 +149,7 @@ final class ReferenceChainTests: XCTestCase {
         let before = try ChainAuditor(queue: try db.queue()).audit()
         XCTAssertNil(before.failure)
         try Migrator.bundled().migrate(try db.connect())
-        XCTAssertEqual(try db.scalar("SELECT max(version) FROM sigverify.schema_migrations"), 12)
+        XCTAssertEqual(try db.scalar("SELECT max(version) FROM sigverify.schema_migrations"), Migrator.codeVersion)
         let after = try ChainAuditor(queue: try db.queue()).audit()
         XCTAssertNil(after.failure, after.failure.map(\.description) ?? "")
         XCTAssertEqual(after.headHex, before.headHex, "no row changed its content")

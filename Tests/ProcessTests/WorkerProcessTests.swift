@@ -64,20 +64,21 @@ final class WorkerProcessTests: XCTestCase {
         let ids = try queue.enqueue((0..<12).map { NewJob(image: Script.sleep(400, $0)) })
         let victim = try worker(db, ["--batch-size", "6", "--lease-seconds", "2"])
         XCTAssertTrue(try eventually(timeout: 10) {
-            try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'") == 6
+            try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'") >= 6
         })
         victim.signal(SIGKILL)
         _ = victim.waitForExit(timeout: 5)
         let victimsJobs = try db.connect().execute("SELECT id FROM sigverify.jobs WHERE status = 'running' ORDER BY id")
-        XCTAssertEqual(victimsJobs.count, 6)
+        XCTAssertTrue([6, 12].contains(victimsJobs.count), "its batch, and perhaps the one it claimed ahead: \(victimsJobs.count)")
         let start = Date()
         let rescuer = try worker(db, ["--batch-size", "6", "--lease-seconds", "2", "--until-empty"])
         XCTAssertEqual(rescuer.waitForExit(timeout: 30), 0, rescuer.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(start), 15)
         try assertExactlyOnce(db, jobs: ids.count)
         // The victim's batch was reclaimed after its lease expired: second attempt, reason in the audit trail.
-        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE attempts = 2"), 6)
-        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.job_events WHERE reason LIKE 'lease of % expired during attempt 1'"), 6)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE attempts = 2"), victimsJobs.count)
+        XCTAssertEqual(try db.scalar("SELECT count(*) FROM sigverify.job_events WHERE reason LIKE 'lease of % expired during attempt 1'"),
+                       victimsJobs.count)
     }
 
     func testSigtermDrainsTheBatchInFlightAndExitsZero() throws {
@@ -85,8 +86,9 @@ final class WorkerProcessTests: XCTestCase {
         let queue = try db.queue()
         _ = try queue.enqueue((0..<30).map { NewJob(image: Script.sleep(150, $0)) })
         let w = try worker(db, ["--batch-size", "5"])
+        // A batch in flight, and with the overlapped loop perhaps the one claimed ahead of it.
         XCTAssertTrue(try eventually(timeout: 10) {
-            try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'") == 5
+            try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'") >= 5
         })
         w.signal(SIGTERM)
         XCTAssertEqual(w.waitForExit(timeout: 15), 0, w.stderr)
@@ -105,7 +107,7 @@ final class WorkerProcessTests: XCTestCase {
         _ = try db.queue().enqueue((0..<30).map { NewJob(image: Script.sleep(150, $0)) })
         let w = try worker(db, ["--batch-size", "5"])
         XCTAssertTrue(try eventually(timeout: 10) {
-            try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'") == 5
+            try db.scalar("SELECT count(*) FROM sigverify.jobs WHERE status = 'running'") >= 5
         })
         w.signal(SIGHUP)
         XCTAssertEqual(w.waitForExit(timeout: 15), 0, w.stderr)

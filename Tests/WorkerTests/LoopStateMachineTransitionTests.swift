@@ -10,6 +10,7 @@ final class LoopStateMachineTransitionTests: XCTestCase {
     private struct Reached {
         var name: String
         var untilEmpty = false
+        var prefetch = false
         var path: [(LoopEvent, Double)]
         var phase: Phase
         var takes: Set<String>
@@ -25,6 +26,10 @@ final class LoopStateMachineTransitionTests: XCTestCase {
     ]
 
     private static let writing: [(LoopEvent, Double)] = [(.connected, 0), (.claimed(jobs: 2, bytes: 2), 0), (.processed, 0)]
+
+    private static let prefetched: [(LoopEvent, Double)] = [
+        (.connected, 0), (.claimed(jobs: 2, bytes: 2), 0), (.claimed(jobs: 3, bytes: 3), 0),
+    ]
 
     private static let reachable: [Reached] = [
         Reached(name: "connecting", path: [], phase: .connecting, takes: databaseEvents.union(["connected"])),
@@ -48,6 +53,11 @@ final class LoopStateMachineTransitionTests: XCTestCase {
                 phase: .backingOff(then: .checkPending), takes: ["backedOff(checkPending)"]),
         Reached(name: "backing off to write", path: writing + [(.failed(.transient), 1)], phase: .backingOff(then: .write),
                 takes: ["backedOff(write)"]),
+        Reached(name: "prefetching", prefetch: true, path: [(.connected, 0), (.claimed(jobs: 2, bytes: 2), 0)],
+                phase: .prefetching, takes: databaseEvents.union(["claimed", "claimedNothing"])),
+        Reached(name: "processing with a batch ahead", prefetch: true, path: prefetched, phase: .processing, takes: ["processed"]),
+        Reached(name: "writing with a batch ahead", prefetch: true, path: prefetched + [(.processed, 0)], phase: .writing,
+                takes: databaseEvents.union(["written"])),
         Reached(name: "drained", untilEmpty: true,
                 path: [(.connected, 0), (.claimedNothing, 0), (.pending(queued: 0, running: 0, secondsUntilNextRunnable: nil), 0)],
                 phase: .stopped(.drained), takes: []),
@@ -65,7 +75,9 @@ final class LoopStateMachineTransitionTests: XCTestCase {
     }
 
     private func reach(_ reached: Reached) -> LoopStateMachine {
-        var m = LoopStateMachine(rules: .init(untilEmpty: reached.untilEmpty, pollInterval: 5, writeGiveUpSeconds: 60, shutdownGrace: 25))
+        var rules = LoopStateMachine.Rules(untilEmpty: reached.untilEmpty, pollInterval: 5, writeGiveUpSeconds: 60, shutdownGrace: 25)
+        rules.prefetch = reached.prefetch
+        var m = LoopStateMachine(rules: rules)
         _ = m.start()
         for (event, now) in reached.path {
             if case .abort(let t) = m.handle(event, now: now) { XCTFail("\(reached.name): the path itself is invalid: \(t)") }
@@ -97,8 +109,8 @@ final class LoopStateMachineTransitionTests: XCTestCase {
                 XCTAssertEqual(m.handle(.stopRequested, now: 3), .exit(.fatal), "\(context): and it stays stopped")
             }
         }
-        // 13 states × 15 events (a stop is always taken) − the 31 pairs listed in `takes`.
-        XCTAssertEqual(rejected, 164, "each state takes only its own events")
+        // 16 states × 15 events (a stop is always taken) − the 41 pairs listed in `takes`.
+        XCTAssertEqual(rejected, 199, "each state takes only its own events")
     }
 
     /// The example: a claim result while the batch is being written.
