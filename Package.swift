@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "ScanPipeline", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
-            "JobQueue", "ScanPipeline", "Imaging", "NeuralNet", .product(name: "Logging", package: "swift-log"),
+            "JobQueue", "ScanPipeline", "WriterVerification", "Imaging", "NeuralNet", .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // /metrics, /healthz, /readyz: Prometheus registry, the database probe and the HTTP endpoint
