@@ -54,13 +54,15 @@ let package = Package(
         // SHA-256: model bundle versions and the audit chain (a leaf, so JobQueue needs no Verifier)
         .target(name: "Digest"),
         .target(name: "Verifier", dependencies: ["NeuralNet", "Digest", "KernelPointers"]),
-        .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "CFreeType"]),
+        // Writer verification: the embedding network, its own preprocessing, its bundle and the match score
+        .target(name: "WriterVerification", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier"]),
+        .target(name: "Training", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier", "WriterVerification", "CFreeType"]),
         // Scan bytes → verdicts without a queue: ScanVerifier, the per-scan budget and a batch's
         // assembly (prepare over the cores, one network pass, results in order) for `verify` and the worker
         .target(name: "ScanPipeline", dependencies: ["Imaging", "Preprocessing", "NeuralNet", "Verifier"]),
         .target(name: "JobQueue", dependencies: ["CLibPQ", "Digest", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Worker", dependencies: [
-            "JobQueue", "ScanPipeline", "Imaging", "NeuralNet", .product(name: "Logging", package: "swift-log"),
+            "JobQueue", "ScanPipeline", "WriterVerification", "Imaging", "NeuralNet", .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // /metrics, /healthz, /readyz: Prometheus registry, the database probe and the HTTP endpoint
@@ -79,8 +81,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "sigverify", dependencies: [
-            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "Training", "ScanPipeline", "JobQueue", "Worker",
-            "Operations", "Console", "Benchmarks",
+            "Imaging", "Preprocessing", "NeuralNet", "Verifier", "WriterVerification", "Training", "ScanPipeline", "JobQueue",
+            "Worker", "Operations", "Console", "Benchmarks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "TestSupport"]),
         .testTarget(name: "DigestTests", dependencies: ["Digest"]),
         .testTarget(name: "VerifierTests", dependencies: ["Verifier", "NeuralNet", "TestSupport"]),
+        .testTarget(name: "WriterVerificationTests", dependencies: ["WriterVerification", "Training", "Verifier", "NeuralNet", "Preprocessing", "Imaging", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Imaging", "NeuralNet", "Verifier", "Preprocessing", "TestSupport"]),
         // The queue's SQL and its Swift API (some raced by spawned workers): claims, leases, roles, the audit chain, migrations
         .testTarget(name: "JobQueueTests", dependencies: ["JobQueue", "DatabaseTestSupport", "TestSupport"]),

@@ -19,6 +19,16 @@ final class GradientCheckTests: XCTestCase {
         return s
     }
 
+    /// Central differences of the scalar `f` at every element of `x`, step `h`.
+    static func numericGradient(_ x: Tensor, step h: Float, _ f: (Tensor) -> Float) -> [Double] {
+        (0..<x.count).map { i in
+            var p = x, m = x
+            p.storage[i] += h
+            m.storage[i] -= h
+            return Double(f(p) - f(m)) / Double(2 * h)
+        }
+    }
+
     static func relativeError(_ a: [Float], _ b: [Double]) -> Double {
         var diff = 0.0, norm = 0.0
         for (x, y) in zip(a, b) { diff += (Double(x) - y) * (Double(x) - y); norm += y * y }
@@ -264,14 +274,7 @@ final class GradientCheckTests: XCTestCase {
             expected -= Double(y.storage[i]) * log(Double(p.storage[i])) + Double(1 - y.storage[i]) * log(1 - Double(p.storage[i]))
         }
         XCTAssertEqual(Double(loss), expected / 10, accuracy: 1e-6)
-        var numeric = [Double](repeating: 0, count: 10)
-        for i in 0..<10 {
-            var pp = p, pm = p
-            pp.storage[i] += 1e-3
-            pm.storage[i] -= 1e-3
-            numeric[i] = Double(Losses.binaryCrossEntropy(prediction: pp, target: y).loss
-                                - Losses.binaryCrossEntropy(prediction: pm, target: y).loss) / 2e-3
-        }
+        let numeric = Self.numericGradient(p, step: 1e-3) { Losses.binaryCrossEntropy(prediction: $0, target: y).loss }
         XCTAssertLessThan(Self.relativeError(g.storage, numeric), 1e-2)
         // p = 0 with label 1 is clipped to 1e-7: finite loss −log(1e-7), zero gradient.
         let (clipped, cg) = Losses.binaryCrossEntropy(prediction: Tensor(shape: [1], storage: [0]), target: Tensor(shape: [1], storage: [1]))

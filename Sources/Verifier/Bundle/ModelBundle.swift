@@ -59,8 +59,8 @@ public struct ModelBundle: Sendable {
             throw .invalidParameters("\(parametersURL.path): not a parameters document (\(describeDecodingError(error)))")
         }
         try validate(parameters, file: parametersURL.path)
-        let autoencoderWeights = try readWeights(folder.appendingPathComponent(autoencoderFile))
-        let classifierWeights = try readWeights(folder.appendingPathComponent(classifierFile))
+        let autoencoderWeights = try BundleFiles.readWeights(folder.appendingPathComponent(autoencoderFile))
+        let classifierWeights = try BundleFiles.readWeights(folder.appendingPathComponent(classifierFile))
         try checkSizeDependentTensors(parameters, autoencoderWeights.merging(classifierWeights) { a, _ in a })
         let autoencoder = try Autoencoder(parameters: parameters, weights: autoencoderWeights)
         let classifier = try Classifier(parameters: parameters, weights: classifierWeights)
@@ -123,8 +123,8 @@ public struct ModelBundle: Sendable {
         }
         try SafeTensors.write(autoencoder.variables, to: folder.appendingPathComponent(autoencoderFile))
         try SafeTensors.write(classifier.variables, to: folder.appendingPathComponent(classifierFile))
-        try writeFile(forestData, to: forestURL)
-        try writeFile(parametersData, to: URL(fileURLWithPath: parametersPath))
+        try BundleFiles.writeFile(forestData, to: forestURL)
+        try BundleFiles.writeFile(parametersData, to: URL(fileURLWithPath: parametersPath))
         try writeManifest(in: folder)
         return try load(from: folder)
     }
@@ -158,37 +158,5 @@ public struct ModelBundle: Sendable {
             guard let found = weights[name] else { throw .missingTensor(name) }
             guard found.shape == shape else { throw .shapeMismatch(name: name, expected: shape, found: found.shape) }
         }
-    }
-
-    // MARK: File helpers
-
-    static func readFile(_ url: URL) throws(BundleError) -> Data {
-        do {
-            return try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw .missingFile(url.path)
-        }
-    }
-
-    private static func writeFile(_ data: Data, to url: URL) throws(BundleError) {
-        do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw .writeFailed(file: url.path, reason: "\(error)")
-        }
-    }
-
-    /// Reads a safetensors file, requiring F32 (the bundle format) and finite values (a NaN or ±∞
-    /// weight makes every score NaN); names and shapes are checked by the network.
-    private static func readWeights(_ url: URL) throws(BundleError) -> [String: Tensor] {
-        var out: [String: Tensor] = [:]
-        for (name, t) in try SafeTensors.readRaw(contentsOf: url).sorted(by: { $0.key < $1.key }) {
-            guard t.dtype == .f32 else { throw .unsupportedDType(name: name, dtype: t.dtype.rawValue) }
-            let values = t.floats()
-            let nonFinite = values.count { !$0.isFinite }
-            guard nonFinite == 0 else { throw .nonFiniteWeights(file: url.path, tensor: name, count: nonFinite) }
-            out[name] = Tensor(shape: t.shape, storage: values)
-        }
-        return out
     }
 }

@@ -3,7 +3,7 @@ import NeuralNet
 extension Sequential {
     /// Replaces every variable of every layer with `"<layer>/<key>"` from `weights`, checking presence
     /// and shape first, so a short or mis-shaped bundle fails with a clear error instead of a crash.
-    mutating func load(_ weights: [String: Tensor]) throws(BundleError) {
+    public mutating func load(_ weights: [String: Tensor]) throws(BundleError) {
         for i in layers.indices {
             let layerName = layers[i].name
             for (key, current) in layers[i].variables {

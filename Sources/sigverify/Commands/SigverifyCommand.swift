@@ -10,7 +10,9 @@ struct SigverifyCommand: ParsableCommand {
         version: SigverifyVersion.current,
         subcommands: [InfoCommand.self, PreprocessCommand.self, VerifyCommand.self,
                       MigrateCommand.self, EnqueueCommand.self, EnrolCommand.self, WorkCommand.self, StatusCommand.self, ReportCommand.self,
-                      PruneCommand.self, AuditCommand.self, ConsoleCommand.self, SynthCommand.self, TrainCommand.self, EvaluateCommand.self, BenchmarkCommand.self]
+                      PruneCommand.self, AuditCommand.self, ConsoleCommand.self, SynthCommand.self, TrainCommand.self, EvaluateCommand.self,
+                      CompareCommand.self, TrainWritersCommand.self, EvaluateWritersCommand.self,
+                      BenchmarkCommand.self]
     )
 
     /// OpenBLAS chose its kernels before `main`; restart with better ones if the CPU's features

@@ -106,15 +106,7 @@ private struct ResultPrinter {
 
     func result(file: String, _ v: Verification) {
         if json {
-            emit([
-                "file": file, "verdict": v.verdict.rawValue,
-                "reconstruction_error": v.reconstructionError, "anomaly_score": v.anomalyScore,
-                "classifier_confidence": v.classifierConfidence, "model_version": v.modelVersion,
-                "reconstruction_threshold": v.reconstructionThreshold, "anomaly_score_min": v.anomalyScoreMin,
-                "classifier_confidence_min": v.classifierConfidenceMin,
-                "reconstruction_passed": v.reconstructionPassed, "anomaly_passed": v.anomalyPassed,
-                "classifier_passed": v.classifierPassed, "preprocessing": profileName,
-            ])
+            ResultLines.emit(ResultLines.fields(v, profileName: profileName).merging(["file": file]) { _, new in new })
             return
         }
         func cell(_ value: Double, _ passed: Bool) -> String { pad("\(format(value)) \(passed ? "pass" : "FAIL")", 21) + " " }
@@ -125,27 +117,13 @@ private struct ResultPrinter {
 
     func failure(file: String, _ error: Error) {
         if json {
-            emit(["file": file, "error": "\(error)"])
+            ResultLines.emit(["file": file, "error": "\(error)"])
         } else {
             print(pad(file, fileColumn) + "  error    \(error)")
         }
     }
 
-    private func emit(_ object: [String: Any]) {
-        // Sorted keys: stable lines that diff and grep well.
-        do {
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
-        } catch {
-            // Only a non-finite score can fail to serialise; say so on the scan's line rather than drop it.
-            // (A line of two strings always serialises, so this cannot recurse twice.)
-            emit(["file": object["file"] ?? "", "error": "result is not representable in JSON (non-finite score)"])
-        }
-    }
+    private func format(_ x: Double) -> String { ResultLines.format(x) }
 
-    private func format(_ x: Double) -> String { String(format: "%.6g", x) }
-
-    private func pad(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
-    }
+    private func pad(_ s: String, _ width: Int) -> String { ResultLines.pad(s, width) }
 }

@@ -18,8 +18,10 @@ struct WorkCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Model bundle folder (default: the bundled default model).") var model: String?
-    @Option(help: "Writer-embedding model folder matching jobs with a subject (default: none: their match is NULL, reason \"no writer model loaded\").")
+    @Option(help: "Writer-embedding model folder matching jobs with a subject (default: $SIGVERIFY_WRITER_MODEL_DIR, else models/writer beside the executable; none found: their match is NULL, reason \"no writer model loaded\").")
     var writerModel: String?
+    @Flag(help: "Match no job against its subject's references (their match is NULL, reason \"no writer model loaded\").")
+    var noWriterModel = false
     @Option(help: "Claim/process loops in this process.") var concurrency = 1
     @Option(help: "Scans claimed and verified per batch.") var batchSize = 32
     @Option(help: "Scan bytes claimed per batch at most (one scan is always claimed).") var batchBytes = JobQueue.defaultBatchBytes
@@ -46,6 +48,7 @@ struct WorkCommand: ParsableCommand {
         guard batchBytes >= 1 else { throw ValidationError("--batch-bytes must be positive") }
         guard shutdownGrace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
         guard batchDeadline > 0 else { throw ValidationError("--batch-deadline must be positive") }
+        guard writerModel == nil || !noWriterModel else { throw ValidationError("--writer-model and --no-writer-model exclude each other") }
     }
 
     func run() throws {
@@ -64,7 +67,7 @@ struct WorkCommand: ParsableCommand {
         if let warning = scanVerifier.bundle.manifestWarning { logger.warning("\(warning)") }
         try database.refuseNewerSchema(settings: ConnectionSettings(statementTimeoutSeconds: statementTimeout))
         endpoint?.modelLoaded()
-        let matcher = try WriterModelOption.load(writerModel)
+        let matcher = try WriterModelOption.load(writerModel, disabled: noWriterModel)
         logger.info("writer model: \(matcher.map { "version \($0.version), threshold \($0.threshold)" } ?? "none (jobs with a subject get no match)")")
         let processor = VerifyingScanProcessor(scanVerifier: scanVerifier, maxScanBytes: maxScanBytes, matcher: matcher)
         let config = WorkerConfiguration(databaseURL: try database.resolvedURL(), concurrency: concurrency,

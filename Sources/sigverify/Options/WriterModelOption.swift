@@ -1,15 +1,25 @@
+import Foundation
 import Worker
+import WriterVerification
 
-/// `work --writer-model DIR`: the writer-embedding model that matches jobs with a subject against
-/// their subject's references (`SubjectMatcher`). Without it such jobs still get their verdict,
-/// with the match NULL and the reason "no writer model loaded".
+/// `work`'s writer-embedding model, which matches jobs with a subject against their subject's
+/// references (`SubjectMatcher`): `--writer-model DIR`, else `$SIGVERIFY_WRITER_MODEL_DIR`, else
+/// `models/writer` beside or above the executable (`ModelLocation`). None found without an explicit
+/// choice, or `--no-writer-model`: such jobs still get their verdict, with the match NULL and the
+/// reason "no writer model loaded". A model named but unreadable stops the worker before it claims.
 enum WriterModelOption {
-    /// The matcher in `directory`, nil without one. The model itself (`WriterVerification.WriterModel`,
-    /// issue 22 part A) is built and merged separately; until it is, this build names the missing
-    /// piece instead of starting a worker that would silently match nothing.
-    static func load(_ directory: String?) throws -> (any SubjectMatcher)? {
-        guard let directory else { return nil }
-        throw CommandFailure("--writer-model \(directory): this build has no writer-model implementation "
-            + "(the WriterVerification module is not part of it); run without --writer-model")
+    static func load(_ explicit: String?, disabled: Bool) throws -> (any SubjectMatcher)? {
+        if disabled { return nil }
+        let folder: URL
+        do {
+            folder = try ModelLocation.resolveWriter(explicit)
+        } catch where explicit == nil && ProcessInfo.processInfo.environment[ModelLocation.writerEnvironmentVariable] == nil {
+            return nil
+        }
+        do {
+            return try WriterModel.load(from: folder)
+        } catch {
+            throw CommandFailure("--writer-model \(folder.path): \(error)")
+        }
     }
 }
