@@ -47,10 +47,10 @@ final class WorkerMatchTests: XCTestCase {
         let statuses = try db.queue().referenceStatuses(subject: "alice")
         XCTAssertEqual(statuses.map(\.id), enrolled.map(\.referenceId))
         // The default model's verdicts on these samples (`sigverify verify samples/…`): scan600_01
-        // fails reconstruction and the classifier, invalid224_01 the classifier.
+        // and invalid224_01 fail reconstruction.
         XCTAssertEqual(statuses.map(\.status), ["refused", "active", "active", "active", "refused"], "\(statuses)")
-        XCTAssertEqual(statuses.map(\.reason), ["not a signature: failed reconstruction, classifier", nil, nil, nil,
-                                                "not a signature: failed classifier"])
+        XCTAssertEqual(statuses.map(\.reason), ["not a signature: failed reconstruction", nil, nil, nil,
+                                                "not a signature: failed reconstruction"])
         let active = statuses.filter { $0.status == "active" }.map(\.id)
 
         let enqueuerLogin = try TestLogin(db, memberOf: "sigverify_enqueuer")
