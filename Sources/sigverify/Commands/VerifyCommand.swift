@@ -51,7 +51,7 @@ struct VerifyCommand: ParsableCommand {
         if let warning = scanVerifier.bundle.manifestWarning {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
-        let printer = ResultPrinter(json: json, bundle: scanVerifier.bundle, profileName: scanVerifier.profile.name, scans: scans)
+        let printer = ResultPrinter(json: json, bundle: scanVerifier.bundle, profileName: "\(scanVerifier.profile.name) \(scanVerifier.profile.version)", scans: scans)
         printer.header()
 
         var failures = 0
@@ -86,6 +86,7 @@ extension ModelBundle {
 private struct ResultPrinter {
     let json: Bool
     let bundle: ModelBundle
+    /// The profile's name and version, as the header shows them ("clean 2").
     let profileName: String
     let fileColumn: Int
 
