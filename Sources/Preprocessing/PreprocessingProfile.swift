@@ -85,6 +85,9 @@ public struct PreprocessingProfile: Sendable, Equatable {
         }
     }
 
+    /// Name and version as commands print them ("clean 1").
+    public var label: String { "\(name) \(version)" }
+
     /// Every tunable number of the pipeline, by name — what a model bundle records beside the name
     /// and version, so two bundles with the same profile name but other settings are never confused.
     public var parameters: [String: Double] {

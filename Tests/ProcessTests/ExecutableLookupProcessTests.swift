@@ -53,6 +53,7 @@ final class ExecutableLookupProcessTests: XCTestCase {
         let verify = try run(layout, ["verify", "--json", page])
         XCTAssertEqual(verify.process.terminationStatus, 0, verify.stderr)
         XCTAssertTrue(verify.stdout.contains("\"model_version\":\"\(tinyVersion)\""), verify.stdout)
+        XCTAssertTrue(verify.stdout.contains("\"preprocessing\":\"seed\""), "JSON names the profile alone: \(verify.stdout)")
         let table = try run(layout, ["verify", page])
         XCTAssertEqual(table.process.terminationStatus, 0, table.stderr)
         XCTAssertTrue(table.stdout.contains("version \(tinyVersion)  preprocessing seed 1"), "the header names the profile and its version: \(table.stdout)")

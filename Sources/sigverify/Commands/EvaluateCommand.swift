@@ -54,7 +54,7 @@ struct EvaluateCommand: ParsableCommand {
         let report = EvaluationReport(
             samples: samples,
             thresholds: CriterionThresholds(bundle.parameters),
-            model: "\(folder.path) (version \(bundle.version), profile \(profile.name) \(profile.version))")
+            model: "\(folder.path) (version \(bundle.version), profile \(profile.label))")
         let historyURL = folder.appendingPathComponent(TrainingHistory.fileName)
         let history = FileManager.default.fileExists(atPath: historyURL.path)
             ? try? JSONDecoder().decode(MetricsHistory.self, from: Data(contentsOf: historyURL)) : nil
@@ -62,7 +62,7 @@ struct EvaluateCommand: ParsableCommand {
         do { fonts = try FontLibrary() } catch { throw CommandFailure("pictures need a font: \(error)") }
         let written = try report.write(to: out, samples: samples, history: history, fonts: fonts)
 
-        print("model \(folder.path) version \(bundle.version), profile \(profile.name) \(profile.version); "
+        print("model \(folder.path) version \(bundle.version), profile \(profile.label); "
               + "\(report.validCount) valid + \(report.invalidCount) invalid images (\(skipped.count) skipped)")
         print("                 accuracy  valid accepted  invalid rejected  precision  F1     ROC-AUC  EER    "
               + "alone rejected (valid / invalid)")

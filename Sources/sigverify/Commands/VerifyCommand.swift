@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Preprocessing
 import ScanPipeline
 import Verifier
 
@@ -51,7 +52,7 @@ struct VerifyCommand: ParsableCommand {
         if let warning = scanVerifier.bundle.manifestWarning {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
-        let printer = ResultPrinter(json: json, bundle: scanVerifier.bundle, profileName: "\(scanVerifier.profile.name) \(scanVerifier.profile.version)", scans: scans)
+        let printer = ResultPrinter(json: json, bundle: scanVerifier.bundle, profile: scanVerifier.profile, scans: scans)
         printer.header()
 
         var failures = 0
@@ -86,28 +87,27 @@ extension ModelBundle {
 private struct ResultPrinter {
     let json: Bool
     let bundle: ModelBundle
-    /// The profile's name and version, as the header shows them ("clean 2").
-    let profileName: String
+    let profile: PreprocessingProfile
     let fileColumn: Int
 
-    init(json: Bool, bundle: ModelBundle, profileName: String, scans: [String]) {
+    init(json: Bool, bundle: ModelBundle, profile: PreprocessingProfile, scans: [String]) {
         self.json = json
         self.bundle = bundle
-        self.profileName = profileName
+        self.profile = profile
         fileColumn = min(80, max(4, scans.map(\.count).max() ?? 4))
     }
 
     func header() {
         guard !json else { return }
         let p = bundle.parameters
-        print("model \(bundle.folder.path)  version \(bundle.version)  preprocessing \(profileName)")
+        print("model \(bundle.folder.path)  version \(bundle.version)  preprocessing \(profile.label)")
         print(pad("FILE", fileColumn) + "  VERDICT  " + pad("MSE (≤\(format(p.reconstructionThreshold)))", 21) + " "
             + pad("IFOREST (≥\(format(p.anomalyScoreMin)))", 21) + " " + "CLASSIFIER (≥\(format(p.classifierConfidenceMin)))")
     }
 
     func result(file: String, _ v: Verification) {
         if json {
-            ResultLines.emit(ResultLines.fields(v, profileName: profileName).merging(["file": file]) { _, new in new })
+            ResultLines.emit(ResultLines.fields(v, profileName: profile.name).merging(["file": file]) { _, new in new })
             return
         }
         func cell(_ value: Double, _ passed: Bool) -> String { pad("\(format(value)) \(passed ? "pass" : "FAIL")", 21) + " " }
