@@ -7,7 +7,8 @@
 # each side per batch size and their ratio (sigverify / PgQueuer), and the deadlocks (40P01) the
 # server logged meanwhile, and `sigverify audit` after one more drain. PgQueuer lives in a throwaway venv under .build/ and in its own
 # database (pgqueuer_bench) on the cluster of scripts/pg-start.sh, which this script starts if
-# needed (stop it with scripts/pg-stop.sh).
+# needed (stop it with scripts/pg-stop.sh). The venv's entry scripts run through its python, so a venv
+# moved with its checkout still works.
 #
 # Usage: scripts/bench-queue-peers.sh   (environment: JOBS=20000 BATCHES="32 256" ROUNDS=2
 #        WORKERS=2 DEQUEUE=5; SIGVERIFY_BIN=path to another build, e.g. an older one;
@@ -36,8 +37,8 @@ server="${url%/*}"
 log=.pg/server.log
 psql "$server/postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'pgqueuer_bench'" | grep -q 1 \
     || psql "$server/postgres" -qc "CREATE DATABASE pgqueuer_bench"
-"$VENV/bin/pgq" --pg-dsn "$server/pgqueuer_bench" verify --expect present >/dev/null 2>&1 \
-    || "$VENV/bin/pgq" --pg-dsn "$server/pgqueuer_bench" install >/dev/null
+"$VENV/bin/python" "$VENV/bin/pgq" --pg-dsn "$server/pgqueuer_bench" verify --expect present >/dev/null 2>&1 \
+    || "$VENV/bin/python" "$VENV/bin/pgq" --pg-dsn "$server/pgqueuer_bench" install >/dev/null
 deadlocks_before=$(grep -c "deadlock detected" "$log" || true)
 
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores); $(psql "$server/postgres" -qtAc 'SHOW server_version') "

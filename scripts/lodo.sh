@@ -71,7 +71,7 @@ for fold in $FOLDS; do
     thresholds=(); [ -z "${FROM:-}" ] || thresholds=(--thresholds-from "$WORK/$FROM/$fold/model")
     if [ ! -f "$dir/model/manifest.json" ]; then
         "$SIGVERIFY" train "${thresholds[@]}" --labels "$dir/train.tsv" --scan-root "$SHARED" \
-            --synthetic-valid 200 --synthetic-invalid "$SYNTH_INVALID" --synthetic-signature-kinds all \
+            --synthetic-valid 200 --synthetic-invalid "$SYNTH_INVALID" --synthetic-signature-kinds latin \
             --synthetic-background mixed --profile clean --recipe calibrated --input-size 64 --latent-dim 64 \
             --epochs "$EPOCHS" --classifier-epochs "$CLASSIFIER_EPOCHS" --batch-size 32 --seed 7 \
             --scan-condition-copies "$SCAN_COPIES" "${augment_flag[@]}" "$@" --out "$dir/model" > "$dir/train.log" 2>&1

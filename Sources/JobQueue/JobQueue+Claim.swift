@@ -43,32 +43,12 @@ extension JobQueue {
         var unfetched: [Int64: Int] = [:]
     }
 
-    /// The claim's one statement (binary results); with `withScans`, the bytes of the scans within
-    /// `maxScanBytes` whose running total in queue order stays within `fetchBatchBytes` come back too.
+    /// The claim's one statement, `sigverify.claim_jobs` of migration 0014 (binary results); with
+    /// `withScans`, the bytes of the scans within `maxScanBytes` whose running total in queue order
+    /// stays within `fetchBatchBytes` come back too.
     private func claimRows(_ limits: ClaimLimits, workerId: String, withScans: Bool) throws(PostgresError) -> ClaimedRows {
         let result = try db.executeBinary("""
-            WITH candidates AS (
-                SELECT id, priority, coalesce(octet_length(image), 0) AS bytes FROM sigverify.jobs
-                WHERE status = 'queued' AND run_after <= now()
-                ORDER BY priority, id
-                LIMIT $3
-                FOR UPDATE SKIP LOCKED),
-            within_budget AS (
-                SELECT id, $6::bool AND bytes <= $5 AND running_bytes <= $7 AS with_scan FROM (
-                    SELECT id, bytes, row_number() OVER w AS n,
-                           sum(CASE WHEN bytes > $5 THEN 0 ELSE bytes END) OVER w AS running_bytes
-                    FROM candidates WINDOW w AS (ORDER BY priority, id)) c
-                WHERE n = 1 OR running_bytes <= $4)
-            UPDATE sigverify.jobs j
-            SET status = 'running', attempts = j.attempts + 1, lease_owner = $1,
-                lease_expires_at = now() + make_interval(secs => $2::float8),
-                started_at = coalesce(j.started_at, now())
-            FROM within_budget b
-            WHERE j.id = b.id
-            RETURNING j.id, j.attempts::bigint AS attempts, j.max_attempts::bigint AS max_attempts,
-                      octet_length(j.image)::bigint AS image_bytes, CASE WHEN b.with_scan THEN j.image END AS image,
-                      left(j.filename, 1024) AS filename, left(j.content_type, 255) AS content_type,
-                      left(j.external_ref, 1024) AS external_ref, j.page::bigint AS page, j.subject
+            SELECT * FROM sigverify.claim_jobs($1, $2::float8, $3::int, $4::bigint, $5::bigint, $6::bool, $7::bigint)
             """, [.text(workerId), .double(limits.leaseSeconds), .int(limits.batchSize), .int(limits.batchBytes),
                   .int(limits.maxScanBytes), .bool(withScans), .int(Self.fetchBatchBytes)])
         var claimed = ClaimedRows()

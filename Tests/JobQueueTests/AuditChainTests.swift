@@ -303,7 +303,7 @@ final class AuditChainTests: XCTestCase {
     private func judge(_ db: TestDatabase, jobs: Int, subject: String? = nil, match: MatchRecord? = nil) throws {
         let queue = try db.queue()
         try queue.enqueue((0..<jobs).map { NewJob(image: Script.ok($0), subject: subject) })
-        let claimed = try queue.claim(batchSize: jobs, leaseSeconds: 30, workerId: "w")
+        let claimed = try db.claim(queue, batchSize: jobs, workerId: "w")
         let results = claimed.map { job -> JobResult in
             var verdict = QueueTests.verdict(passed: true)
             verdict.match = match

@@ -22,7 +22,7 @@ final class EnrolmentTests: XCTestCase {
     static func judge(_ db: TestDatabase, valid: Set<Int64>, unreadable: Set<Int64> = [],
                       match: (ClaimedJob) -> MatchRecord? = { _ in nil }, writerModelVersion: String? = nil) throws -> [ClaimedJob] {
         let queue = try db.queue()
-        let claimed = try queue.claim(batchSize: 100, leaseSeconds: 30, workerId: "w", writerModelVersion: writerModelVersion)
+        let claimed = try db.claim(queue, batchSize: 100, workerId: "w", writerModelVersion: writerModelVersion)
         let results = claimed.map { job -> JobResult in
             if unreadable.contains(job.id) { return JobResult(job: job, outcome: .failure(.permanent("unreadable scan"))) }
             var verdict = QueueTests.verdict(passed: valid.contains(job.id))

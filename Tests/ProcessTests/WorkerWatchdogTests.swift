@@ -52,7 +52,7 @@ final class WorkerWatchdogTests: XCTestCase {
         // The loop's backend: its last statement was a claim (with the batch, then the empty claim ahead).
         let backend = try db.scalar("""
             SELECT pid FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%within_budget%'
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%sigverify.claim_jobs%'
             """)
         guard kill(pid_t(backend), SIGSTOP) == 0 else { throw XCTSkip("cannot signal the server's backends (not root)") }
         defer {

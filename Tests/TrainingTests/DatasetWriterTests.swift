@@ -49,14 +49,16 @@ final class DatasetWriterTests: XCTestCase {
     func testSignatureKindsAreMixedAndNamed() throws {
         let dir = tempDir()
         let config = SynthesisConfig(signature: SyntheticSignatureStyle(width: 200, height: 100, background: .mixed))
-        let s = try SyntheticDatasetWriter.write(SynthesisRequest(validCount: 12, invalidCount: 0, outputDirectory: dir, seed: 3,
+        let s = try SyntheticDatasetWriter.write(SynthesisRequest(validCount: 24, invalidCount: 0, outputDirectory: dir, seed: 3,
                                                                   signatureKinds: SignatureKind.allCases, config: config))
-        XCTAssertEqual(s.validImages, 12)
-        XCTAssertEqual(s.validByKind.values.reduce(0, +), 12)
+        XCTAssertEqual(s.validImages, 24)
+        XCTAssertEqual(s.validByKind.values.reduce(0, +), 24)
         XCTAssertEqual(Set(s.validByKind.keys), Set(SignatureKind.allCases))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/valid")
         XCTAssertEqual(names.filter { $0.hasPrefix("cursive_") }.count, s.validByKind[.cursive])
-        XCTAssertEqual(try SignatureKind.parseList("all"), [.bezier, .cursive])
+        XCTAssertEqual(try SignatureKind.parseList("all"), [.bezier, .cursive, .headline, .blocks])
+        XCTAssertEqual(try SignatureKind.parseList("latin"), [.bezier, .cursive])
+        XCTAssertEqual(try SignatureKind.parseList("latin,blocks"), [.bezier, .cursive, .blocks])
         XCTAssertThrowsError(try SignatureKind.parseList("scribble"))
     }
 

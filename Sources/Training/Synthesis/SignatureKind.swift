@@ -9,8 +9,15 @@ public enum SignatureKind: String, CaseIterable, Sendable {
     /// Handwriting-like: a continuous oscillating pen path with loops, slant, pen lifts and
     /// varying pressure — closer to real signatures than the reference's strokes.
     case cursive
+    /// A name in a script whose letters hang from a line across each word (Devanagari, Bengali).
+    case headline
+    /// A name of two to four square logographic characters (Chinese, Japanese kanji).
+    case blocks
 
-    /// Parses a comma-separated list (`all` = both).
+    /// The Latin-hand kinds, all there were before the script kinds (`latin` in a list).
+    public static let latin: [SignatureKind] = [.bezier, .cursive]
+
+    /// Parses a comma-separated list (`all` = every kind, `latin` = bezier and cursive).
     public static func parseList(_ text: String) throws -> [SignatureKind] {
         var out: [SignatureKind] = []
         for raw in text.split(separator: ",") {
@@ -19,6 +26,8 @@ public enum SignatureKind: String, CaseIterable, Sendable {
             let members: [SignatureKind]
             if name == "all" {
                 members = allCases
+            } else if name == "latin" {
+                members = latin
             } else if let k = SignatureKind(rawValue: name) {
                 members = [k]
             } else {
@@ -38,7 +47,7 @@ public enum SignatureKindError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unknown(let name):
-            return "unknown signature kind '\(name)'; known: \(SignatureKind.allCases.map(\.rawValue).joined(separator: ", ")), all"
+            return "unknown signature kind '\(name)'; known: \(SignatureKind.allCases.map(\.rawValue).joined(separator: ", ")), latin, all"
         case .empty: return "no signature kinds given"
         }
     }

@@ -61,6 +61,8 @@ public enum SyntheticSignature {
         switch kind {
         case .bezier: drawBezier(on: &canvas, style: style, using: &rng)
         case .cursive: CursiveSignature.draw(on: &canvas, strokeWidth: style.strokeWidth, using: &rng)
+        case .headline: HeadlineSignature.draw(on: &canvas, strokeWidth: style.strokeWidth, using: &rng)
+        case .blocks: BlockSignature.draw(on: &canvas, strokeWidth: style.strokeWidth, using: &rng)
         }
         if scan {
             if rng.chance(0.2) { PaperEffects.streaks(&canvas, using: &rng) }
