@@ -19,6 +19,8 @@
 --    read in (priority, id) order as far as the batch needs — the plan that also lets the
 --    server mark the dead entries it passes (kill_prior_tuple) — whatever the statistics say.
 --
+-- 3. The status guard of 0006 runs only for the status changes it can refuse (section 3).
+--
 -- Measured (pg_stat_statements, 2 workers × 10,000 no-op jobs, batch 32; README "The queue
 -- against PgQueuer"): see the README.
 
@@ -97,3 +99,14 @@ LANGUAGE sql VOLATILE SET search_path = pg_catalog, sigverify, pg_temp SET enabl
               left(j.external_ref, 1024), j.page::bigint, j.subject
 $$;
 
+
+-- 3. -------------------------------------------------------------------------------------------
+-- The status guard of 0006 (a finished job stays finished; a job succeeds only with its verdict)
+-- is a SECURITY DEFINER function, called for every row whose status an UPDATE names — every
+-- claim's rows too, where neither of its refusals can apply. It is now called only when one can:
+-- the status changes and the job was finished or is to succeed. What it refuses is unchanged.
+DROP TRIGGER jobs_status_guard ON sigverify.jobs;
+CREATE TRIGGER jobs_status_guard BEFORE UPDATE OF status ON sigverify.jobs
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
+                       AND (OLD.status IN ('succeeded', 'failed', 'cancelled') OR NEW.status = 'succeeded'))
+    EXECUTE FUNCTION sigverify.jobs_status_guard();
