@@ -29,7 +29,7 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Comma-separated non-signature kinds or groups (default: all).")
     var kinds: String = "all"
 
-    @Option(name: .long, help: "Comma-separated signature kinds: bezier (the reference's), cursive, or all.")
+    @Option(name: .long, help: "Comma-separated signature kinds: bezier (the reference's), cursive, headline (letters hanging from a line, as in Devanagari), blocks (logographic characters); latin (bezier and cursive) or all.")
     var signatureKinds: String = "bezier"
 
     @Option(name: .long, help: "Signature background: white (the reference's), scan (paper, rules, noise) or mixed.")

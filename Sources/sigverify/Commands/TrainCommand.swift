@@ -42,7 +42,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Comma-separated non-signature kinds or groups for --synthetic-invalid.")
     var syntheticKinds = "all"
 
-    @Option(name: .long, help: "Comma-separated signature kinds for --synthetic-valid: bezier (the reference's), cursive, or all.")
+    @Option(name: .long, help: "Comma-separated signature kinds for --synthetic-valid: bezier (the reference's), cursive, headline, blocks; latin (bezier and cursive) or all.")
     var syntheticSignatureKinds = "all"
 
     @Option(name: .long, help: "Paper of the synthetic signatures: white (the reference's), scan or mixed.")
