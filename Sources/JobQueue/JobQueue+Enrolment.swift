@@ -55,8 +55,9 @@ extension JobQueue {
         return references
     }
 
-    /// Fills in the references of the claimed jobs that name a subject (see `activeReferences`).
-    func attachReferences(_ jobs: inout [ClaimedJob], writerModelVersion: String?) throws(PostgresError) {
+    /// Fills in the references of the claimed jobs that name a subject (see `activeReferences`);
+    /// nothing without a `writerModelVersion`.
+    public func attachReferences(_ jobs: inout [ClaimedJob], writerModelVersion: String?) throws(PostgresError) {
         guard let writerModelVersion else { return }
         let subjects = Set(jobs.compactMap(\.subject))
         guard !subjects.isEmpty else { return }

@@ -22,10 +22,7 @@ extension TestDatabase {
                        maxAttempts: try r.int(i, "max_attempts") ?? 0, image: try r.bytes(i, "image"),
                        subject: try r.string(i, "subject"))
         }.sorted { $0.id < $1.id }
-        if let writerModelVersion {
-            let references = try queue.activeReferences(of: Set(jobs.compactMap(\.subject)), modelVersion: writerModelVersion)
-            for i in jobs.indices { jobs[i].references = jobs[i].subject.flatMap { references[$0] } ?? [] }
-        }
+        try queue.attachReferences(&jobs, writerModelVersion: writerModelVersion)
         return jobs
     }
 }

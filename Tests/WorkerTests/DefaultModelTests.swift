@@ -19,7 +19,7 @@ import XCTest
 ///   stylised signatures (NFI's loops and flourishes) resemble: leave-one-dataset-out validation
 ///   chose that (README, "The default model"), and these patterns are not a verdict to pin either way.
 /// - `scan600_01.jpg`: a generated signature scan (faint, blurred strokes) the model rejects on
-///   reconstruction (0.106 against 0.093); the model is judged
+///   reconstruction (0.105 against 0.100); the model is judged
 ///   on real scans (`RealScanGuardTests`), not on the reference's generated ones.
 final class DefaultModelTests: XCTestCase {
     func testDefaultModelSortsTheBundledSamples() throws {
