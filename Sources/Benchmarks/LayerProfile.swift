@@ -30,7 +30,8 @@ public struct LayerProfile: Sendable {
     private init(_ bundle: ModelBundle, _ x: Tensor) throws {
         var rows: [Row] = []
         func record(_ network: String) -> (InferenceStepTiming) -> Void {
-            { rows.append(Row(network: network, step: $0.layers.joined(separator: "+"), output: $0.outputShape,
+            { rows.append(Row(network: network, step: $0.layers.joined(separator: "+") + ($0.convolution.map { " (\($0.rawValue))" } ?? ""),
+                              output: $0.outputShape,
                               seconds: $0.seconds, flops: $0.flops)) }
         }
         func timed<T>(_ network: String, _ step: String, _ body: () throws -> T) rethrows -> T {

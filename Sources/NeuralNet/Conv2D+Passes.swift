@@ -20,8 +20,14 @@ extension Conv2D {
     /// and 2×2 max-pool optionally folded into the epilogue — the encoder's conv → ReLU → BN → pool block
     /// touches its full-resolution activation once. Each band of output rows of one image is one SGEMM
     /// (or a direct kernel for a single input channel) followed by the epilogue while the band is in cache.
+    /// A 3×3 kernel over 8 or more input channels takes Winograd F(2×2, 3×3) (Conv2D+Winograd.swift);
+    /// the rest, and every training pass, im2col.
     public func inference(_ x: Tensor, affine: (scale: [Float], shift: [Float])? = nil, pool: Bool = false) -> Tensor {
-        convolve(x, affine: affine, pool: pool, windows: nil)
+        let g = geometry(x)
+        if let units = winogradUnits(g, n: x.shape[0], pool: pool) {
+            return winogradInference(x, g, units: units, affine: affine, pool: pool)
+        }
+        return convolve(x, affine: affine, pool: pool, windows: nil)
     }
 
     /// `inference`, also recording each pooled value's window position in `windows` (pooling only) —
@@ -106,7 +112,7 @@ extension Conv2D {
     public var fusesPoolInTraining: Bool { activation != .sigmoid }
 
     public mutating func trainingForward(_ x: Tensor) -> Tensor {
-        let y = forward(x)
+        let y = convolve(x, affine: nil, pool: false, windows: nil)
         cachedInput = x
         cachedOutput = y
         cachedWindows = nil

@@ -1,5 +1,6 @@
 /// 2-D convolution, stride 1, NHWC, Keras kernel layout [kh, kw, in, out], with a fused bias and
-/// activation. Inference: im2col + one single-threaded SGEMM per band of output rows, bands shared
+/// activation. Inference of a 3×3 kernel over 8 or more channels: Winograd F(2×2, 3×3) where its units
+/// have enough tiles (Conv2D+Winograd.swift). Otherwise, and in training: im2col + one single-threaded SGEMM per band of output rows, bands shared
 /// out to the cores (≈2 MB reused workspace per core, so outputs stay in cache for the
 /// fused epilogue — measured faster than one whole-image or whole-batch GEMM); a single input channel
 /// uses a direct SIMD kernel instead (a K = 9 GEMM is ~7× slower). Training backward: each core takes a
@@ -13,7 +14,9 @@ public struct Conv2D: KernelBiasLayer {
     }
 
     public let name: String
-    public internal(set) var kernel: Tensor
+    public internal(set) var kernel: Tensor {
+        didSet { winogradKernel = WinogradKernelCache() }  // a new box: copies made before keep theirs
+    }
     public internal(set) var bias: Tensor
     public let padding: Padding
     public let activation: Activation
@@ -26,6 +29,8 @@ public struct Conv2D: KernelBiasLayer {
     var cachedInput: Tensor?
     var cachedOutput: Tensor?
     var cachedWindows: [UInt8]?
+    /// The kernel's Winograd transform, made at the first inference that needs it (Conv2D+Winograd.swift).
+    var winogradKernel = WinogradKernelCache()
 
     public init(name: String, kernel: Tensor, bias: Tensor, padding: Padding,
                 activation: Activation = .linear, kernelL2: Float = 0) {
@@ -50,15 +55,17 @@ public struct Conv2D: KernelBiasLayer {
 
     var outChannels: Int { kernel.shape[3] }
 
-    func geometry(_ x: Tensor) -> ConvKernels.Geometry {
-        precondition(x.rank == 4 && x.shape[3] == kernel.shape[2],
-                     "Conv2D \(name): input \(x.shape) does not have \(kernel.shape[2]) channels")
-        let (h, w, c, kh, kw) = (x.shape[1], x.shape[2], x.shape[3], kernel.shape[0], kernel.shape[1])
+    func geometry(_ x: Tensor) -> ConvKernels.Geometry { geometry(shape: x.shape) }
+
+    func geometry(shape: [Int]) -> ConvKernels.Geometry {
+        precondition(shape.count == 4 && shape[3] == kernel.shape[2],
+                     "Conv2D \(name): input \(shape) does not have \(kernel.shape[2]) channels")
+        let (h, w, c, kh, kw) = (shape[1], shape[2], shape[3], kernel.shape[0], kernel.shape[1])
         switch padding {
         case .same:
             return .init(h: h, w: w, c: c, kh: kh, kw: kw, padTop: (kh - 1) / 2, padLeft: (kw - 1) / 2, oh: h, ow: w)
         case .valid:
-            precondition(h >= kh && w >= kw, "Conv2D \(name): input \(x.shape) smaller than kernel")
+            precondition(h >= kh && w >= kw, "Conv2D \(name): input \(shape) smaller than kernel")
             return .init(h: h, w: w, c: c, kh: kh, kw: kw, padTop: 0, padLeft: 0, oh: h - kh + 1, ow: w - kw + 1)
         }
     }
@@ -76,8 +83,13 @@ public struct Conv2D: KernelBiasLayer {
     /// Neither is cut by the caller's core share: a GEMM's rounding depends on its height (the backward
     /// kernel gradient sums band by band), and every share must compute the same bits.
     static func bandRows(_ g: ConvKernels.Geometry, cout: Int, rowsUsed: Int, pool: Bool, balanced: Bool) -> Int {
-        let step = pool ? 2 : 1
-        let budgetRows = max(step, Self.bandBudget / max(1, g.ow * max(cout, g.patch)))
+        bandRows(floatsPerRow: g.ow * max(cout, g.patch), rowsUsed: rowsUsed, step: pool ? 2 : 1, balanced: balanced)
+    }
+
+    /// The same for a pass whose workspace holds `floatsPerRow` floats per output row, in bands of a
+    /// multiple of `step` rows (Winograd: 2, its tiles' height).
+    static func bandRows(floatsPerRow: Int, rowsUsed: Int, step: Int, balanced: Bool) -> Int {
+        let budgetRows = max(step, Self.bandBudget / max(1, floatsPerRow))
         guard balanced else { return max(1, min(rowsUsed, budgetRows / step * step)) }
         let maxBands = max(1, rowsUsed / step)
         let bands = min(maxBands, max(1, (rowsUsed + budgetRows - 1) / budgetRows).roundedUpToEven)

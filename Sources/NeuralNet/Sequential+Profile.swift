@@ -12,6 +12,8 @@ public struct InferenceStepTiming: Sendable {
     /// Multiply-adds × 2 of the step's convolution, transposed convolution or dense layer (0 for
     /// element-wise steps), the convention of `ForwardCost`.
     public let flops: Int
+    /// The algorithm of the step's Conv2D (nil for other steps).
+    public let convolution: Conv2D.InferencePath?
 }
 
 extension Sequential {
@@ -27,7 +29,10 @@ extension Sequential {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             observe(InferenceStepTiming(layers: layers[i..<next].map(\.name), inputShape: y.shape,
                                         outputShape: output.shape, seconds: seconds,
-                                        flops: Self.inferenceFLOPs(of: layers[i], input: y)))
+                                        flops: Self.inferenceFLOPs(of: layers[i], input: y),
+                                        convolution: (layers[i] as? Conv2D).map {
+                                            $0.inferencePath(inputShape: y.shape, pool: layers[i..<next].contains { $0 is MaxPool2D })
+                                        }))
             (y, i) = (output, next)
         }
         return y
