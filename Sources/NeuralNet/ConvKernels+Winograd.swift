@@ -47,21 +47,31 @@ enum Winograd {
     /// Input taps outside the image (padding, or beyond a partial last tile) read as zero.
     static func transformInput(_ g: ConvKernels.Geometry, input: UnsafePointer<Float>, y0: Int, tilesY: Int, tilesX: Int,
                                zeros: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>, tileStride: Int) {
-        let c = g.c
-        var rows = [UnsafePointer<Float>](repeating: zeros, count: 16)
-        for ty in 0..<tilesY {
-            for tx in 0..<tilesX {
-                let iy0 = y0 + 2 * ty - g.padTop, ix0 = 2 * tx - g.padLeft
-                for i in 0..<4 {
-                    let iy = iy0 + i
-                    for j in 0..<4 {
-                        let ix = ix0 + j
-                        rows[i * 4 + j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? input + (iy * g.w + ix) * c : zeros
+        forEachInputTile(g, input: input, y0: y0, tilesY: tilesY, tilesX: tilesX, tile: 2, zeros: zeros) { d, t in
+            transformTile(d, channels: g.c, out: v + t * g.c, stride: tileStride * g.c)
+        }
+    }
+
+    /// Calls `body(pixels, t)` for tile t = ty·tilesX + tx of output rows [y0, y0 + tile·tilesY) of one
+    /// image, `pixels[i·side + j]` pointing at the channels of input pixel (i, j) of its side×side
+    /// patch (side = tile + 2), or at `zeros` where that pixel is outside the image.
+    static func forEachInputTile(_ g: ConvKernels.Geometry, input: UnsafePointer<Float>, y0: Int, tilesY: Int, tilesX: Int,
+                                 tile: Int, zeros: UnsafePointer<Float>,
+                                 _ body: (UnsafePointer<UnsafePointer<Float>>, Int) -> Void) {
+        let side = tile + 2
+        var pixels = [UnsafePointer<Float>](repeating: zeros, count: side * side)
+        pixels.withUnsafeMutableBufferPointer { p in
+            for ty in 0..<tilesY {
+                for tx in 0..<tilesX {
+                    let iy0 = y0 + tile * ty - g.padTop, ix0 = tile * tx - g.padLeft
+                    for i in 0..<side {
+                        let iy = iy0 + i
+                        for j in 0..<side {
+                            let ix = ix0 + j
+                            p[i * side + j] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w ? input + (iy * g.w + ix) * g.c : zeros
+                        }
                     }
-                }
-                let out = v + (ty * tilesX + tx) * c
-                rows.withUnsafeBufferPointer { d in
-                    transformTile(d.baseAddress!, channels: c, out: out, stride: tileStride * c)
+                    body(UnsafePointer(p.baseAddress!), ty * tilesX + tx)
                 }
             }
         }
@@ -162,6 +172,8 @@ enum Winograd {
 protocol SIMDLanes {
     static func + (a: Self, b: Self) -> Self
     static func - (a: Self, b: Self) -> Self
+    static func * (a: Self, b: Self) -> Self
+    static func splat(_ value: Float) -> Self
     static func load(_ p: UnsafePointer<Float>) -> Self
     func store(_ p: UnsafeMutablePointer<Float>)
 }
@@ -169,6 +181,7 @@ protocol SIMDLanes {
 extension SIMD8: SIMDLanes where Scalar == Float {
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
     @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self) }
+    @inline(__always) static func splat(_ value: Float) -> Self { Self(repeating: value) }
 }
 
 /// One float as a lane set (the channel loops' tails).
@@ -178,4 +191,6 @@ struct SIMD1: SIMDLanes {
     @inline(__always) func store(_ p: UnsafeMutablePointer<Float>) { p.pointee = value }
     @inline(__always) static func + (a: SIMD1, b: SIMD1) -> SIMD1 { SIMD1(value: a.value + b.value) }
     @inline(__always) static func - (a: SIMD1, b: SIMD1) -> SIMD1 { SIMD1(value: a.value - b.value) }
+    @inline(__always) static func * (a: SIMD1, b: SIMD1) -> SIMD1 { SIMD1(value: a.value * b.value) }
+    @inline(__always) static func splat(_ value: Float) -> SIMD1 { SIMD1(value: value) }
 }
