@@ -35,8 +35,8 @@ extension Conv2D {
         }
     }
 
-    /// Floats of workspace a unit may use (V, M and the output band: 8 MB), so each of the 16 SGEMMs
-    /// is tall enough to pay for packing its kernel matrix.
+    /// Floats of workspace a unit may use (V, M and the output band: 8 MB), so each of its 36 (or 16)
+    /// SGEMMs is tall enough to pay for packing its kernel matrix.
     static let winogradBudget = 1 << 21
 
     /// Tiles a unit's SGEMMs must have for Winograd to beat im2col: fewer make the products too short
@@ -117,28 +117,17 @@ extension Conv2D {
                         let images = min(units.images, n - first), rows = min(units.rows, rowsUsed - r0)
                         let tilesY = (rows + tile - 1) / tile, perImage = tilesY * tilesX, tiles = images * perImage
                         for i in 0..<images {
-                            let input = x + (first + i) * inSize, into = v + i * perImage * cin
-                            if tile == 4 {
-                                Winograd4.transformInput(g, input: input, y0: r0, tilesY: tilesY, tilesX: tilesX, zeros: zeros,
-                                                         into: into, tileStride: tiles, scratch: scratch)
-                            } else {
-                                Winograd.transformInput(g, input: input, y0: r0, tilesY: tilesY, tilesX: tilesX, zeros: zeros,
-                                                        into: into, tileStride: tiles)
-                            }
+                            Self.transformInput(tile: tile, g, input: x + (first + i) * inSize, y0: r0, tilesY: tilesY,
+                                                tilesX: tilesX, zeros: zeros, into: v + i * perImage * cin, tileStride: tiles,
+                                                scratch: scratch)
                         }
                         for xi in 0..<positions {
                             BLAS.sgemm(m: tiles, n: cout, k: cin, a: v + xi * tiles * cin, lda: cin,
                                        b: u + xi * cin * cout, ldb: cout, c: m + xi * tiles * cout, ldc: cout)
                         }
                         for i in 0..<images {
-                            let from = m + i * perImage * cout
-                            if tile == 4 {
-                                Winograd4.transformOutput(from, tilesY: tilesY, tilesX: tilesX, cout: cout, tileStride: tiles,
-                                                          rows: rows, width: g.ow, into: z, scratch: scratch)
-                            } else {
-                                Winograd.transformOutput(from, tilesY: tilesY, tilesX: tilesX, cout: cout, tileStride: tiles,
-                                                         rows: rows, width: g.ow, into: z, scratch: scratch)
-                            }
+                            Self.transformOutput(tile: tile, m + i * perImage * cout, tilesY: tilesY, tilesX: tilesX, cout: cout,
+                                                 tileStride: tiles, rows: rows, width: g.ow, into: z, scratch: scratch)
                             let offset = (first + i) * outSize + (pool ? r0 / 2 : r0) * outW * cout
                             ConvKernels.convEpilogue(z: z, zRows: 0..<rows, width: g.ow, cout: cout, bias: b, activation: act,
                                                      scale: folded ? s : nil, shift: folded ? t : nil, pool: pool,
@@ -147,6 +136,33 @@ extension Conv2D {
                     }
                 }
             }
+        }
+    }
+}
+
+extension Conv2D {
+    /// The input transform of `tile`×`tile`-output tiles (`Winograd4` or `Winograd`).
+    static func transformInput(tile: Int, _ g: ConvKernels.Geometry, input: UnsafePointer<Float>, y0: Int, tilesY: Int,
+                               tilesX: Int, zeros: UnsafePointer<Float>, into v: UnsafeMutablePointer<Float>, tileStride: Int,
+                               scratch: UnsafeMutablePointer<Float>) {
+        if tile == 4 {
+            Winograd4.transformInput(g, input: input, y0: y0, tilesY: tilesY, tilesX: tilesX, zeros: zeros, into: v,
+                                     tileStride: tileStride, scratch: scratch)
+        } else {
+            Winograd.transformInput(g, input: input, y0: y0, tilesY: tilesY, tilesX: tilesX, zeros: zeros, into: v,
+                                    tileStride: tileStride)
+        }
+    }
+
+    /// The output transform of `tile`×`tile`-output tiles into the band z (`Winograd4` or `Winograd`).
+    static func transformOutput(tile: Int, _ m: UnsafePointer<Float>, tilesY: Int, tilesX: Int, cout: Int, tileStride: Int,
+                                rows: Int, width: Int, into z: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        if tile == 4 {
+            Winograd4.transformOutput(m, tilesY: tilesY, tilesX: tilesX, cout: cout, tileStride: tileStride, rows: rows,
+                                      width: width, into: z, scratch: scratch)
+        } else {
+            Winograd.transformOutput(m, tilesY: tilesY, tilesX: tilesX, cout: cout, tileStride: tileStride, rows: rows,
+                                     width: width, into: z, scratch: scratch)
         }
     }
 }

@@ -254,55 +254,6 @@ public enum CleanStages {
         return GrayImage(width: w, height: h, pixels: out)
     }
 
-    /// Drops 8-connected ink components (non-zero pixels) with fewer than `minimumArea` pixels.
-    public static func removeSmallComponents(_ image: GrayImage, minimumArea: Int) -> GrayImage {
-        let w = image.width, h = image.height
-        guard minimumArea > 1, w > 0, h > 0 else { return image }
-        var out = image.pixels
-        var visited = [Bool](repeating: false, count: w * h)
-        var stack = [Int32]()
-        var component = [Int32]()
-        out.withUnsafeMutableBufferPointer { pix in
-            visited.withUnsafeMutableBufferPointer { seen in
-                let count = w * h
-                let raw = UnsafeRawPointer(pix.baseAddress!)
-                var start = 0
-                while start < count {
-                    // Paper is mostly black here: skip eight empty pixels at a time.
-                    if start &+ 8 <= count && raw.loadUnaligned(fromByteOffset: start, as: UInt64.self) == 0 {
-                        start &+= 8
-                        continue
-                    }
-                    defer { start &+= 1 }
-                    if pix[start] == 0 || seen[start] { continue }
-                    stack.removeAll(keepingCapacity: true)
-                    component.removeAll(keepingCapacity: true)
-                    stack.append(Int32(start))
-                    seen[start] = true
-                    while let top = stack.popLast() {
-                        let i = Int(top)
-                        component.append(top)
-                        let x = i % w, y = i / w
-                        for dy in -1...1 {
-                            let ny = y + dy
-                            if ny < 0 || ny >= h { continue }
-                            for dx in -1...1 {
-                                let nx = x + dx
-                                if nx < 0 || nx >= w { continue }
-                                let j = ny * w + nx
-                                if pix[j] != 0 && !seen[j] { seen[j] = true; stack.append(Int32(j)) }
-                            }
-                        }
-                    }
-                    if component.count < minimumArea {
-                        for i in component { pix[Int(i)] = 0 }
-                    }
-                }
-            }
-        }
-        return GrayImage(width: w, height: h, pixels: out)
-    }
-
     /// Mean stroke width of binary ink, estimated as 2·area / boundary length (exact for long
     /// straight strokes; boundary pixels are ink pixels with a 4-neighbour that is not ink).
     public static func strokeWidth(_ image: GrayImage) -> Double {
