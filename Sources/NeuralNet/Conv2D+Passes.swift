@@ -20,8 +20,8 @@ extension Conv2D {
     /// and 2×2 max-pool optionally folded into the epilogue — the encoder's conv → ReLU → BN → pool block
     /// touches its full-resolution activation once. Each band of output rows of one image is one SGEMM
     /// (or a direct kernel for a single input channel) followed by the epilogue while the band is in cache.
-    /// A 3×3 kernel over 8 or more input channels takes Winograd F(2×2, 3×3) (Conv2D+Winograd.swift);
-    /// the rest, and every training pass, im2col.
+    /// A 3×3 kernel over 8 or more input channels takes Winograd — F(4×4, 3×3), or F(2×2, 3×3) where
+    /// 4×4 tiles would be too few (Conv2D+Winograd.swift); the rest, and every training pass, im2col.
     public func inference(_ x: Tensor, affine: (scale: [Float], shift: [Float])? = nil, pool: Bool = false) -> Tensor {
         let g = geometry(x)
         if let units = winogradUnits(g, n: x.shape[0], pool: pool) {

@@ -1,8 +1,9 @@
 /// 2-D convolution, stride 1, NHWC, Keras kernel layout [kh, kw, in, out], with a fused bias and
-/// activation. Inference of a 3×3 kernel over 8 or more channels: Winograd F(2×2, 3×3) where its units
-/// have enough tiles (Conv2D+Winograd.swift). Otherwise, and in training: im2col + one single-threaded SGEMM per band of output rows, bands shared
-/// out to the cores (≈2 MB reused workspace per core, so outputs stay in cache for the
-/// fused epilogue — measured faster than one whole-image or whole-batch GEMM); a single input channel
+/// activation. Inference of a 3×3 kernel over 8 or more channels: Winograd F(4×4, 3×3) or F(2×2, 3×3)
+/// where its units have enough tiles (Conv2D+Winograd.swift). Otherwise, and in training: im2col + one
+/// single-threaded SGEMM per band of output rows, bands shared out to the cores (≈2 MB reused
+/// workspace per core, so outputs stay in cache for the fused epilogue — measured faster than one
+/// whole-image or whole-batch GEMM); a single input channel
 /// uses a direct SIMD kernel instead (a K = 9 GEMM is ~7× slower). Training backward: each core takes a
 /// share of the images, two SGEMMs per band. The passes themselves are in Conv2D+Passes.swift.
 public struct Conv2D: KernelBiasLayer {
@@ -87,7 +88,7 @@ public struct Conv2D: KernelBiasLayer {
     }
 
     /// The same for a pass whose workspace holds `floatsPerRow` floats per output row, in bands of a
-    /// multiple of `step` rows (Winograd: 2, its tiles' height).
+    /// multiple of `step` rows (Winograd: its tiles' height, 4 or 2).
     static func bandRows(floatsPerRow: Int, rowsUsed: Int, step: Int, balanced: Bool) -> Int {
         let budgetRows = max(step, Self.bandBudget / max(1, floatsPerRow))
         guard balanced else { return max(1, min(rowsUsed, budgetRows / step * step)) }
