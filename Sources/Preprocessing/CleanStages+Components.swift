@@ -17,7 +17,7 @@ extension CleanStages {
             for y in 0..<h {
                 let first = runs.count
                 runs.appendRuns(of: pix.baseAddress! + y * w, width: w, offset: y * w)
-                runs.joinTouching(above, runs: first..<runs.count)
+                runs.joinTouching(above, runs: first..<runs.count, width: w)
                 above = first..<runs.count
             }
         }
@@ -39,8 +39,6 @@ private struct InkRuns {
     /// Union–find over runs; `areas[root]` is the set's pixel count.
     var parent: [Int] = []
     var areas: [Int] = []
-    /// Column of each run's first pixel and one past its last (for the next row's overlap test).
-    var columns: [(Int, Int)] = []
 
     var count: Int { start.count }
 
@@ -60,18 +58,19 @@ private struct InkRuns {
             areas.append(x - s)
             start.append(offset + s)
             end.append(offset + x)
-            columns.append((s, x))
         }
     }
 
-    /// Joins every run of `current` with the runs of `above` it touches (both in column order).
-    mutating func joinTouching(_ above: Range<Int>, runs current: Range<Int>) {
+    /// Joins every run of `current` with the runs of `above` (the row before, `width` pixels up) it
+    /// touches; both in column order. Shifted down a row, run [ps, pe) above touches [s, e) when
+    /// ps ≤ e and s ≤ pe.
+    mutating func joinTouching(_ above: Range<Int>, runs current: Range<Int>, width: Int) {
         var j = above.lowerBound
         for r in current {
-            let (s, e) = columns[r]
-            while j < above.upperBound && columns[j].1 < s { j += 1 }
+            let (s, e) = (start[r] - width, end[r] - width)
+            while j < above.upperBound && end[j] < s { j += 1 }
             var k = j
-            while k < above.upperBound && columns[k].0 <= e {
+            while k < above.upperBound && start[k] <= e {
                 union(r, k)
                 k += 1
             }
@@ -96,9 +95,5 @@ private struct InkRuns {
     }
 
     /// Pixel count of the component run `r` belongs to.
-    func area(of r: Int) -> Int {
-        var r = r
-        while parent[r] != r { r = parent[r] }
-        return areas[r]
-    }
+    mutating func area(of r: Int) -> Int { areas[find(r)] }
 }

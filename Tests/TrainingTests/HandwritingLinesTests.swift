@@ -13,10 +13,7 @@ final class HandwritingLinesTests: XCTestCase {
     }
 
     private func inkBox(_ image: GrayImage) -> (width: Int, height: Int)? {
-        var x0 = Int.max, x1 = -1, y0 = Int.max, y1 = -1
-        for y in 0..<image.height { for x in 0..<image.width where image[x, y] < 128 {
-            x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y) } }
-        return x1 < 0 ? nil : (x1 - x0 + 1, y1 - y0 + 1)
+        image.darkBox().map { ($0.maxX - $0.minX + 1, $0.maxY - $0.minY + 1) }
     }
 
     func testALineIsLongerThanAnyOfItsWordsAndThePaperIsWhite() throws {

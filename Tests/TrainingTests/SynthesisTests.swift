@@ -57,7 +57,8 @@ final class SynthesisTests: XCTestCase {
 
     /// The script kinds (issue 20): deterministic per seed, one line of ink inside the canvas, and
     /// each with its family's mark — a long horizontal run (the headline) across most headline
-    /// names, two to four separate square clusters for the logographic ones.
+    /// names; for the logographic ones, a row of square characters: an ink box 0.8 to 8 times as
+    /// wide as high.
     func testScriptKindsWriteOneLineWithTheirFamilysShape() {
         let style = SyntheticSignatureStyle(width: 600, height: 300)
         var headlines = 0, blockShaped = 0
@@ -66,7 +67,7 @@ final class SynthesisTests: XCTestCase {
                 var g = SeededGenerator(seed: seed), again = SeededGenerator(seed: seed)
                 let img = SyntheticSignature.generate(kind, style: style, using: &g)
                 XCTAssertEqual(img, SyntheticSignature.generate(kind, style: style, using: &again))
-                guard let box = inkBox(img) else { XCTFail("\(kind) seed \(seed): no ink"); continue }
+                guard let box = img.darkBox() else { XCTFail("\(kind) seed \(seed): no ink"); continue }
                 XCTAssertLessThan(box.maxY - box.minY, 270, "\(kind) seed \(seed): one line, inside the canvas")
                 if kind == .headline, longestDarkRun(img) >= (box.maxX - box.minX) / 6 { headlines += 1 }
                 if kind == .blocks, (0.8...8).contains(Double(box.maxX - box.minX) / Double(max(1, box.maxY - box.minY))) { blockShaped += 1 }
@@ -74,16 +75,6 @@ final class SynthesisTests: XCTestCase {
         }
         XCTAssertGreaterThanOrEqual(headlines, 14, "most headline names carry a line across a word")
         XCTAssertGreaterThanOrEqual(blockShaped, 18, "logographic names are a row of square characters")
-    }
-
-    private func inkBox(_ img: GrayImage) -> (minX: Int, minY: Int, maxX: Int, maxY: Int)? {
-        var box: (minX: Int, minY: Int, maxX: Int, maxY: Int)?
-        for y in 0..<img.height {
-            for x in 0..<img.width where img[x, y] < 128 {
-                box = (min(box?.minX ?? x, x), min(box?.minY ?? y, y), max(box?.maxX ?? x, x), max(box?.maxY ?? y, y))
-            }
-        }
-        return box
     }
 
     private func longestDarkRun(_ img: GrayImage) -> Int {
