@@ -135,33 +135,6 @@ static int join_idats(png_whole *png) {
     return 1;
 }
 
-/* The Paeth predictor in libpng's form: pa = |b − c|, pb = |a − c|, pc = |a + b − 2c|; a on ties,
- * then b. */
-static inline uint8_t paeth(uint8_t a, uint8_t b, uint8_t c) {
-    int p = (int)b - c, q = (int)a - c;
-    int pa = p < 0 ? -p : p, pb = q < 0 ? -q : q, pc = p + q < 0 ? -(p + q) : p + q;
-    if (pb < pa) { pa = pb; a = b; }
-    return pc < pa ? c : a;
-}
-
-/* Undoes one row's filter in place; `prior` is the previous unfiltered row (zeros above row 0). */
-static int unfilter(uint8_t *row, const uint8_t *prior, size_t n, size_t bpp, int filter) {
-    switch (filter) {
-    case 0: return 1;
-    case 1: for (size_t i = bpp; i < n; i++) row[i] += row[i - bpp]; return 1;
-    case 2: for (size_t i = 0; i < n; i++) row[i] += prior[i]; return 1;
-    case 3:
-        for (size_t i = 0; i < bpp; i++) row[i] += prior[i] >> 1;
-        for (size_t i = bpp; i < n; i++) row[i] += (uint8_t)(((unsigned)row[i - bpp] + prior[i]) >> 1);
-        return 1;
-    case 4:
-        for (size_t i = 0; i < bpp; i++) row[i] += prior[i];
-        for (size_t i = bpp; i < n; i++) row[i] += paeth(row[i - bpp], prior[i], prior[i - bpp]);
-        return 1;
-    default: return 0;
-    }
-}
-
 /* The table for 1/2/4-bit rows: expand_gray_1_2_4_to_8's scaling (×255, ×85, ×17) or the palette. */
 static void build_packed_table(png_whole *png) {
     int depth = png->depth, mask = (1 << depth) - 1;
@@ -229,22 +202,26 @@ static int gray_row(const png_whole *png, const uint8_t *s, uint8_t *d, uint8_t 
     }
 }
 
-/* Unfilters and converts row by row, the deadline checked between rows. 1: `gray` holds the
- * image or `out` holds the deadline error; 0: a bad filter or palette index (libpng's to judge). */
-static int rows_to_gray(const png_whole *png, uint8_t *raw, uint8_t *gray, sv_watch *watch, sv_result *out) {
-    uint8_t *zeros = calloc(png->row_bytes + 1, 1);
-    uint8_t *scratch = malloc((size_t)png->width * 3);
-    if (!zeros || !scratch) { free(zeros); free(scratch); return 0; }
-    const uint8_t *prior = zeros;
+/* Unfilters and converts row by row, the deadline checked between rows. Rows are unfiltered out
+ * of place into two alternating buffers (a row needs the one above). 1: `gray` holds the image or
+ * `out` holds the deadline error; 0: a bad filter or palette index (libpng's to judge). `raw` has
+ * SV_PNG_ROW_SLACK bytes past its end. */
+static int rows_to_gray(const png_whole *png, const uint8_t *raw, uint8_t *gray, sv_watch *watch, sv_result *out) {
+    size_t n = png->row_bytes, padded = n + SV_PNG_ROW_SLACK;
+    uint8_t *rows = malloc(3 * padded), *scratch = malloc((size_t)png->width * 3);
+    if (!rows || !scratch) { free(rows); free(scratch); return 0; }
+    memset(rows, 0, padded);   /* the zero row above row 0 */
+    const uint8_t *prior = rows;
     int ok = 1;
     for (uint32_t y = 0; y < png->height && ok; y++) {
-        uint8_t *row = raw + (size_t)y * (png->row_bytes + 1);
-        ok = unfilter(row + 1, prior, png->row_bytes, png->pixel_bytes, row[0])
-            && gray_row(png, row + 1, gray + (size_t)y * png->width, scratch);
-        prior = row + 1;
+        const uint8_t *filtered = raw + (size_t)y * (n + 1);
+        const uint8_t *row = sv_png_unfilter_row(filtered + 1, prior, rows + (1 + y % 2) * padded, n,
+                                                 png->pixel_bytes, filtered[0]);
+        ok = row && gray_row(png, row, gray + (size_t)y * png->width, scratch);
+        prior = row;
         if (ok && sv_watch_expired(watch, png->width, out, "PNG")) break;
     }
-    free(zeros);
+    free(rows);
     free(scratch);
     return ok;
 }
@@ -276,7 +253,7 @@ int sv_png_decode_whole(const uint8_t *data, size_t size, const sv_limits *limit
         free(png.joined);
         return 0;
     }
-    uint8_t *raw = malloc(raw_size);
+    uint8_t *raw = malloc(raw_size + SV_PNG_ROW_SLACK);   /* the last row: slack */
     uint8_t *gray = malloc((size_t)png.width * png.height);
     struct libdeflate_decompressor *inflater = thread_inflater();
     size_t used_in = 0, produced = 0;

@@ -17,7 +17,12 @@ void sv_watch_start(sv_watch *watch, double max_seconds);
 /* Adds `units` of work; returns 1 (and sets out's status, message and seconds) once past the
  * deadline. `what` names the decoder ("JPEG"). */
 int sv_watch_expired(sv_watch *watch, uint64_t units, sv_result *out, const char *what);
-/* png_whole.c: decodes a clean, non-interlaced PNG by whole-image inflate. Returns 1 when `out`
- * holds the outcome (pixels, or the deadline's error), 0 when libpng must decode the file. */
-int sv_png_decode_whole(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
+/* png_unfilter.c: undoes filter `filter` of one row of `n` bytes with `bpp` bytes per complete pixel
+ * (at least 1), given `prior`, the previous unfiltered row (zeros above the first). Returns the
+ * unfiltered row: `raw` itself for filter 0, else `out`; NULL for a filter type over 4. `raw`,
+ * `prior` and `out` must each have SV_PNG_ROW_SLACK bytes past `n` that may be read (and, for
+ * `out`, written). */
+#define SV_PNG_ROW_SLACK 16
+const uint8_t *sv_png_unfilter_row(const uint8_t *raw, const uint8_t *prior, uint8_t *out, size_t n, size_t bpp,
+                                   int filter);
 #endif

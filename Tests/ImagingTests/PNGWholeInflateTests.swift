@@ -29,6 +29,14 @@ final class PNGWholeInflateTests: XCTestCase {
         return Outcome(status: result.status, width: result.width, height: result.height, message: message, pixels: pixels)
     }
 
+    /// Whether the whole-image path decodes `bytes` itself rather than leaving them to libpng.
+    static func takesWholePath(_ bytes: [UInt8]) -> Bool {
+        var limits = sv_limits(max_pixels: 200_000_000, max_seconds: 0, max_scans: 0)
+        var result = sv_result()
+        defer { sv_free(result.pixels); sv_free(result.exif) }
+        return sv_png_decode_whole(bytes, bytes.count, &limits, &result) == 1
+    }
+
     func assertSameAsLibpng(_ bytes: [UInt8], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         let fast = Self.outcome(bytes, libpngOnly: false), reference = Self.outcome(bytes, libpngOnly: true)
         XCTAssertEqual(fast, reference, what, file: file, line: line)
@@ -41,11 +49,16 @@ final class PNGWholeInflateTests: XCTestCase {
         var decoded = 0, built = 0
         for (color, depths) in variants {
             for depth in depths {
-                for width in [1, 3, 7, 8, 9, 33] {
+                for width in [1, 3, 7, 8, 9, 33, 130] {
                     for filters in [[0], [1], [2], [3], [4], [0, 1, 2, 3, 4]] as [[UInt8]] {
-                        let png = PNGVariant(width: width, height: 6, color: color, depth: depth, filters: filters)
+                        // Three IDATs: one stored-deflate chunk would be longer than the image, which
+                        // libpng (and so the whole path) leaves to its own checks.
+                        var png = PNGVariant(width: width, height: 6, color: color, depth: depth, filters: filters)
+                        png.idatChunks = 3
                         let bytes = png.encode(using: &rng)
-                        assertSameAsLibpng(bytes, "colour \(color) depth \(depth) width \(width) filters \(filters)")
+                        let what = "colour \(color) depth \(depth) width \(width) filters \(filters)"
+                        XCTAssertTrue(Self.takesWholePath(bytes), what)
+                        assertSameAsLibpng(bytes, what)
                         built += 1
                         if Self.outcome(bytes, libpngOnly: false).status == 0 { decoded += 1 }
                     }
@@ -53,7 +66,7 @@ final class PNGWholeInflateTests: XCTestCase {
             }
         }
         XCTAssertEqual(decoded, built, "every variant decodes (a full palette: every index is inside it)")
-        XCTAssertEqual(built, 15 * 6 * 6)
+        XCTAssertEqual(built, 15 * 7 * 6)
     }
 
     /// Palette indices past a short palette, a bad filter type, a smaller zlib window, split IDATs and

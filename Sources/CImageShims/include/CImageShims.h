@@ -50,6 +50,10 @@ void sv_png_decode(const uint8_t *data, size_t size, const sv_limits *limits, sv
 /* The same decode through libpng alone (no whole-image inflate): the reference the fast path is
  * checked against. */
 void sv_png_decode_libpng(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
+/* The whole-image inflate path alone (png_whole.c): 1 when `out` holds its outcome (pixels, or the
+ * deadline's error), 0 when the file is libpng's to decode (then `out` is reset). sv_png_decode
+ * tries it first; tests call it to know the path was taken. */
+int sv_png_decode_whole(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
 /* Encodes width×height 8-bit gray as PNG. Returns 0 and a malloc'd buffer, or non-zero with message. */
 int sv_png_encode_gray(const uint8_t *pixels, uint32_t width, uint32_t height,
                        uint8_t **out_data, size_t *out_size, char *message, size_t message_capacity);
