@@ -52,6 +52,12 @@ struct CleanParameters: Sendable, Equatable {
     /// 300–600 dpi pen line does not fade to grey at 224² (the synthetic training signatures
     /// are drawn ~2 px wide at the output resolution, SPEC.md §4). 0 disables.
     var targetStrokeWidth = 2.0
+    /// 1: ink keeps its darkness on the normalised page (255 − the normalised value, at least 1)
+    /// instead of 255, so pen pressure and stroke width reach the network (the writer model's input
+    /// option); 2: the same darkness stretched per scan so its 95th percentile is 255 (pen and
+    /// scanner contrast divided out); 0: bitonal ink. Recorded only when set, so bundles without it
+    /// keep their bytes.
+    var inkIntensity = 0.0
 
     init(version: Int = 1) { self.version = version }
 
@@ -59,7 +65,7 @@ struct CleanParameters: Sendable, Equatable {
     /// have (e.g. `working_side_factor` in version 1) and values out of range are errors.
     init(_ values: [String: Double], profileName: String, version: Int = 1) throws(PreprocessingError) {
         var p = CleanParameters(version: version)
-        let known = Set(p.dictionary.keys)
+        let known = Set(p.dictionary.keys).union(["ink_intensity"])
         if let unknown = values.keys.first(where: { !known.contains($0) }) {
             throw .unsupportedProfile(name: profileName, version: version, reason: "unknown parameter '\(unknown)'")
         }
@@ -89,8 +95,12 @@ struct CleanParameters: Sendable, Equatable {
         p.marginFraction = try value("margin_fraction", p.marginFraction, 0...1)
         p.cropToInk = try value("crop_to_ink", p.cropToInk, 0...1)
         p.targetStrokeWidth = try value("target_stroke_width", p.targetStrokeWidth, 0...32)
+        p.inkIntensity = try value("ink_intensity", p.inkIntensity, 0...2)
         guard p.cropToInk == 0 || p.cropToInk == 1 else {
             throw .unsupportedProfile(name: profileName, version: version, reason: "crop_to_ink must be 0 or 1")
+        }
+        guard [0, 1, 2].contains(p.inkIntensity) else {
+            throw .unsupportedProfile(name: profileName, version: version, reason: "ink_intensity must be 0, 1 or 2")
         }
         if version >= 2 { p.workingSideFactor = try value("working_side_factor", p.workingSideFactor, 1...64) }
         self = p
@@ -107,6 +117,7 @@ struct CleanParameters: Sendable, Equatable {
     var dictionary: [String: Double] {
         var values = versionOneDictionary
         if version >= 2 { values["working_side_factor"] = workingSideFactor }
+        if inkIntensity != 0 { values["ink_intensity"] = inkIntensity }
         return values
     }
 

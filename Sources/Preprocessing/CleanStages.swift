@@ -46,7 +46,8 @@ public enum CleanStages {
             binarized = threshold(smoothed, atMost: UInt8(min(max(otsu, p.thresholdMin), p.thresholdMax)))
         }
         let minArea = Int(max(p.minComponentAreaMin, (shorter * shorter * p.minComponentAreaFraction).rounded()))
-        let despeckled = removeSmallComponents(binarized, minimumArea: minArea)
+        var despeckled = removeSmallComponents(binarized, minimumArea: minArea)
+        if p.inkIntensity > 0 { despeckled = inkDarkness(despeckled, on: normalized, stretched: p.inkIntensity == 2) }
         let cropped = p.cropToInk == 1
             ? try cropToInk(despeckled, marginFraction: p.marginFraction, maxPixels: maxPixels) : despeckled
         let scale = max(Double(cropped.width) / Double(width), Double(cropped.height) / Double(height))
@@ -54,6 +55,29 @@ public enum CleanStages {
         let resized = try fitCentred(thickened, width: width, height: height)
         return [(.gray, gray), (.normalized, normalized), (.binarized, binarized),
                 (.despeckled, despeckled), (.cropped, cropped), (.thickened, thickened), (.resized, resized)]
+    }
+
+    /// Ink pixels of `mask` (non-zero) carry their darkness on the normalised page, 255 − value
+    /// (at least 1, so they stay ink); paper stays 0. `stretched`: scaled so the 95th percentile of
+    /// the ink's darkness becomes 255 (saturating above it).
+    static func inkDarkness(_ mask: GrayImage, on normalized: GrayImage, stretched: Bool) -> GrayImage {
+        var pixels = mask.pixels
+        var counts = [Int](repeating: 0, count: 256)
+        normalized.pixels.withUnsafeBufferPointer { page in
+            for i in pixels.indices where pixels[i] != 0 {
+                pixels[i] = max(1, 255 &- page[i])
+                counts[Int(pixels[i])] += 1
+            }
+        }
+        guard stretched else { return GrayImage(width: mask.width, height: mask.height, pixels: pixels) }
+        let ink = counts.reduce(0, +)
+        var below = 0, level = 255
+        for (value, count) in counts.enumerated() {
+            below += count
+            if below * 20 >= ink * 19 { level = value; break }
+        }
+        let lut = (0..<256).map { v in v == 0 ? UInt8(0) : UInt8(max(1, min(255, (v * 255 + level / 2) / max(level, 1)))) }
+        return SeedStages.applyLookupTable(lut, to: GrayImage(width: mask.width, height: mask.height, pixels: pixels))
     }
 
     /// The seed's binarisation with other numbers (threshold method 2): equalise → 3×3 Gaussian →

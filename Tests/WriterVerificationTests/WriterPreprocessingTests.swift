@@ -60,4 +60,13 @@ final class WriterPreprocessingTests: XCTestCase {
         let bitonal = try preprocessing.input(Self.scribble(scale: 2, bitonal: true))
         XCTAssertLessThan(meanAbsoluteDifference(gray, bitonal), 0.02)
     }
+
+    func testRecordedProfileParametersReachTheInput() throws {
+        let gray = Self.scribble(scale: 2)
+        let shaded = try WriterPreprocessing(parameters: WriterParameters(preprocessing: ["ink_intensity": 1]))
+        XCTAssertEqual(shaded.profile.parameters["ink_intensity"], 1)
+        let x = try shaded.input(gray), bitonal = try preprocessing.input(gray)
+        XCTAssertLessThan(x.max()!, bitonal.max()!, "ink 60 on paper 215 is not full darkness")
+        XCTAssertThrowsError(try WriterPreprocessing(parameters: WriterParameters(preprocessing: ["ink_intensity": 5])))
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Preprocessing
 import Training
 import WriterVerification
 
@@ -36,12 +37,18 @@ struct TrainWritersCommand: ParsableCommand {
     @Option(name: .long, help: "Convolution widths, comma-separated.") var channels = "16,32,64,128"
     @Option(name: .long, help: "Share of validation genuine trials the threshold may reject.") var targetFrr = 0.05
     @Option(name: .long, help: "Random seed.") var seed: UInt64 = 7
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter of the input's `clean` preprocessing "
+                                                         + "(repeatable; recorded in the bundle).", valueName: "NAME=VALUE"))
+    var overrides: [String] = []
 
     func run() throws {
         let started = Date()
         var run = WriterTrainingRun(listing: labels, scanRoot: scanRoot)
         run.excludedDatasets = Set(excludeDataset)
-        run.parameters = WriterParameters(inputHeight: height, inputWidth: width,
+        let defaults = PreprocessingProfile.clean.parameters
+        let preprocessing = try PreprocessingProfile.clean.adjusted(version: nil, overrides: overrides).parameters
+            .filter { defaults[$0.key] != $0.value }
+        run.parameters = WriterParameters(inputHeight: height, inputWidth: width, preprocessing: preprocessing,
                                           convolutionChannels: channels.split(separator: ",").compactMap { Int($0) },
                                           embeddingSize: embedding)
         (run.options.epochs, run.options.forgeryWeight, run.options.learningRate) = (epochs, forgeryWeight, learningRate)
