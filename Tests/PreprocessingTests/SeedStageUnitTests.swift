@@ -23,6 +23,20 @@ final class SeedStageUnitTests: XCTestCase {
         XCTAssertEqual(SeedStages.equalizeHistogram(image).pixels, [0, 0, 128, 255])
     }
 
+    func testHistogramCountsEveryPixelWhateverTheSizeAndValues() {
+        var state: UInt32 = 24   // a fixed linear congruential sequence
+        func next() -> UInt8 { state = state &* 1_664_525 &+ 1_013_904_223; return UInt8(state >> 24) }
+        for (width, height) in [(1, 1), (7, 1), (8, 1), (9, 3), (333, 157)] {
+            for flat in [false, true] {
+                let pixels = (0..<width * height).map { _ in flat ? 200 : next() }
+                var expected = [Int](repeating: 0, count: 256)
+                for p in pixels { expected[Int(p)] += 1 }
+                XCTAssertEqual(SeedStages.histogram(GrayImage(width: width, height: height, pixels: pixels)), expected,
+                               "\(width)×\(height) flat \(flat)")
+            }
+        }
+    }
+
     func testBlurOfOnePixelImagesAndBorders() {
         XCTAssertEqual(SeedStages.gaussianBlur3x3(GrayImage(width: 1, height: 1, pixels: [200])).pixels, [200])
         // A single row: vertical reflection gives the row itself; horizontal [1 2 1]/4 with reflect-101.
