@@ -10,11 +10,11 @@ import XCTest
 final class CommittedWriterModelTests: XCTestCase {
     static let guardWriters: Set<String> = ["cedar/20", "icdar2011_dutch/003", "icdar2011_dutch/013",
                                             "bhsig260_hindi/003", "bhsig260_bengali/013"]
-    /// Measured on `guardWriters` with 5 references when the bundle (68bf824f1091ba73) was committed:
-    /// 0.185 and 0.000 on this machine's kernels. Another CPU's OpenBLAS kernels round differently, and
+    /// Measured on `guardWriters` with 5 references when the bundle (b47f6921616a881a) was committed:
+    /// 0.120 and 0.000 on this machine's kernels (the previous bundle, 68bf824f, had 0.185 and 0.000). Another CPU's OpenBLAS kernels round differently, and
     /// one of the ~60 genuine or ~50 random trials changing sides moves an EER by about 0.02, so the
     /// guard allows `margin` above the record — a broken network or preprocessing lands far beyond it.
-    static let recordedSkilledEER = 0.1852
+    static let recordedSkilledEER = 0.1205
     static let recordedRandomEER = 0.0
     static let margin = 0.03
 
