@@ -62,14 +62,13 @@ public enum CleanStages {
     /// the ink's darkness becomes 255 (saturating above it).
     static func inkDarkness(_ mask: GrayImage, on normalized: GrayImage, stretched: Bool) -> GrayImage {
         var pixels = mask.pixels
-        var counts = [Int](repeating: 0, count: 256)
         normalized.pixels.withUnsafeBufferPointer { page in
-            for i in pixels.indices where pixels[i] != 0 {
-                pixels[i] = max(1, 255 &- page[i])
-                counts[Int(pixels[i])] += 1
-            }
+            for i in pixels.indices where pixels[i] != 0 { pixels[i] = max(1, 255 &- page[i]) }
         }
-        guard stretched else { return GrayImage(width: mask.width, height: mask.height, pixels: pixels) }
+        let darkness = GrayImage(width: mask.width, height: mask.height, pixels: pixels)
+        guard stretched else { return darkness }
+        var counts = SeedStages.histogram(darkness)
+        counts[0] = 0   // paper
         let ink = counts.reduce(0, +)
         var below = 0, level = 255
         for (value, count) in counts.enumerated() {
@@ -77,7 +76,7 @@ public enum CleanStages {
             if below * 20 >= ink * 19 { level = value; break }
         }
         let lut = (0..<256).map { v in v == 0 ? UInt8(0) : UInt8(max(1, min(255, (v * 255 + level / 2) / max(level, 1)))) }
-        return SeedStages.applyLookupTable(lut, to: GrayImage(width: mask.width, height: mask.height, pixels: pixels))
+        return SeedStages.applyLookupTable(lut, to: darkness)
     }
 
     /// The seed's binarisation with other numbers (threshold method 2): equalise → 3×3 Gaussian →

@@ -41,7 +41,7 @@ final class CleanProfileTests: XCTestCase {
     }
 
     func stage(_ stage: PreprocessingStage, of image: GrayImage) throws -> GrayImage {
-        try XCTUnwrap(PreprocessingProfile.clean.stages(image).first { $0.stage == stage }?.image)
+        try PreprocessingProfile.clean.image(at: stage, of: image)
     }
 
     func testBlankPageGivesNoInk() throws {
@@ -162,7 +162,7 @@ final class CleanProfileTests: XCTestCase {
     func testSauvolaCandidateMarksStrokesNotPaper() throws {
         let sauvola = try PreprocessingProfile.clean.with(parameters: ["threshold_method": 1])
         let (image, mask) = Self.signature(on: Self.paper(width: 600, height: 300))
-        let binarized = try XCTUnwrap(sauvola.stages(image).first { $0.stage == .binarized }?.image)
+        let binarized = try sauvola.image(at: .binarized, of: image)
         let kept = zip(mask, binarized.pixels).filter { $0.0 && $0.1 != 0 }.count
         XCTAssertGreaterThanOrEqual(Double(kept) / Double(mask.filter { $0 }.count), 0.95)
         XCTAssert(try sauvola.run(Self.paper(width: 600, height: 300, seed: 3)).input.allSatisfy { $0 == 0 })
@@ -177,13 +177,13 @@ final class CleanProfileTests: XCTestCase {
         let adaptive = try PreprocessingProfile.clean.with(parameters: ["threshold_method": 2, "adaptive_c": 10])
         XCTAssertEqual(adaptive.parameters["adaptive_c"], 10)
         let (image, mask) = Self.signature(on: Self.paper(width: 600, height: 300))
-        let binarized = try XCTUnwrap(adaptive.stages(image).first { $0.stage == .binarized }?.image)
+        let binarized = try adaptive.image(at: .binarized, of: image)
         let kept = zip(mask, binarized.pixels).filter { $0.0 && $0.1 != 0 }.count
         // Three quarters of the stroke pixels (the local mean and the 2×2 opening eat the edges of a
         // 3-px stroke; the default method keeps ≥ 95 %, `testCleanSyntheticSignatureKeepsItsStrokes`).
         XCTAssertGreaterThanOrEqual(Double(kept) / Double(mask.filter { $0 }.count), 0.7)
         let blank = Self.paper(width: 600, height: 300, seed: 3)
-        let grain = try XCTUnwrap(adaptive.stages(blank).first { $0.stage == .binarized }?.image).pixels.filter { $0 != 0 }.count
+        let grain = try adaptive.image(at: .binarized, of: blank).pixels.filter { $0 != 0 }.count
         XCTAssertGreaterThan(grain, 100, "equalisation turns grain into ink")
         XCTAssert(try PreprocessingProfile.clean.run(blank).input.allSatisfy { $0 == 0 })
     }

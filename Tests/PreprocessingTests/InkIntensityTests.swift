@@ -8,7 +8,7 @@ import Preprocessing
 final class InkIntensityTests: XCTestCase {
     private func stage(_ stage: PreprocessingStage, of image: GrayImage, inkIntensity: Double) throws -> GrayImage {
         let profile = try PreprocessingProfile.clean.with(parameters: ["ink_intensity": inkIntensity])
-        return try XCTUnwrap(profile.stages(image, width: 128, height: 64).first { $0.stage == stage }?.image)
+        return try profile.image(at: stage, of: image, width: 128, height: 64)
     }
 
     /// A page with two strokes of different darkness.
