@@ -23,6 +23,8 @@ public struct WriterModel: Sendable {
 
     /// Match when `matchScore ≥ threshold`.
     public var threshold: Double { parameters.threshold }
+    /// How `matchScore` scores (`writer.json`'s `scoring` and `typical_reference_likeness`).
+    public var scorer: WriterScorer { WriterScorer(scoring: parameters.scoring, typicalLikeness: parameters.typicalLikeness) }
     public var embeddingSize: Int { parameters.embeddingSize }
 
     /// Reads the bundle in `directory`: the manifest is checked before anything is parsed (a bundle

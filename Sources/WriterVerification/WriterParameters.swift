@@ -20,12 +20,17 @@ public struct WriterParameters: Codable, Sendable, Equatable {
     public var embeddingSize: Int
     /// Match when `matchScore ≥ threshold` (chosen on validation writers).
     public var threshold: Double
+    /// How `matchScore` scores (absent from bundles written before it existed: `meanCosine`).
+    public var scoring: WriterScoring
+    /// The references' mean cosine among themselves that `relativeToReferences` assumes for a subject
+    /// with one reference (the mean over the validation writers'; 0 when absent).
+    public var typicalLikeness: Double
     /// Free-form record of how the bundle was trained (writers, epochs, split); not used to score.
     public var training: [String: String]
 
     public init(inputHeight: Int = 64, inputWidth: Int = 128, preprocessing: [String: Double] = [:],
                 convolutionChannels: [Int] = [16, 32, 64, 128], embeddingSize: Int = 256, threshold: Double = 0.5,
-                training: [String: String] = [:]) {
+                scorer: WriterScorer = WriterScorer(scoring: .relativeToReferences), training: [String: String] = [:]) {
         format = Self.currentFormat
         self.inputHeight = inputHeight
         self.inputWidth = inputWidth
@@ -33,11 +38,27 @@ public struct WriterParameters: Codable, Sendable, Equatable {
         self.convolutionChannels = convolutionChannels
         self.embeddingSize = embeddingSize
         self.threshold = threshold
+        (scoring, typicalLikeness) = (scorer.scoring, scorer.typicalLikeness)
         self.training = training
     }
 
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(String.self, forKey: .format)
+        inputHeight = try c.decode(Int.self, forKey: .inputHeight)
+        inputWidth = try c.decode(Int.self, forKey: .inputWidth)
+        preprocessing = try c.decode([String: Double].self, forKey: .preprocessing)
+        convolutionChannels = try c.decode([Int].self, forKey: .convolutionChannels)
+        embeddingSize = try c.decode(Int.self, forKey: .embeddingSize)
+        threshold = try c.decode(Double.self, forKey: .threshold)
+        scoring = try c.decodeIfPresent(WriterScoring.self, forKey: .scoring) ?? .meanCosine
+        typicalLikeness = try c.decodeIfPresent(Double.self, forKey: .typicalLikeness) ?? 0
+        training = try c.decode([String: String].self, forKey: .training)
+    }
+
     enum CodingKeys: String, CodingKey {
-        case format, preprocessing, threshold, training
+        case format, preprocessing, threshold, scoring, training
+        case typicalLikeness = "typical_reference_likeness"
         case inputHeight = "input_height", inputWidth = "input_width"
         case convolutionChannels = "convolution_channels", embeddingSize = "embedding_size"
     }
@@ -60,6 +81,9 @@ public struct WriterParameters: Codable, Sendable, Equatable {
         if featureSize.height < 1 || featureSize.width < 1 { return "input too small for \(convolutionChannels.count) poolings" }
         if !(1...Self.maxWidth).contains(embeddingSize) { return "embedding_size \(embeddingSize) is outside 1…\(Self.maxWidth)" }
         if !threshold.isFinite || !(0...1).contains(threshold) { return "threshold \(threshold) is not in [0, 1]" }
+        if !typicalLikeness.isFinite || !(-1...1).contains(typicalLikeness) {
+            return "typical_reference_likeness \(typicalLikeness) is not in [−1, 1]"
+        }
         return nil
     }
 }

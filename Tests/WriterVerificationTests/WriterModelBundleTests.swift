@@ -65,19 +65,56 @@ final class WriterModelBundleTests: XCTestCase {
         }
     }
 
-    func testMatchScoreProperties() throws {
+    func testMeanCosineScoreProperties() throws {
+        let plain = WriterScorer(scoring: .meanCosine)
+        let score = plain.score
         let a: [Float] = [1, 0, 0], b: [Float] = [0, 1, 0], c = WriterNetwork.normalized([1, 1, 0])
-        XCTAssertEqual(WriterModel.matchScore(questioned: a, references: [a, a]), 1, accuracy: 1e-9)
-        XCTAssertEqual(WriterModel.matchScore(questioned: a, references: [b]), 0.5, accuracy: 1e-9, "orthogonal: cosine 0")
-        XCTAssertEqual(WriterModel.matchScore(questioned: a, references: [a, b]), 0.75, accuracy: 1e-9)
-        XCTAssertEqual(WriterModel.matchScore(questioned: c, references: [a, b]), WriterModel.matchScore(questioned: c, references: [b, a]))
-        XCTAssertEqual(WriterModel.matchScore(questioned: a, references: []), 0, "no references: no match")
-        XCTAssertEqual(WriterModel.matchScore(questioned: [-1, 0, 0], references: [a]), 0, accuracy: 1e-9, "opposite: cosine −1")
+        XCTAssertEqual(score(a, [a, a]), 1, accuracy: 1e-9)
+        XCTAssertEqual(score(a, [b]), 0.5, accuracy: 1e-9, "orthogonal: cosine 0")
+        XCTAssertEqual(score(a, [a, b]), 0.75, accuracy: 1e-9)
+        XCTAssertEqual(score(c, [a, b]), score(c, [b, a]))
+        XCTAssertEqual(score(a, []), 0, "no references: no match")
+        XCTAssertEqual(score([-1, 0, 0], [a]), 0, accuracy: 1e-9, "opposite: cosine −1")
         var rng = SeededGenerator(seed: 5)
         for _ in 0..<50 {
             let q = (0..<8).map { _ in rng.nextUnitFloat() * 2 - 1 }
             let refs = (0..<3).map { _ in (0..<8).map { _ in rng.nextUnitFloat() * 2 - 1 } }
-            XCTAssertTrue((0...1).contains(WriterModel.matchScore(questioned: q, references: refs)))
+            XCTAssertTrue((0...1).contains(score(q, refs)))
+            XCTAssertTrue((0...1).contains(WriterScorer(scoring: .relativeToReferences, typicalLikeness: 0.3).score(questioned: q, references: refs)))
         }
+    }
+
+    /// The relative score measures the questioned signature against how alike the references are:
+    /// (1 + mean cosine to them − their mean cosine among themselves)/2, the typical likeness standing
+    /// in for a single reference.
+    func testRelativeScoreIsMeasuredAgainstTheReferencesOwnLikeness() throws {
+        let relative = WriterScorer(scoring: .relativeToReferences, typicalLikeness: 0.4)
+        let a: [Float] = [1, 0, 0], b: [Float] = [0, 1, 0], c = WriterNetwork.normalized([1, 1, 0])
+        // References a, b: alike 0 among themselves; c is at cosine 0.707 to both.
+        XCTAssertEqual(try XCTUnwrap(WriterScorer.likeness([a, b])), 0, accuracy: 1e-9)
+        XCTAssertEqual(relative.score(questioned: c, references: [a, b]), (1 + 0.5.squareRoot()) / 2, accuracy: 1e-6)
+        // References a, c, c: alike (0.707 + 0.707 + 1)/3; a questioned c sits at (1 + 0.707 + 1)/3 of them.
+        let among = (2 * 0.5.squareRoot() + 1) / 3, toThem = (0.5.squareRoot() + 2) / 3
+        XCTAssertEqual(try XCTUnwrap(WriterScorer.likeness([a, c, c])), among, accuracy: 1e-6)
+        XCTAssertEqual(relative.score(questioned: c, references: [a, c, c]), (1 + toThem - among) / 2, accuracy: 1e-6)
+        XCTAssertEqual(relative.score(questioned: c, references: [c, c]), 0.5, accuracy: 1e-6, "as alike as the references: 0.5")
+        XCTAssertNil(WriterScorer.likeness([a]))
+        XCTAssertEqual(relative.score(questioned: c, references: [a]), (1 + 0.5.squareRoot() - 0.4) / 2, accuracy: 1e-6)
+        XCTAssertEqual(relative.score(questioned: a, references: []), 0)
+        let fitted = WriterScorer.fitted(.relativeToReferences, referenceSets: [[a, b], [a, c, c], [a]])
+        XCTAssertEqual(fitted.typicalLikeness, (0 + among) / 2, accuracy: 1e-6, "sets of one reference have no likeness")
+    }
+
+    /// Bundles written before the scoring existed keep the mean-cosine score their threshold was chosen for.
+    func testParametersWithoutAScoringScoreByMeanCosine() throws {
+        let old = #"{"convolution_channels":[16],"embedding_size":8,"format":"sigverify-writer-model/1","input_height":16,"#
+            + #""input_width":32,"preprocessing":{},"threshold":0.7,"training":{}}"#
+        let p = try JSONDecoder().decode(WriterParameters.self, from: Data(old.utf8))
+        XCTAssertEqual(p.scoring, .meanCosine)
+        XCTAssertEqual(p.typicalLikeness, 0)
+        let encoded = try JSONEncoder().encode(WriterParameters(scorer: WriterScorer(scoring: .relativeToReferences, typicalLikeness: 0.25)))
+        let back = try JSONDecoder().decode(WriterParameters.self, from: encoded)
+        XCTAssertEqual(back.scoring, .relativeToReferences)
+        XCTAssertEqual(back.typicalLikeness, 0.25)
     }
 }

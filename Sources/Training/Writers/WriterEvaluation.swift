@@ -11,30 +11,36 @@ public struct WriterEvaluation: Sendable, Codable {
     public var datasets: [String: WriterErrorRates]
     /// Per number of references (as text, for JSON), per dataset (and "all").
     public var curve: [String: [String: WriterErrorRates]]
-    /// The same trials scored by `SubjectAdaptiveScore` (its threshold: the validation-free 0.5 of
-    /// z = 0, so only its equal error rates are comparable).
-    public var adaptive: [String: WriterErrorRates]
+    /// The scoring the model does not use (`mean_cosine` or `relative_to_references`), for comparison.
+    public var otherScoring: WriterScoring
+    /// The same trials scored by `otherScoring` (at the model's threshold, which was not chosen for
+    /// it, so only its equal error rates are comparable).
+    public var other: [String: WriterErrorRates]
 
     enum CodingKeys: String, CodingKey {
         case modelVersion = "model_version", references, threshold, datasets, curve
-        case adaptive = "subject_adaptive"
+        case otherScoring = "other_scoring", other
     }
 
     /// Runs the protocol on `scans` (embedded once) for `references` and each count in `curve`.
     /// Returns the figures and the trials at `references` (for the picture).
+    /// `embeddings`: the scans' embeddings under `model` when the caller has them already.
     public static func run(_ scans: PreparedWriterScans, model: WriterModel, references: Int, curve: [Int],
-                           randomWriters: Int = 10) throws -> (evaluation: WriterEvaluation, trials: [WriterTrial]) {
-        let embeddings = try scans.embeddings(model.network)
-        func trials(_ n: Int, _ score: ([Float], [[Float]]) -> Double = WriterModel.matchScore) -> [WriterTrial] {
-            WriterProtocol(references: n, randomWriters: randomWriters).trials(scans.scans, embeddings: embeddings, score: score)
+                           randomWriters: Int = 10, embeddings given: [[Float]]? = nil)
+        throws -> (evaluation: WriterEvaluation, trials: [WriterTrial]) {
+        let embeddings = try given ?? scans.embeddings(model.network)
+        func trials(_ n: Int, _ scorer: WriterScorer = model.scorer) -> [WriterTrial] {
+            WriterProtocol(references: n, randomWriters: randomWriters).trials(scans.scans, embeddings: embeddings, score: scorer.score)
         }
         let main = trials(references)
-        let adaptive = WriterErrorRates.perDataset(trials(references, SubjectAdaptiveScore.score), threshold: 0.5)
+        var otherScorer = model.scorer
+        otherScorer.scoring = WriterScoring.allCases.first { $0 != model.scorer.scoring }!
+        let other = WriterErrorRates.perDataset(trials(references, otherScorer), threshold: model.threshold)
         var byCount: [String: [String: WriterErrorRates]] = [:]
         for n in curve { byCount["\(n)"] = WriterErrorRates.perDataset(trials(n), threshold: model.threshold) }
         let evaluation = WriterEvaluation(modelVersion: model.version, references: references, threshold: model.threshold,
                                           datasets: WriterErrorRates.perDataset(main, threshold: model.threshold), curve: byCount,
-                                          adaptive: adaptive)
+                                          otherScoring: otherScorer.scoring, other: other)
         return (evaluation, main)
     }
 

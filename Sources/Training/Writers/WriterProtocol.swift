@@ -39,25 +39,40 @@ public struct WriterProtocol: Sendable {
     /// Every trial over `scans` with their embeddings, scored by `score(questioned, references)`.
     public func trials(_ scans: [WriterScan], embeddings: [[Float]],
                        score: ([Float], [[Float]]) -> Double) -> [WriterTrial] {
+        var out: [WriterTrial] = []
+        for draw in draws(scans) {
+            let refs = draw.references.map { embeddings[$0] }
+            for (i, kind) in draw.questioned {
+                out.append(WriterTrial(dataset: draw.dataset, writer: draw.writer, kind: kind, score: score(embeddings[i], refs)))
+            }
+        }
+        return out
+    }
+
+    /// The references of every writer `trials` scores, as embeddings (the same draw).
+    public func referenceSets(_ scans: [WriterScan], embeddings: [[Float]]) -> [[[Float]]] {
+        draws(scans).map { $0.references.map { embeddings[$0] } }
+    }
+
+    /// Per writer with a genuine signature left to question, in writer order: its references and
+    /// its questioned scans (indices into `scans`).
+    private func draws(_ scans: [WriterScan]) -> [(writer: String, dataset: String, references: [Int], questioned: [(Int, TrialKind)])] {
         let byWriter = Dictionary(grouping: scans.indices, by: { scans[$0].writer })
         var genuines: [String: [Int]] = [:]
         for (writer, indices) in byWriter {
             genuines[writer] = shuffled(indices.filter { scans[$0].genuine }.sorted { scans[$0].path < scans[$1].path }, writer)
         }
-        var out: [WriterTrial] = []
+        var out: [(writer: String, dataset: String, references: [Int], questioned: [(Int, TrialKind)])] = []
         for writer in byWriter.keys.sorted() {
             let own = genuines[writer] ?? []
             guard own.count > references, let dataset = byWriter[writer]?.first.map({ scans[$0].dataset }) else { continue }
-            let refs = own.prefix(references).map { embeddings[$0] }
-            func add(_ i: Int, _ kind: TrialKind) {
-                out.append(WriterTrial(dataset: dataset, writer: writer, kind: kind, score: score(embeddings[i], refs)))
-            }
-            own.dropFirst(references).forEach { add($0, .genuine) }
-            byWriter[writer]!.filter { !scans[$0].genuine }.forEach { add($0, .skilled) }
+            var questioned = own.dropFirst(references).map { ($0, TrialKind.genuine) }
+            questioned += byWriter[writer]!.filter { !scans[$0].genuine }.map { ($0, TrialKind.skilled) }
             let others = genuines.keys.filter { $0 != writer && scans[byWriter[$0]![0]].dataset == dataset }.sorted()
             for other in shuffled(others, writer).prefix(randomWriters) {
-                if let first = genuines[other]?.first { add(first, .random) }
+                if let first = genuines[other]?.first { questioned.append((first, .random)) }
             }
+            out.append((writer, dataset, Array(own.prefix(references)), questioned))
         }
         return out
     }

@@ -79,7 +79,7 @@ public struct WriterTrainer {
         for start in stride(from: 0, to: order.count, by: options.batchSize) {
             let slice = order[start..<min(order.count, start + options.batchSize)]
             guard slice.count > 1 else { continue }  // batch norm needs two rows
-            let (lw, lf) = step(WriterBatch(slice, from: data, classes: classes, maxShift: options.maxShift, rng: &rng))
+            let (lw, lf) = step(WriterBatch(slice, from: data, classes: classes, jitter: options.jitter, rng: &rng))
             (sw, sf, n) = (sw + Double(lw), sf + Double(lf), n + 1)
         }
         return (sw / Double(max(n, 1)), sf / Double(max(n, 1)))

@@ -30,6 +30,7 @@ public struct WriterTrainingRun: Sendable {
         let result = try WriterTrainer.run(train: train, validation: validation, parameters: parameters, options: options, log: log)
         var saved = parameters
         saved.threshold = result.threshold
+        (saved.scoring, saved.typicalLikeness) = (result.scorer.scoring, result.scorer.typicalLikeness)
         saved.training = trainingRecord(result, trainWriters: Set(train.scans.map(\.writer)).count)
         return (try WriterModel.write(result.network, parameters: saved, to: output), result)
     }
@@ -41,6 +42,7 @@ public struct WriterTrainingRun: Sendable {
             "training_writers": "\(trainWriters)",
             "epochs": "\(options.epochs)", "best_epoch": "\(result.bestEpoch)",
             "forgery_weight": "\(options.forgeryWeight)", "seed": "\(options.seed)",
+            "jitter": "shift \(options.jitter.maxShift) px, scale \(options.jitter.maxScale), rotation \(options.jitter.maxRotation) degrees",
             "threshold_rule": "highest with validation FRR <= \(options.targetFRR) at \(options.validationReferences) references",
             "validation_skilled_eer": result.validation.skilledEER.map { String(format: "%.4f", $0) } ?? "-",
             "validation_random_eer": result.validation.randomEER.map { String(format: "%.4f", $0) } ?? "-",

@@ -29,6 +29,8 @@ struct EvaluateWritersCommand: ParsableCommand {
     @Option(name: .long, help: "Folder the listing's relative paths are under.") var scanRoot: String?
     @Option(name: .long, help: "Reference counts for the curve, comma-separated.") var curve = "12,5,3,1"
     @Option(name: .long, help: "Random forgeries per writer (other writers' genuine signatures).") var randomWriters = 10
+    @Option(name: .long, help: "Also write every scan's embedding to this TSV file (path, dataset, writer, kind, split, embedding).")
+    var embeddings: String?
 
     func validate() throws {
         guard references >= 1 else { throw ValidationError("--references must be at least 1") }
@@ -44,8 +46,10 @@ struct EvaluateWritersCommand: ParsableCommand {
         let (prepared, skipped) = PreparedWriterScans.prepare(scans, preprocessing: model.preprocessing)
         skipped.forEach { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let counts = curve.split(separator: ",").compactMap { Int($0) }
+        let vectors = try prepared.embeddings(model.network)
+        if let embeddings { try WriterEmbeddingTable.write(prepared.scans, vectors, to: embeddings) }
         let (evaluation, trials) = try WriterEvaluation.run(prepared, model: model, references: references, curve: counts,
-                                                            randomWriters: randomWriters)
+                                                            randomWriters: randomWriters, embeddings: vectors)
         WriterEvaluationTable.print(evaluation)
         if let out {
             let fonts: FontLibrary

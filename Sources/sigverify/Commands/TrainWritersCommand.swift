@@ -37,9 +37,23 @@ struct TrainWritersCommand: ParsableCommand {
     @Option(name: .long, help: "Convolution widths, comma-separated.") var channels = "16,32,64,128"
     @Option(name: .long, help: "Share of validation genuine trials the threshold may reject.") var targetFrr = 0.05
     @Option(name: .long, help: "Random seed.") var seed: UInt64 = 7
+    @Option(name: .long, help: "How a match is scored: relative_to_references (the mean cosine to the references less theirs among themselves) or mean_cosine.")
+    var scoring = WriterScoring.relativeToReferences.rawValue
+    @Option(name: .long, help: "Largest random change of an input's size each way while training (0.1: 0.9–1.1×; 0: none).")
+    var augmentScale = 0.0
+    @Option(name: .long, help: "Largest random rotation of an input each way while training, in degrees (0: none).")
+    var augmentRotation = 0.0
     @Option(name: .customLong("set"), help: ArgumentHelp("Override a parameter of the input's `clean` preprocessing "
                                                          + "(repeatable; recorded in the bundle).", valueName: "NAME=VALUE"))
     var overrides: [String] = []
+
+    func validate() throws {
+        guard WriterScoring(rawValue: scoring) != nil else {
+            throw ValidationError("--scoring must be one of " + WriterScoring.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard (0..<1).contains(augmentScale) else { throw ValidationError("--augment-scale must be in [0, 1)") }
+        guard (0...45).contains(augmentRotation) else { throw ValidationError("--augment-rotation must be 0–45 degrees") }
+    }
 
     func run() throws {
         let started = Date()
@@ -53,6 +67,8 @@ struct TrainWritersCommand: ParsableCommand {
                                           embeddingSize: embedding)
         (run.options.epochs, run.options.forgeryWeight, run.options.learningRate) = (epochs, forgeryWeight, learningRate)
         (run.options.targetFRR, run.options.seed) = (targetFrr, seed)
+        (run.options.jitter.maxScale, run.options.jitter.maxRotation) = (augmentScale, augmentRotation)
+        run.options.scoring = WriterScoring(rawValue: scoring) ?? .relativeToReferences
         let (model, result) = try run.run(to: URL(fileURLWithPath: out)) { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }
         let v = result.validation
         print(String(format: "wrote %@ version %@: best epoch %d, threshold %.4f; validation (%d writers) skilled EER %.3f, "

@@ -1,5 +1,6 @@
 import Foundation
 import Training
+import WriterVerification
 
 /// Prints `evaluate-writers`' figures: one row per dataset at the chosen reference count, then the
 /// equal error rates per reference count.
@@ -12,8 +13,8 @@ enum WriterEvaluationTable {
                 + " " + pad("\(r.random)", 7) + " " + pad(rate(r.skilledEER), 12) + " " + pad(rate(r.randomEER), 11)
                 + " " + pad(rate(r.falseRejectRate), 6) + " " + pad(rate(r.skilledFalseAcceptRate), 12) + " " + rate(r.randomFalseAcceptRate))
         }
-        let adaptive = rows(e.adaptive).map { "\($0.0) \(rate($0.1.skilledEER)) / \(rate($0.1.randomEER))" }
-        Swift.print("subject-adaptive score, EER skilled / random: " + adaptive.joined(separator: "  "))
+        let other = rows(e.other).map { "\($0.0) \(rate($0.1.skilledEER)) / \(rate($0.1.randomEER))" }
+        Swift.print("scored by \(e.otherScoring.rawValue) instead, EER skilled / random: " + other.joined(separator: "  "))
         let counts = e.curve.keys.compactMap { Int($0) }.sorted(by: >)
         guard !counts.isEmpty else { return }
         Swift.print("EER by references (skilled / random; writers):")
