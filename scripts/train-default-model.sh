@@ -33,7 +33,12 @@
 #     empty boxes, printed text, stamps, page fragments, barcodes, QR codes, handwritten notes,
 #     pictures) — not the reference's line-art patterns, which real stylised signatures resemble;
 #   - thresholds calibrated so that at most 5 % of the validation non-signatures pass, then accepting
-#     as many validation signatures as possible (aiming at 98 %).
+#     as many validation signatures as possible (aiming at 98 %), with no share of the validation
+#     signatures that each novelty criterion must refuse on its own (--novelty-cost 0: the
+#     leave-one-dataset-out table chose it, `scriptsnc0`; the networks of the committed model were
+#     trained before that choice and were re-calibrated with
+#     `scripts/train-default-model.sh --thresholds-from models/default`; a full run trains them again,
+#     seed 7, and calibrates them the same way).
 # Test (touched only here, by `evaluate`): the test rows of data/all-split.tsv (every dataset's test
 # writers) plus 380 generated non-signatures of seed 2026, which no training run uses; report in $WORK/report.
 set -euo pipefail
@@ -66,7 +71,7 @@ WORK=$(cd "$WORK" && pwd)  # label paths below are absolute
 start=$(date +%s)
 "$SIGVERIFY" train --labels "$WORK/train.tsv" --scan-root "$SHARED" \
     --synthetic-valid 600 --synthetic-invalid 2400 --synthetic-signature-kinds all --synthetic-background mixed \
-    --synthetic-kinds realistic --handwriting-lines 0 --scan-condition-copies 1 --no-augment --accept-share 0.98 --calibration-priority false-accepts \
+    --synthetic-kinds realistic --handwriting-lines 0 --scan-condition-copies 1 --no-augment --accept-share 0.98 --calibration-priority false-accepts --novelty-cost 0 \
     --profile "$PROFILE" "${version_option[@]}" --recipe "$RECIPE" --input-size "$SIZE" --latent-dim "$LATENT" \
     --epochs "$EPOCHS" --classifier-epochs "$CLASSIFIER_EPOCHS" --batch-size 32 --seed 7 "$@" --out "$OUT"
 echo "training took $(( $(date +%s) - start )) s"

@@ -14,14 +14,20 @@ import XCTest
 /// repository; CI has them).
 final class RealScanGuardTests: XCTestCase {
     static let negativesSeed: UInt64 = 2026
-    /// Bars a little under the committed model's measured figures (README, "The default model": accuracy
-    /// 0.956, signatures 0.985, non-signatures 0.838 — the realistic kinds 0.992, the reference's
-    /// line-art patterns 0.59, as the recipe does not train on them — and per source 0.75 (Chinese
-    /// test writers, 15/20), CEDAR 0.917, NFI 0.933, the others 0.947 to 1.000), so a retrained model
-    /// that is worse fails here.
-    static let minimumAccuracy = 0.93
+    /// Bars a little under the committed model's measured figures (README, "The default model",
+    /// `c43c6326`: accuracy 0.945, signatures 0.988; non-signatures: the realistic kinds and the real
+    /// ones 0.992, the reference's line-art patterns 0.427 — the recipe does not train on them, and since
+    /// this calibration (novelty-cost 0, chosen on the leave-one-dataset-out table) the novelty criteria
+    /// are no longer forced to refuse a share of the validation signatures, which is what refused most
+    /// line art — and per source 0.90 (Chinese test writers, 18/20), NFI 0.933, CEDAR 0.938, the others
+    /// 0.947 to 1.000; on this guard's own 200 generated negatives: accuracy 0.961, realistic 0.992, line
+    /// art 0.364), so a retrained model that is worse fails here. Until `c43c6326` one bar covered
+    /// every non-signature (≥ 0.80, measured 0.838); it is split so that the kinds a back office meets
+    /// are held to more than the reference's patterns.
+    static let minimumAccuracy = 0.92
     static let minimumAccepted = 0.96
-    static let minimumRejected = 0.80
+    static let minimumRejectedRealistic = 0.95
+    static let minimumRejectedLineArt = 0.30
     static let minimumAcceptedPerSource = 0.65
 
     func testDefaultModelOnTheWriterDisjointTestSplitOfEveryDataset() throws {
@@ -36,7 +42,13 @@ final class RealScanGuardTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: negatives) }
         _ = try SyntheticDatasetWriter.write(SynthesisRequest(validCount: 0, invalidCount: 200, outputDirectory: negatives.path,
                                                               seed: Self.negativesSeed))
-        let generated = try DatasetListing.folder(negatives.appendingPathComponent("invalid").path, label: .invalid)
+        // Each generated image's source is its kind ("synthetic-stamp" for stamp_0007.png), as scripts/split-common.sh names them.
+        let generated = try DatasetListing.folder(negatives.appendingPathComponent("invalid").path, label: .invalid).map { file in
+            var named = file
+            let stem = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
+            named.source = "synthetic-" + (stem.range(of: "_", options: .backwards).map { String(stem[..<$0.lowerBound]) } ?? stem)
+            return named
+        }
 
         let folder = FixturePaths.packageRoot.appendingPathComponent("models/default")
         let bundle = try ModelBundle.load(from: folder)
@@ -49,11 +61,32 @@ final class RealScanGuardTests: XCTestCase {
                              report.verdict.accuracy, report.verdict.recall, report.verdict.specificity)
         XCTAssertGreaterThanOrEqual(report.verdict.accuracy, Self.minimumAccuracy, summary)
         XCTAssertGreaterThanOrEqual(report.verdict.recall, Self.minimumAccepted, summary)
-        XCTAssertGreaterThanOrEqual(report.verdict.specificity, Self.minimumRejected, summary)
+        let (realistic, lineArt) = Self.rejected(report)
+        XCTAssertTrue(report.perSource.keys.contains("synthetic-stamp") && report.perSource.keys.contains("synthetic-circles"),
+                      "generated negatives are told apart by kind: \(report.perSource.keys.sorted())")
+        XCTAssertGreaterThanOrEqual(realistic, Self.minimumRejectedRealistic, "realistic non-signatures rejected; " + summary)
+        XCTAssertGreaterThanOrEqual(lineArt, Self.minimumRejectedLineArt, "line-art patterns rejected; " + summary)
         // Each source of signatures on its own (BHSig260 Hindi and Bengali apart): the verdict's recall.
         for source in Set(tests.filter { $0.label == .valid }.map(\.source)).sorted() {
             let accepted = try XCTUnwrap(report.perSource[source]).recall
             XCTAssertGreaterThanOrEqual(accepted, Self.minimumAcceptedPerSource, "\(source): \(accepted) of its test signatures accepted")
         }
+    }
+
+    /// The share of non-signatures rejected: real ones with the realistic generated kinds, and apart the
+    /// generated kinds that are not realistic (the reference's line-art patterns).
+    static func rejected(_ report: EvaluationReport) -> (realistic: Double, lineArt: Double) {
+        let realisticKinds = Set(NonSignatureKind.realistic.map { "synthetic-" + $0.rawValue })
+        var realistic = (rejected: 0, total: 0), lineArt = (rejected: 0, total: 0)
+        for (source, metrics) in report.perSource where metrics.confusion.truePositives + metrics.confusion.falseNegatives == 0 {
+            let c = metrics.confusion
+            let isLineArt = source.hasPrefix("synthetic-") && !realisticKinds.contains(source)
+            if isLineArt {
+                lineArt = (lineArt.rejected + c.trueNegatives, lineArt.total + c.trueNegatives + c.falsePositives)
+            } else {
+                realistic = (realistic.rejected + c.trueNegatives, realistic.total + c.trueNegatives + c.falsePositives)
+            }
+        }
+        return (Double(realistic.rejected) / Double(max(realistic.total, 1)), Double(lineArt.rejected) / Double(max(lineArt.total, 1)))
     }
 }
