@@ -41,16 +41,16 @@ final class WorkerMatchTests: XCTestCase {
         let enrollerLogin = try TestLogin(db, memberOf: "sigverify_enroller")
         defer { withExtendedLifetime(enrollerLogin) {} }
         let enroller = try enrollerLogin.queue()
-        let references = ["scan600_01.jpg", "scan600_04.png", "scan1500_00.jpg", "aug1200_00.png", "invalid224_01.png"]
+        let references = ["camera.png", "scan600_04.png", "scan1500_00.jpg", "aug1200_00.png", "page.png"]
         let enrolled = try references.map { try enroller.enrol(subject: "alice", image: try sample($0), filename: $0) }
         try work(db, matcher: nil)
         let statuses = try db.queue().referenceStatuses(subject: "alice")
         XCTAssertEqual(statuses.map(\.id), enrolled.map(\.referenceId))
-        // The default model's verdicts on these samples (`sigverify verify samples/…`): scan600_01
-        // and invalid224_01 fail reconstruction.
+        // The default model's verdicts on these samples (`sigverify verify samples/…`): camera fails
+        // reconstruction and the classifier, page the classifier.
         XCTAssertEqual(statuses.map(\.status), ["refused", "active", "active", "active", "refused"], "\(statuses)")
-        XCTAssertEqual(statuses.map(\.reason), ["not a signature: failed reconstruction", nil, nil, nil,
-                                                "not a signature: failed reconstruction"])
+        XCTAssertEqual(statuses.map(\.reason), ["not a signature: failed reconstruction, classifier", nil, nil, nil,
+                                                "not a signature: failed classifier"])
         let active = statuses.filter { $0.status == "active" }.map(\.id)
 
         let enqueuerLogin = try TestLogin(db, memberOf: "sigverify_enqueuer")
