@@ -10,6 +10,9 @@ public enum WriterScoring: String, Codable, Sendable, CaseIterable {
     /// whose signatures vary gets the same footing as one who signs the same way every time, and a
     /// collection whose scans all look alike (one scanner, one form) does not lift every score.
     case relativeToReferences = "relative_to_references"
+
+    /// The other way of scoring, for comparison.
+    public var alternative: WriterScoring { self == .meanCosine ? .relativeToReferences : .meanCosine }
 }
 
 /// A `WriterScoring` with what it needs: the references' likeness to assume when a subject has a

@@ -61,5 +61,14 @@ final class WriterProtocolTests: XCTestCase {
         XCTAssertTrue(xGenuine.allSatisfy { (0...2).contains($0) }, "x's own genuine scans")
         XCTAssertEqual(trials.first { $0.writer == "x" && $0.kind == .skilled }?.score, 3)
         XCTAssertEqual(trials.first { $0.writer == "x" && $0.kind == .random }.map { (4...6).contains(Int($0.score)) }, true)
+        // The reference sets are the ones the trials were scored against, one per writer with trials.
+        var used: [[[Float]]] = []
+        _ = WriterProtocol(references: 1).trials(scans, embeddings: embeddings) { _, refs in
+            if used.last != refs { used.append(refs) }
+            return 0
+        }
+        XCTAssertEqual(WriterProtocol(references: 1).referenceSets(scans, embeddings: embeddings), used)
+        XCTAssertEqual(used.count, 2)
+        XCTAssertFalse(used.joined().contains([3]), "a forgery is never a reference")
     }
 }

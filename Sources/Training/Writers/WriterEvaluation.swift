@@ -34,7 +34,7 @@ public struct WriterEvaluation: Sendable, Codable {
         }
         let main = trials(references)
         var otherScorer = model.scorer
-        otherScorer.scoring = WriterScoring.allCases.first { $0 != model.scorer.scoring }!
+        otherScorer.scoring = model.scorer.scoring.alternative
         let other = WriterErrorRates.perDataset(trials(references, otherScorer), threshold: model.threshold)
         var byCount: [String: [String: WriterErrorRates]] = [:]
         for n in curve { byCount["\(n)"] = WriterErrorRates.perDataset(trials(n), threshold: model.threshold) }

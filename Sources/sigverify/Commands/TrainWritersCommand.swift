@@ -13,7 +13,8 @@ struct TrainWritersCommand: ParsableCommand {
         discussion: """
             Reads a listing with writer and kind columns and a split column (data/all-split.tsv, or WRITERS.tsv \
             with one), trains on the train writers, keeps the epoch with the lowest validation skilled + random \
-            EER and sets the threshold on the validation writers. Test writers are not read.
+            EER under the bundle's --scoring and sets the threshold on the validation writers. Test writers are \
+            not read.
             """)
 
     @Option(name: .long, help: "Listing with path/file, writer, kind, split (and dataset) columns.")
