@@ -52,7 +52,7 @@ public struct Migrator: Sendable {
     /// The newest schema version this build's code was written for: the last shipped migration
     /// (`MigratorTests` keeps the two in step). Commands refuse a database whose schema is newer
     /// (`checkSchemaVersion`).
-    public static let codeVersion = 14
+    public static let codeVersion = 15
     /// Arbitrary but fixed key for `pg_advisory_lock`: "sigverify" in ASCII, truncated.
     static let lockKey: Int64 = 0x7369_6776_6572_6966
     /// Once migration 0008 gave the schema to the NOLOGIN role `sigverify_owner`, each migration
