@@ -5,8 +5,9 @@
  * added to every pixel), Paeth of 3- and 4-byte pixels one pixel at a time in 16-bit lanes
  * (libpng's filter_sse2_intrinsics.c does the same; the dependency on the pixel to the left stays
  * serial, but a pixel's bytes go together and no branch is mispredicted), Up by the compiler's
- * vectoriser. Every other case (Average, Sub and Paeth of other pixel sizes) is the scalar loop. All are integer arithmetic modulo
- * 256, so every path gives the same bytes; PNGWholeInflateTests checks them against libpng. */
+ * vectoriser. Every other case (Average, Sub and Paeth of other pixel sizes) is the scalar loop.
+ * All are integer arithmetic modulo 256, so every path gives the same bytes; PNGWholeInflateTests
+ * checks them against libpng. */
 #include "include/CImageShims.h"
 #include "shim_internal.h"
 #include <string.h>

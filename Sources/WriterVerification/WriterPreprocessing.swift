@@ -3,7 +3,7 @@ import Preprocessing
 
 /// The writer network's own input: the `clean` profile's stages (background normalisation, ink
 /// threshold, despeckle, crop to the ink, stroke thickening unless the bundle's parameters turn it
-/// off — the committed model records `target_stroke_width` 0 —, aspect-kept centred fit) into a wide
+/// off (the committed model records `target_stroke_width` 0), aspect-kept centred fit) into a wide
 /// `height`×`width` frame, so signatures are compared at their ink whatever the scan's resolution,
 /// paper or pen; bitonal and gray scans take the same path. Ink is 1, paper 0.
 public struct WriterPreprocessing: Sendable {

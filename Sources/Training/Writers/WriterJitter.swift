@@ -52,8 +52,8 @@ public struct WriterJitter: Sendable, Equatable {
     /// floats in [0, 1] into `out`.
     private func warp(_ image: [UInt8], height h: Int, width w: Int, shift: (dy: Int, dx: Int),
               into out: UnsafeMutableBufferPointer<Float>, rng: inout SeededGenerator) {
-        let sx = 1 + maxScale * Self.uniform(&rng), sy = 1 + maxScale * Self.uniform(&rng)
-        let angle = maxRotation * Self.uniform(&rng) * .pi / 180
+        let sx = 1 + maxScale * rng.uniform(-1, 1), sy = 1 + maxScale * rng.uniform(-1, 1)
+        let angle = maxRotation * rng.uniform(-1, 1) * .pi / 180
         let (c, s) = (cos(angle), sin(angle))
         let (cy, cx) = (Double(h - 1) / 2, Double(w - 1) / 2)
         for y in 0..<h {
@@ -74,10 +74,5 @@ public struct WriterJitter: Sendable, Equatable {
         let top = at(y0, x0) * (1 - fx) + at(y0, x0 + 1) * fx
         let bottom = at(y0 + 1, x0) * (1 - fx) + at(y0 + 1, x0 + 1) * fx
         return Float((top * (1 - fy) + bottom * fy) / 255)
-    }
-
-    /// Uniform in [−1, 1].
-    static func uniform(_ rng: inout SeededGenerator) -> Double {
-        Double(rng.next() >> 11) / Double(1 << 53) * 2 - 1
     }
 }
