@@ -5,8 +5,20 @@
 #include <stdio.h>
 #include <stdarg.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 void sv_free(void *p) { free(p); }
+
+int sv_keep_heap_pages(size_t mmap_threshold, size_t trim_threshold) {
+#ifdef __GLIBC__
+    return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1;
+#else
+    (void)mmap_threshold; (void)trim_threshold;
+    return 0;
+#endif
+}
 
 /* One loop per layout, with constant offsets so the compiler vectorises it; on x86-64 the same loops
  * are also built for AVX2 (4–5× faster on interleaved RGB) and chosen at run time. */

@@ -104,7 +104,50 @@ SV_AVX2 static void paeth_simd(const uint8_t *raw, const uint8_t *prior, uint8_t
         c = b;
     }
 }
+
+/* Paeth of two rows at once, both filtered with Paeth: the upper row's pixel i in the low half of
+ * one register and the lower row's pixel i − 1 in the high half, so each instruction advances two
+ * independent dependency chains (the lower row's pixel needs the upper row's pixels i − 1 and
+ * i − 2, both done by then). The upper row's pixel above-left and the lower row's both come from
+ * the previous step's registers. Same predictor and same bytes as paeth_simd, row by row. */
+SV_AVX2 static void paeth_pair_simd(const uint8_t *raw0, const uint8_t *raw1, const uint8_t *prior, uint8_t *out0,
+                                    uint8_t *out1, size_t n, size_t bpp) {
+    const __m128i low = _mm_set1_epi16(0xFF);
+    __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128(), c;
+    for (size_t i = 0; i < n; i += bpp) {
+        c = b;   /* [upper row's prior[i − bpp] | upper row's out[i − 2·bpp]] */
+        b = _mm_unpacklo_epi64(pixel16(prior + i), a);
+        __m128i x = i ? _mm_unpacklo_epi64(pixel16(raw0 + i), pixel16(raw1 + i - bpp)) : pixel16(raw0);
+        __m128i p = _mm_sub_epi16(b, c), q = _mm_sub_epi16(a, c);
+        __m128i pa = _mm_abs_epi16(p), pb = _mm_abs_epi16(q), pc = _mm_abs_epi16(_mm_add_epi16(p, q));
+        __m128i predicted = _mm_blendv_epi8(a, b, _mm_cmplt_epi16(pb, pa));
+        predicted = _mm_blendv_epi8(predicted, c, _mm_cmplt_epi16(pc, _mm_min_epi16(pa, pb)));
+        a = _mm_and_si128(_mm_add_epi16(x, predicted), low);
+        uint64_t packed = (uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(a, a));
+        uint32_t upper = (uint32_t)packed, lower = (uint32_t)(packed >> 32);
+        memcpy(out0 + i, &upper, 4);
+        if (i) memcpy(out1 + i - bpp, &lower, 4);
+    }
+    /* The lower row's last pixel: its left neighbour is in the high half of `a`. */
+    size_t last = n - bpp;
+    for (size_t k = 0; k < bpp; k++) {
+        uint8_t left = last ? out1[last - bpp + k] : 0, upLeft = last ? out0[last - bpp + k] : 0;
+        out1[last + k] = raw1[last + k] + paeth(left, out0[last + k], upLeft);
+    }
+}
 #endif
+
+int sv_png_unfilter_paeth_pair(const uint8_t *raw0, const uint8_t *raw1, const uint8_t *prior, uint8_t *out0,
+                               uint8_t *out1, size_t n, size_t bpp) {
+#ifdef SV_UNFILTER_SIMD
+    if ((bpp == 3 || bpp == 4) && n >= bpp && __builtin_cpu_supports("avx2")) {
+        paeth_pair_simd(raw0, raw1, prior, out0, out1, n, bpp);
+        return 1;
+    }
+#endif
+    (void)raw0; (void)raw1; (void)prior; (void)out0; (void)out1; (void)n; (void)bpp;
+    return 0;
+}
 
 const uint8_t *sv_png_unfilter_row(const uint8_t *raw, const uint8_t *prior, uint8_t *out, size_t n, size_t bpp,
                                    int filter) {

@@ -203,23 +203,33 @@ static int gray_row(const png_whole *png, const uint8_t *s, uint8_t *d, uint8_t 
 }
 
 /* Unfilters and converts row by row, the deadline checked between rows. Rows are unfiltered out
- * of place into two alternating buffers (a row needs the one above). 1: `gray` holds the image or
- * `out` holds the deadline error; 0: a bad filter or palette index (libpng's to judge). `raw` has
+ * of place into three rotating buffers (a row needs the one above; two Paeth rows in a row are
+ * unfiltered together, sv_png_unfilter_paeth_pair). 1: `gray` holds the image or `out` holds the
+ * deadline error; 0: a bad filter or palette index (libpng's to judge). `raw` has
  * SV_PNG_ROW_SLACK bytes past its end. */
 static int rows_to_gray(const png_whole *png, const uint8_t *raw, uint8_t *gray, sv_watch *watch, sv_result *out) {
     size_t n = png->row_bytes, padded = n + SV_PNG_ROW_SLACK;
-    uint8_t *rows = malloc(3 * padded), *scratch = malloc((size_t)png->width * 3);
+    uint8_t *rows = malloc(4 * padded), *scratch = malloc((size_t)png->width * 3);
     if (!rows || !scratch) { free(rows); free(scratch); return 0; }
     memset(rows, 0, padded);   /* the zero row above row 0 */
     const uint8_t *prior = rows;
     int ok = 1;
     for (uint32_t y = 0; y < png->height && ok; y++) {
-        const uint8_t *filtered = raw + (size_t)y * (n + 1);
-        const uint8_t *row = sv_png_unfilter_row(filtered + 1, prior, rows + (1 + y % 2) * padded, n,
-                                                 png->pixel_bytes, filtered[0]);
-        ok = row && gray_row(png, row, gray + (size_t)y * png->width, scratch);
-        prior = row;
-        if (ok && sv_watch_expired(watch, png->width, out, "PNG")) break;
+        const uint8_t *filtered = raw + (size_t)y * (n + 1), *next = filtered + n + 1;
+        uint8_t *target = rows + (1 + y % 3) * padded, *below = rows + (1 + (y + 1) % 3) * padded;
+        uint64_t units = png->width;
+        if (filtered[0] == 4 && y + 1 < png->height && next[0] == 4
+            && sv_png_unfilter_paeth_pair(filtered + 1, next + 1, prior, target, below, n, png->pixel_bytes)) {
+            ok = gray_row(png, target, gray + (size_t)y * png->width, scratch);
+            y++;
+            units *= 2;
+            prior = below;
+        } else {
+            prior = sv_png_unfilter_row(filtered + 1, prior, target, n, png->pixel_bytes, filtered[0]);
+            ok = prior != NULL;
+        }
+        ok = ok && gray_row(png, prior, gray + (size_t)y * png->width, scratch);
+        if (ok && sv_watch_expired(watch, units, out, "PNG")) break;
     }
     free(rows);
     free(scratch);

@@ -25,4 +25,10 @@ int sv_watch_expired(sv_watch *watch, uint64_t units, sv_result *out, const char
 #define SV_PNG_ROW_SLACK 16
 const uint8_t *sv_png_unfilter_row(const uint8_t *raw, const uint8_t *prior, uint8_t *out, size_t n, size_t bpp,
                                    int filter);
+/* Two consecutive rows both filtered with Paeth (filter 4), `raw0` above `raw1`, into `out0` and
+ * `out1` (distinct from `prior` and from each other), faster than two sv_png_unfilter_row calls.
+ * 1 when done; 0 when this CPU or pixel size has no such path (nothing written): unfilter the rows
+ * one at a time. The same slack rules as sv_png_unfilter_row. */
+int sv_png_unfilter_paeth_pair(const uint8_t *raw0, const uint8_t *raw1, const uint8_t *prior, uint8_t *out0,
+                               uint8_t *out1, size_t n, size_t bpp);
 #endif

@@ -50,10 +50,10 @@ final class PNGWholeInflateTests: XCTestCase {
         for (color, depths) in variants {
             for depth in depths {
                 for width in [1, 3, 7, 8, 9, 33, 130] {
-                    for filters in [[0], [1], [2], [3], [4], [0, 1, 2, 3, 4]] as [[UInt8]] {
+                    for filters in [[0], [1], [2], [3], [4], [0, 1, 2, 3, 4], [4, 4, 4, 0, 4, 4, 4, 2]] as [[UInt8]] {
                         // Three IDATs: one stored-deflate chunk would be longer than the image, which
                         // libpng (and so the whole path) leaves to its own checks.
-                        var png = PNGVariant(width: width, height: 6, color: color, depth: depth, filters: filters)
+                        var png = PNGVariant(width: width, height: 7, color: color, depth: depth, filters: filters)
                         png.idatChunks = 3
                         let bytes = png.encode(using: &rng)
                         let what = "colour \(color) depth \(depth) width \(width) filters \(filters)"
@@ -66,7 +66,7 @@ final class PNGWholeInflateTests: XCTestCase {
             }
         }
         XCTAssertEqual(decoded, built, "every variant decodes (a full palette: every index is inside it)")
-        XCTAssertEqual(built, 15 * 7 * 6)
+        XCTAssertEqual(built, 15 * 7 * 7)
     }
 
     /// Palette indices past a short palette, a bad filter type, a smaller zlib window, split IDATs and

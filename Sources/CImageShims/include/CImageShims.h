@@ -42,6 +42,11 @@ typedef struct sv_result {
 
 void sv_free(void *p);
 
+/* glibc only (returns 0 elsewhere): serve allocations below `mmap_threshold` bytes from the heap and
+ * return free heap memory to the system only beyond `trim_threshold`, so the next scan's decode
+ * buffers reuse pages instead of faulting in (and zeroing) fresh ones. 1 when both were set. */
+int sv_keep_heap_pages(size_t mmap_threshold, size_t trim_threshold);
+
 /* Y = (3735 B + 19235 G + 9798 R + 16384) >> 15 for `count` pixels `step` bytes apart,
  * with red at byte `r_off` and blue at `b_off` of each pixel (green at 1). */
 void sv_gray_from_color(const uint8_t *src, size_t count, size_t step, int r_off, int b_off, uint8_t *dst);

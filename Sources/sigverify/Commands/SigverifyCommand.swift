@@ -1,4 +1,5 @@
 import ArgumentParser
+import Imaging
 import NeuralNet
 
 /// The `sigverify` command line: one small file per subcommand, parsing and printing only.
@@ -16,9 +17,11 @@ struct SigverifyCommand: ParsableCommand {
     )
 
     /// OpenBLAS chose its kernels before `main`; restart with better ones if the CPU's features
-    /// allow them (see `BLAS.reexecWithBestKernelsIfNeeded`), then parse and run.
+    /// allow them (see `BLAS.reexecWithBestKernelsIfNeeded`); keep scan-sized buffers in the heap
+    /// (`HeapPageReuse`); then parse and run.
     static func main() {
         BLAS.reexecWithBestKernelsIfNeeded()
+        HeapPageReuse.enable()
         Self.main(nil)
     }
 }
