@@ -304,14 +304,20 @@ public enum SeedStages {
             x &+= 8
         }
         while x < w {
-            var s = rows[radius][x] * k[radius]
-            for j in 1...radius {
-                s = s.addingProduct(rows[radius + j][x] + rows[radius - j][x], k[radius + j])
-            }
-            sums[x] = s
+            sums[x] = columnSum(rows, kernel: k, radius: radius, at: x)
             x += 1
         }
         roundToBytes(sums, width: w, into: mean)
+    }
+
+    /// One column's sum in the column pass's order: the centre row's product, then the symmetric
+    /// pairs (pair sum rounded to Float32 first) from the inside out.
+    @inline(__always)
+    static func columnSum(_ rows: UnsafePointer<UnsafePointer<Float>>, kernel k: UnsafePointer<Float>,
+                          radius: Int, at x: Int) -> Float {
+        var s = rows[radius][x] * k[radius]
+        for j in 1...radius { s = s.addingProduct(rows[radius + j][x] + rows[radius - j][x], k[radius + j]) }
+        return s
     }
 
     /// `convolveColumns` for the default 11-row block, with the row pointers and kernel taps held in
@@ -350,11 +356,7 @@ public enum SeedStages {
         }
         guard x < w else { return }
         let tail = w - x
-        for t in 0..<tail {
-            var s = rows[5][x + t] * k[5]
-            for j in 1...5 { s = s.addingProduct(rows[5 + j][x + t] + rows[5 - j][x + t], k[5 + j]) }
-            sums[t] = s
-        }
+        for t in 0..<tail { sums[t] = columnSum(rows, kernel: k, radius: 5, at: x + t) }
         roundToBytes(sums, width: tail, into: mean + x)
     }
 
