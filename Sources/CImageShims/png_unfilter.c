@@ -4,7 +4,8 @@
  * log steps (shifts of 1, 2, 4 and 8 pixels within 16 bytes, then the previous block's last pixel
  * added to every pixel), Paeth of 3- and 4-byte pixels one pixel at a time in 16-bit lanes
  * (libpng's filter_sse2_intrinsics.c does the same; the dependency on the pixel to the left stays
- * serial, but a pixel's bytes go together and no branch is mispredicted), Up by the compiler's
+ * serial, but a pixel's bytes go together and no branch is mispredicted; two Paeth rows in a row
+ * go together, one dependency chain in each half of the register), Up by the compiler's
  * vectoriser. Every other case (Average, Sub and Paeth of other pixel sizes) is the scalar loop.
  * All are integer arithmetic modulo 256, so every path gives the same bytes; PNGWholeInflateTests
  * checks them against libpng. */
@@ -87,18 +88,22 @@ static inline __m128i pixel16(const uint8_t *p) {   /* 4 bytes as 16-bit lanes *
     return _mm_unpacklo_epi8(_mm_cvtsi32_si128(v), _mm_setzero_si128());
 }
 
+/* x + Paeth(a, b, c) modulo 256 in each 16-bit lane (libpng's predictor: a on ties, then b). */
+SV_AVX2 static inline __m128i paeth_lanes(__m128i a, __m128i b, __m128i c, __m128i x) {
+    __m128i p = _mm_sub_epi16(b, c), q = _mm_sub_epi16(a, c);
+    __m128i pa = _mm_abs_epi16(p), pb = _mm_abs_epi16(q), pc = _mm_abs_epi16(_mm_add_epi16(p, q));
+    __m128i predicted = _mm_blendv_epi8(a, b, _mm_cmplt_epi16(pb, pa));
+    predicted = _mm_blendv_epi8(predicted, c, _mm_cmplt_epi16(pc, _mm_min_epi16(pa, pb)));
+    return _mm_and_si128(_mm_add_epi16(x, predicted), _mm_set1_epi16(0xFF));
+}
+
 /* Paeth for 3- and 4-byte pixels, a pixel at a time in 16-bit lanes (for 3 bytes the fourth lane
  * is the next pixel's, computed and then overwritten). Reads and writes 1 byte past `n` for 3. */
 SV_AVX2 static void paeth_simd(const uint8_t *raw, const uint8_t *prior, uint8_t *out, size_t n, size_t bpp) {
-    const __m128i low = _mm_set1_epi16(0xFF);
     __m128i a = _mm_setzero_si128(), c = _mm_setzero_si128();
     for (size_t i = 0; i < n; i += bpp) {
-        __m128i b = pixel16(prior + i), x = pixel16(raw + i);
-        __m128i p = _mm_sub_epi16(b, c), q = _mm_sub_epi16(a, c);
-        __m128i pa = _mm_abs_epi16(p), pb = _mm_abs_epi16(q), pc = _mm_abs_epi16(_mm_add_epi16(p, q));
-        __m128i predicted = _mm_blendv_epi8(a, b, _mm_cmplt_epi16(pb, pa));
-        predicted = _mm_blendv_epi8(predicted, c, _mm_cmplt_epi16(pc, _mm_min_epi16(pa, pb)));
-        a = _mm_and_si128(_mm_add_epi16(x, predicted), low);
+        __m128i b = pixel16(prior + i);
+        a = paeth_lanes(a, b, c, pixel16(raw + i));
         int32_t packed = _mm_cvtsi128_si32(_mm_packus_epi16(a, a));
         memcpy(out + i, &packed, 4);
         c = b;
@@ -112,23 +117,18 @@ SV_AVX2 static void paeth_simd(const uint8_t *raw, const uint8_t *prior, uint8_t
  * the previous step's registers. Same predictor and same bytes as paeth_simd, row by row. */
 SV_AVX2 static void paeth_pair_simd(const uint8_t *raw0, const uint8_t *raw1, const uint8_t *prior, uint8_t *out0,
                                     uint8_t *out1, size_t n, size_t bpp) {
-    const __m128i low = _mm_set1_epi16(0xFF);
     __m128i a = _mm_setzero_si128(), b = _mm_setzero_si128(), c;
     for (size_t i = 0; i < n; i += bpp) {
         c = b;   /* [upper row's prior[i − bpp] | upper row's out[i − 2·bpp]] */
         b = _mm_unpacklo_epi64(pixel16(prior + i), a);
         __m128i x = i ? _mm_unpacklo_epi64(pixel16(raw0 + i), pixel16(raw1 + i - bpp)) : pixel16(raw0);
-        __m128i p = _mm_sub_epi16(b, c), q = _mm_sub_epi16(a, c);
-        __m128i pa = _mm_abs_epi16(p), pb = _mm_abs_epi16(q), pc = _mm_abs_epi16(_mm_add_epi16(p, q));
-        __m128i predicted = _mm_blendv_epi8(a, b, _mm_cmplt_epi16(pb, pa));
-        predicted = _mm_blendv_epi8(predicted, c, _mm_cmplt_epi16(pc, _mm_min_epi16(pa, pb)));
-        a = _mm_and_si128(_mm_add_epi16(x, predicted), low);
+        a = paeth_lanes(a, b, c, x);
         uint64_t packed = (uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(a, a));
         uint32_t upper = (uint32_t)packed, lower = (uint32_t)(packed >> 32);
         memcpy(out0 + i, &upper, 4);
         if (i) memcpy(out1 + i - bpp, &lower, 4);
     }
-    /* The lower row's last pixel: its left neighbour is in the high half of `a`. */
+    /* The lower row's last pixel, one step behind the loop: from its stored neighbours. */
     size_t last = n - bpp;
     for (size_t k = 0; k < bpp; k++) {
         uint8_t left = last ? out1[last - bpp + k] : 0, upLeft = last ? out0[last - bpp + k] : 0;
