@@ -60,7 +60,7 @@ struct SeedRowStream {
     private mutating func ensureEqualized(through r: Int) {
         while equalizedCount <= r {
             let s = src + equalizedCount * w, d = equalized + (equalizedCount % Self.equalizedRing) * w
-            for x in 0..<w { d[x] = table[Int(s[x])] }
+            ByteLookup.apply(table, from: s, to: d, count: w)
             equalizedCount += 1
         }
     }

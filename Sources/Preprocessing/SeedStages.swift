@@ -77,7 +77,8 @@ public enum SeedStages {
         image.pixels.withUnsafeBufferPointer { src in
             lut.withUnsafeBufferPointer { table in
                 out.withUnsafeMutableBufferPointer { dst in
-                    for i in 0..<src.count { dst[i] = table[Int(src[i])] }
+                    guard let from = src.baseAddress, let to = dst.baseAddress else { return }
+                    ByteLookup.apply(table.baseAddress!, from: from, to: to, count: src.count)
                 }
             }
         }

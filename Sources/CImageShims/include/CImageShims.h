@@ -51,6 +51,12 @@ int sv_keep_heap_pages(size_t mmap_threshold, size_t trim_threshold);
  * with red at byte `r_off` and blue at `b_off` of each pixel (green at 1). */
 void sv_gray_from_color(const uint8_t *src, size_t count, size_t step, int r_off, int b_off, uint8_t *dst);
 
+/* dst[i] = table[src[i]] for count bytes (src and dst may be the same buffer); AVX-512 VBMI where
+ * the CPU has it (sv_lookup_bytes_has_vbmi), else sv_lookup_bytes_scalar — the same bytes. */
+void sv_lookup_bytes(const uint8_t *src, uint8_t *dst, size_t count, const uint8_t *table);
+void sv_lookup_bytes_scalar(const uint8_t *src, uint8_t *dst, size_t count, const uint8_t *table);
+int sv_lookup_bytes_has_vbmi(void);
+
 void sv_png_decode(const uint8_t *data, size_t size, const sv_limits *limits, sv_result *out);
 /* The same decode through libpng alone (no whole-image inflate): the reference the fast path is
  * checked against. */
