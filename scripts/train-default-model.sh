@@ -70,7 +70,7 @@ WORK=$(cd "$WORK" && pwd)  # label paths below are absolute
 
 start=$(date +%s)
 "$SIGVERIFY" train --labels "$WORK/train.tsv" --scan-root "$SHARED" \
-    --synthetic-valid 600 --synthetic-invalid 2400 --synthetic-signature-kinds all --synthetic-background mixed \
+    --synthetic-valid 600 --synthetic-invalid 2400 --synthetic-signature-kinds bezier,cursive,headline,blocks --synthetic-background mixed \
     --synthetic-kinds realistic --handwriting-lines 0 --scan-condition-copies 1 --no-augment --accept-share 0.98 --calibration-priority false-accepts --novelty-cost 0 \
     --profile "$PROFILE" "${version_option[@]}" --recipe "$RECIPE" --input-size "$SIZE" --latent-dim "$LATENT" \
     --epochs "$EPOCHS" --classifier-epochs "$CLASSIFIER_EPOCHS" --batch-size 32 --seed 7 "$@" --out "$OUT"

@@ -56,7 +56,7 @@ final class DatasetWriterTests: XCTestCase {
         XCTAssertEqual(Set(s.validByKind.keys), Set(SignatureKind.allCases))
         let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/valid")
         XCTAssertEqual(names.filter { $0.hasPrefix("cursive_") }.count, s.validByKind[.cursive])
-        XCTAssertEqual(try SignatureKind.parseList("all"), [.bezier, .cursive, .headline, .blocks])
+        XCTAssertEqual(try SignatureKind.parseList("all"), [.bezier, .cursive, .headline, .blocks, .flourish])
         XCTAssertEqual(try SignatureKind.parseList("latin"), [.bezier, .cursive])
         XCTAssertEqual(try SignatureKind.parseList("latin,blocks"), [.bezier, .cursive, .blocks])
         XCTAssertThrowsError(try SignatureKind.parseList("scribble"))

@@ -77,6 +77,27 @@ final class SynthesisTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(blockShaped, 18, "logographic names are a row of square characters")
     }
 
+    /// The stylised kind (issue 20): deterministic per seed, inked like a signature, and of more than
+    /// one form — some spread over most of the canvas's width (zigzags, paraphs), some on two lines or
+    /// round a loop (an ink box at least half as high as the canvas).
+    func testFlourishSignaturesTakeSeveralForms() {
+        let style = SyntheticSignatureStyle(width: 600, height: 300)
+        var wide = 0, tall = 0
+        for seed in 0..<24 as Range<UInt64> {
+            var g = SeededGenerator(seed: seed), again = SeededGenerator(seed: seed)
+            let img = SyntheticSignature.generate(.flourish, style: style, using: &g)
+            XCTAssertEqual(img, SyntheticSignature.generate(.flourish, style: style, using: &again))
+            let dark = darkCount(img)
+            XCTAssert((150...30_000).contains(dark), "flourish seed \(seed): \(dark) dark pixels")
+            guard let box = img.darkBox() else { XCTFail("flourish seed \(seed): no ink"); continue }
+            if box.maxX - box.minX >= 300 { wide += 1 }
+            if box.maxY - box.minY >= 150 { tall += 1 }
+        }
+        XCTAssertGreaterThanOrEqual(wide, 6, "zigzags and paraphs run across the canvas")
+        XCTAssertGreaterThanOrEqual(tall, 6, "loops and two-line names are tall")
+        XCTAssertLessThan(tall, 24, "not every form is tall")
+    }
+
     private func longestDarkRun(_ img: GrayImage) -> Int {
         var best = 0
         for y in 0..<img.height {

@@ -13,6 +13,9 @@ public enum SignatureKind: String, CaseIterable, Sendable {
     case headline
     /// A name of two to four square logographic characters (Chinese, Japanese kanji).
     case blocks
+    /// Stylised hands: an initial inside a large loop, an initial run on into a zigzag, a name on
+    /// two lines, or capitals with a long paraph (`FlourishSignature`).
+    case flourish
 
     /// The Latin-hand kinds, all there were before the script kinds (`latin` in a list).
     public static let latin: [SignatureKind] = [.bezier, .cursive]
@@ -74,6 +77,24 @@ enum CursiveSignature {
         let boxW = rng.uniform(0.45, 0.9) * w, boxH = rng.uniform(0.25, 0.5) * h
         let x0 = rng.uniform(0.04 * w, max(0.05 * w, w - boxW - 0.04 * w))
         let baseline = rng.uniform(0.45, 0.75) * h
+        let baseWidth = writeName(on: &canvas, x0: x0, baseline: baseline, boxW: boxW, boxH: boxH, strokeWidth: strokeWidth,
+                                  using: &rng)
+        if rng.chance(0.5) {
+            // Underline or paraph: one Bézier sweep under or through the name.
+            let y = baseline + rng.uniform(0.02, 0.15) * h
+            let a = Vec2(x0 + rng.uniform(-0.05, 0.2) * boxW, y + rng.uniform(-0.05, 0.05) * h)
+            let d = Vec2(x0 + boxW * rng.uniform(0.8, 1.1), y + rng.uniform(-0.1, 0.05) * h)
+            let b = Vec2(a.x + (d.x - a.x) * 0.33, y + rng.uniform(-0.15, 0.15) * h)
+            let c = Vec2(a.x + (d.x - a.x) * 0.66, y + rng.uniform(-0.15, 0.15) * h)
+            canvas.strokeBezier([a, b, c, d], width: baseWidth * 0.9)
+        }
+    }
+
+    /// The cursive words of a name in the box of `boxW`×`boxH` whose left end is `x0` and whose
+    /// baseline is `baseline` (letters rise above it); returns the pen's base width.
+    @discardableResult
+    static func writeName<G: RandomNumberGenerator>(on canvas: inout Canvas, x0: Double, baseline: Double, boxW: Double,
+                                                    boxH: Double, strokeWidth: Double, using rng: inout G) -> Double {
         let words = rng.integer(in: 1...3)
         let letters = (0..<words).map { _ in rng.integer(in: 3...8) }
         let gap = rng.uniform(0.3, 1.0)  // between words, in letter widths
@@ -112,14 +133,6 @@ enum CursiveSignature {
             }
             start += Double(n) + gap
         }
-        if rng.chance(0.5) {
-            // Underline or paraph: one Bézier sweep under or through the name.
-            let y = baseline + rng.uniform(0.02, 0.15) * h
-            let a = Vec2(x0 + rng.uniform(-0.05, 0.2) * boxW, y + rng.uniform(-0.05, 0.05) * h)
-            let d = Vec2(x0 + boxW * rng.uniform(0.8, 1.1), y + rng.uniform(-0.1, 0.05) * h)
-            let b = Vec2(a.x + (d.x - a.x) * 0.33, y + rng.uniform(-0.15, 0.15) * h)
-            let c = Vec2(a.x + (d.x - a.x) * 0.66, y + rng.uniform(-0.15, 0.15) * h)
-            canvas.strokeBezier([a, b, c, d], width: baseWidth * 0.9)
-        }
+        return baseWidth
     }
 }

@@ -63,6 +63,7 @@ public enum SyntheticSignature {
         case .cursive: CursiveSignature.draw(on: &canvas, strokeWidth: style.strokeWidth, using: &rng)
         case .headline: HeadlineSignature.draw(on: &canvas, strokeWidth: style.strokeWidth, using: &rng)
         case .blocks: BlockSignature.draw(on: &canvas, strokeWidth: style.strokeWidth, using: &rng)
+        case .flourish: FlourishSignature.draw(on: &canvas, strokeWidth: style.strokeWidth, using: &rng)
         }
         if scan {
             if rng.chance(0.2) { PaperEffects.streaks(&canvas, using: &rng) }
