@@ -151,39 +151,6 @@ final class TrainerTests: XCTestCase {
         XCTAssertTrue(falseAccepts.notes.contains { $0.contains("false accepts first") }, "\(falseAccepts.notes)")
     }
 
-    func testSourceBalanceKeepsASmallSourceThatTheLargeOneWouldOutvote() throws {
-        // Classifier scores only: a large source of 90 signatures at 0.70…0.99, a small one of 10 at
-        // 0.45…0.54, and 21 non-signatures at 0.00…0.57. Accepting 90 % of the images is met by the
-        // large source alone, so counting images refuses the whole small source; with each source
-        // weighing half, 90 % needs at least 8 of the small source's 10.
-        var scores: [JointCalibration.Scores] = []
-        func add(_ confidence: Double, valid: Bool, source: String) {
-            scores.append(.init(reconstructionError: 0.1, anomalyScore: -0.5, classifierConfidence: confidence,
-                                isValid: valid, source: source))
-        }
-        for i in 0..<90 { add(0.70 + Double(i) / 300, valid: true, source: "large") }
-        for i in 0..<10 { add(0.45 + Double(i) / 100, valid: true, source: "small") }
-        for i in 0..<20 { add(Double(i) * 0.03, valid: false, source: "synthetic") }
-        add(0.455, valid: false, source: "synthetic")  // refused only by a cut above the small source's lowest
-        func smallAccepted(_ r: JointCalibration.Result) -> Int {
-            scores.filter { $0.source == "small" && $0.classifierConfidence >= r.classifierConfidenceMin }.count
-        }
-        let byImages = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.9, noveltyCost: 0))
-        XCTAssertEqual(smallAccepted(byImages), 0)
-        XCTAssertEqual(byImages.falseAcceptRate, 0)
-        let bySources = try JointCalibration.choose(scores, targets: CalibrationTargets(validAcceptance: 0.9, noveltyCost: 0,
-                                                                                      balance: .sources))
-        XCTAssertGreaterThanOrEqual(smallAccepted(bySources), 8)
-        XCTAssertLessThan(smallAccepted(bySources), 10, "no more permissive than the target needs: \(bySources)")
-        XCTAssertGreaterThanOrEqual(bySources.validAccepted, 0.9 - 1e-9, "the weighted share")
-        XCTAssertGreaterThan(bySources.falseAcceptRate, 0)
-        let weights = JointCalibration.weights(scores.filter(\.isValid), balance: .sources)
-        XCTAssertEqual(weights.reduce(0, +), 100, accuracy: 1e-9)
-        XCTAssertEqual(weights.last!, 5, accuracy: 1e-12, "a small-source image weighs 50 / 10")
-        XCTAssertEqual(Trainer.calibrationSource("synthetic-cursive"), "synthetic")
-        XCTAssertEqual(Trainer.calibrationSource("cross_media_chinese"), "cross_media_chinese")
-    }
-
     func testJointCalibrationPicksTheSeparatingCriterion() throws {
         // 20 valid and 20 invalid images: only the classifier separates them (valid ≥ 0.6, invalid ≤ 0.4,
         // except one valid image at 0.3); reconstruction and anomaly scores carry no information.

@@ -12,9 +12,7 @@
 /// valid images is used and a note says so; a note also reports when the false-accept rate stays above
 /// `targets.falseAcceptRate`. With `targets.priority == .falseAccepts` the roles swap: among the triples
 /// that let at most `falseAcceptRate` of the held-out invalid images through, the one accepting the
-/// most valid images wins (else the most rejecting triple, with a note). With `targets.balance ==
-/// .sources` "valid images accepted" is a weighted count in which every source's signatures weigh
-/// the same in total (`weights`); the shares and targets keep their meaning.
+/// most valid images wins (else the most rejecting triple, with a note).
 public enum JointCalibration {
     public static let candidateShares: [Double] = (0...10).map { 0.9 + Double($0) * 0.01 }
 
@@ -24,16 +22,12 @@ public enum JointCalibration {
         public var anomalyScore: Double
         public var classifierConfidence: Double
         public var isValid: Bool
-        /// Where the image came from; only `CalibrationBalance.sources` reads it.
-        public var source: String
 
-        public init(reconstructionError: Double, anomalyScore: Double, classifierConfidence: Double, isValid: Bool,
-                    source: String = "") {
+        public init(reconstructionError: Double, anomalyScore: Double, classifierConfidence: Double, isValid: Bool) {
             self.reconstructionError = reconstructionError
             self.anomalyScore = anomalyScore
             self.classifierConfidence = classifierConfidence
             self.isValid = isValid
-            self.source = source
         }
     }
 
@@ -53,7 +47,6 @@ public enum JointCalibration {
         let rs = try candidates(valid.map(\.reconstructionError), higherIsValid: false, cost: targets.noveltyCost)
         let xs = try candidates(valid.map(\.anomalyScore), higherIsValid: true, cost: targets.noveltyCost)
         let cs = try candidates(valid.map(\.classifierConfidence), higherIsValid: true)
-        let weight = weights(valid, balance: targets.balance)
         var selection = Selection(targets: targets, validCount: valid.count, invalidCount: invalid.count)
         for r in rs {
             for a in xs {
@@ -63,8 +56,7 @@ public enum JointCalibration {
                     }
                     // Ranks ties: larger = more permissive (the candidate lists run strict → permissive).
                     let permissive = (rs.firstIndex(of: r) ?? 0) + (xs.firstIndex(of: a) ?? 0) + (cs.firstIndex(of: c) ?? 0)
-                    let accepted = valid.indices.reduce(0.0) { passes(valid[$1]) ? $0 + weight[$1] : $0 }
-                    selection.consider(Candidate(r: r, a: a, c: c, accepted: accepted,
+                    selection.consider(Candidate(r: r, a: a, c: c, accepted: valid.filter(passes).count,
                                                  rejected: invalid.count - invalid.filter(passes).count,
                                                  permissive: permissive))
                 }
@@ -73,21 +65,8 @@ public enum JointCalibration {
         let pick = selection.best ?? selection.fallback!
         let far = invalid.isEmpty ? 0 : Double(invalid.count - pick.rejected) / Double(invalid.count)
         return Result(reconstructionMax: pick.r, anomalyScoreMin: pick.a, classifierConfidenceMin: pick.c,
-                      validAccepted: pick.accepted / Double(valid.count), falseAcceptRate: far,
+                      validAccepted: Double(pick.accepted) / Double(valid.count), falseAcceptRate: far,
                       notes: selection.notes(for: pick, falseAcceptRate: far))
-    }
-
-    /// Each valid image's weight in the accepted count, summing to `valid.count`: 1 each by images;
-    /// by sources, `valid.count / (sources · n_s)` for an image of a source with n_s images.
-    public static func weights(_ valid: [Scores], balance: CalibrationBalance) -> [Double] {
-        switch balance {
-        case .images:
-            return Array(repeating: 1, count: valid.count)
-        case .sources:
-            let counts = Dictionary(valid.map { ($0.source, 1) }, uniquingKeysWith: +)
-            let perSource = Double(valid.count) / Double(counts.count)
-            return valid.map { perSource / Double(counts[$0.source]!) }
-        }
     }
 
     /// One criterion's candidate thresholds, strict → permissive, without repeats.
@@ -103,8 +82,7 @@ public enum JointCalibration {
     /// A triple of thresholds with what it does on the held-out images.
     private struct Candidate {
         var r: Double, a: Double, c: Double
-        /// Valid images accepted (weighted: `weights`), invalid images rejected.
-        var accepted: Double, rejected: Int, permissive: Int
+        var accepted: Int, rejected: Int, permissive: Int
 
         /// More rejected, then more accepted, then the more permissive triple.
         func beats(_ other: Candidate?) -> Bool {
@@ -130,7 +108,7 @@ public enum JointCalibration {
         mutating func consider(_ x: Candidate) {
             switch targets.priority {
             case .acceptance:
-                if x.accepted >= targets.validAcceptance * Double(validCount) - 1e-9 {
+                if Double(x.accepted) >= targets.validAcceptance * Double(validCount) - 1e-9 {
                     if x.beats(best) { best = x }
                 } else if fallback == nil || x.accepted > fallback!.accepted
                             || (x.accepted == fallback!.accepted && x.rejected > fallback!.rejected) {
@@ -161,9 +139,9 @@ public enum JointCalibration {
                                         targets.falseAcceptRate))
                 }
             }
-            if targets.priority == .falseAccepts, pick.accepted < targets.validAcceptance * Double(validCount) - 1e-9 {
+            if targets.priority == .falseAccepts, Double(pick.accepted) < targets.validAcceptance * Double(validCount) - 1e-9 {
                 notes.append(String(format: "false accepts first: %.3f of the validation signatures accepted, under the target %.3g",
-                                    pick.accepted / Double(validCount), targets.validAcceptance))
+                                    Double(pick.accepted) / Double(validCount), targets.validAcceptance))
             }
             if invalidCount == 0 {
                 notes.append("no validation non-signatures: thresholds only bound the valid acceptance")

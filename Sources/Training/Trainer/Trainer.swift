@@ -389,8 +389,7 @@ public struct Trainer: Sendable {
                    in samples: PreparedSamples) throws(TrainingError) -> JointCalibration.Result {
         let scores = zip(verifications, indices).map { v, i in
             JointCalibration.Scores(reconstructionError: v.reconstructionError, anomalyScore: v.anomalyScore,
-                                    classifierConfidence: v.classifierConfidence, isValid: samples.labels[i] == .valid,
-                                    source: Self.calibrationSource(samples.sources[i]))
+                                    classifierConfidence: v.classifierConfidence, isValid: samples.labels[i] == .valid)
         }
         let chosen: JointCalibration.Result
         do { chosen = try JointCalibration.choose(scores, targets: configuration.calibration) } catch {
@@ -400,12 +399,6 @@ public struct Trainer: Sendable {
         parameters.anomalyScoreMin = chosen.anomalyScoreMin
         parameters.classifierConfidenceMin = chosen.classifierConfidenceMin
         return chosen
-    }
-
-    /// The source an image counts under when the calibration balances sources: its own, except that
-    /// generated images of every kind (`synthetic-<kind>`) are one source.
-    public static func calibrationSource(_ source: String) -> String {
-        source.hasPrefix("synthetic-") ? "synthetic" : source
     }
 
     /// Where a bundle for `output` is written before it replaces `output` (`replace`): beside it,

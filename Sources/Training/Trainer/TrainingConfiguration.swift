@@ -24,16 +24,13 @@ public struct CalibrationTargets: Sendable, Equatable, Codable {
 
     /// Which target comes first when both cannot be met (default: the valid acceptance).
     public var priority: CalibrationPriority
-    /// How the validation signatures count in the accepted share (default: each image once).
-    public var balance: CalibrationBalance
 
     public init(validAcceptance: Double = 0.95, falseAcceptRate: Double = 0.05, noveltyCost: Double = 0.01,
-                priority: CalibrationPriority = .acceptance, balance: CalibrationBalance = .images) {
+                priority: CalibrationPriority = .acceptance) {
         self.validAcceptance = validAcceptance
         self.falseAcceptRate = falseAcceptRate
         self.noveltyCost = noveltyCost
         self.priority = priority
-        self.balance = balance
     }
 
     enum CodingKeys: String, CodingKey {
@@ -41,7 +38,6 @@ public struct CalibrationTargets: Sendable, Equatable, Codable {
         case falseAcceptRate = "false_accept_rate"
         case noveltyCost = "novelty_cost"
         case priority
-        case balance
     }
 
 }
@@ -52,17 +48,6 @@ public enum CalibrationPriority: String, Sendable, Equatable, Codable, CaseItera
     case acceptance
     /// Let at most `falseAcceptRate` of the validation non-signatures through, then accept all it can.
     case falseAccepts = "false-accepts"
-}
-
-/// How the validation signatures count when the calibration adds up what a triple of thresholds
-/// accepts (`JointCalibration`).
-public enum CalibrationBalance: String, Sendable, Equatable, Codable, CaseIterable {
-    /// Every validation signature counts once, so the largest collection decides.
-    case images
-    /// Every source of validation signatures (a dataset; all generated signatures together are one)
-    /// weighs the same in total, however many signatures it has: a small collection that scores
-    /// unlike the large one is not outvoted.
-    case sources
 }
 
 /// Everything a training run needs besides its data. Defaults are the reference's (SPEC §3–4) at

@@ -88,9 +88,6 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Calibrated recipe: which target comes first when both cannot be met — acceptance (--accept-share) or false-accepts (--false-accept).")
     var calibrationPriority = CalibrationPriority.acceptance.rawValue
 
-    @Option(name: .long, help: "Calibrated recipe: how validation signatures count in the accepted share — images (each once) or sources (each dataset, and the generated signatures together, weigh the same).")
-    var calibrationBalance = CalibrationBalance.images.rawValue
-
     @Flag(name: .long, help: "Do not add the 5 augmented copies of each valid image.")
     var noAugment = false
 
@@ -165,9 +162,8 @@ struct TrainCommand: ParsableCommand {
         config.classifierEpochs = classifierEpochs
         config.batchSize = batchSize
         let priority: CalibrationPriority = try optionChoice(calibrationPriority, option: "--calibration-priority")
-        let balance: CalibrationBalance = try optionChoice(calibrationBalance, option: "--calibration-balance")
         config.calibration = CalibrationTargets(validAcceptance: acceptShare, falseAcceptRate: falseAccept,
-                                                noveltyCost: noveltyCost, priority: priority, balance: balance)
+                                                noveltyCost: noveltyCost, priority: priority)
         config.augmentValid = !noAugment
         config.augmentClassifier = !noClassifierAugment
         config.scanConditionCopies = scanConditionCopies
