@@ -15,20 +15,21 @@ import XCTest
 final class RealScanGuardTests: XCTestCase {
     static let negativesSeed: UInt64 = 2026
     /// Bars a little under the committed model's measured figures (README, "The default model",
-    /// `c43c6326`: accuracy 0.945, signatures 0.988; non-signatures: the realistic kinds and the real
-    /// ones 0.992, the reference's line-art patterns 0.427 — the recipe does not train on them, and since
-    /// this calibration (novelty-cost 0, chosen on the leave-one-dataset-out table) the novelty criteria
-    /// are no longer forced to refuse a share of the validation signatures, which is what refused most
-    /// line art — and per source 0.90 (Chinese test writers, 18/20), NFI 0.933, CEDAR 0.938, the others
-    /// 0.947 to 1.000; on this guard's own 200 generated negatives: accuracy 0.961, realistic 0.992, line
-    /// art 0.364), so a retrained model that is worse fails here. Until `c43c6326` one bar covered
-    /// every non-signature (≥ 0.80, measured 0.838); it is split so that the kinds a back office meets
-    /// are held to more than the reference's patterns.
+    /// `d2c84df2`: signatures 0.997 of 1,563, per source CEDAR 0.979, Chinese 0.950, the others 0.992
+    /// to 1.000; on this guard's own 200 generated negatives with the real ones: accuracy 0.957,
+    /// realistic non-signatures refused 0.932, the reference's line-art patterns 0.182), so a retrained
+    /// model that is worse fails here. Since `d2c84df2` (stop 34) the signature side is held higher
+    /// (accepted 0.96 → 0.98, per source 0.65 → 0.90) and the non-signature side lower (realistic
+    /// 0.95 → 0.92, line art 0.30 → 0.15): the leave-one-dataset-out table chose a calibration that
+    /// lets up to 10 % of the validation non-signatures pass (`cpfar10`: every left-out dataset's
+    /// signatures 0.944–1.000 accepted, realistic non-signatures 0.956 refused), where `c43c6326`
+    /// refused 0.992 of the realistic ones here and accepted 0.988 of the signatures. 0.92 is the
+    /// issue's floor for each class on the hidden sets; line art is not trained on.
     static let minimumAccuracy = 0.92
-    static let minimumAccepted = 0.96
-    static let minimumRejectedRealistic = 0.95
-    static let minimumRejectedLineArt = 0.30
-    static let minimumAcceptedPerSource = 0.65
+    static let minimumAccepted = 0.98
+    static let minimumRejectedRealistic = 0.92
+    static let minimumRejectedLineArt = 0.15
+    static let minimumAcceptedPerSource = 0.90
 
     func testDefaultModelOnTheWriterDisjointTestSplitOfEveryDataset() throws {
         guard let shared = FixturePaths.sharedData else {

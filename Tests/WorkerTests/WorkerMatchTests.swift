@@ -46,10 +46,10 @@ final class WorkerMatchTests: XCTestCase {
         try work(db, matcher: nil)
         let statuses = try db.queue().referenceStatuses(subject: "alice")
         XCTAssertEqual(statuses.map(\.id), enrolled.map(\.referenceId))
-        // The default model's verdicts on these samples (`sigverify verify samples/…`): camera fails
-        // reconstruction and the classifier, page the classifier.
+        // The default model's verdicts on these samples (`sigverify verify samples/…`): camera and page
+        // fail the classifier.
         XCTAssertEqual(statuses.map(\.status), ["refused", "active", "active", "active", "refused"], "\(statuses)")
-        XCTAssertEqual(statuses.map(\.reason), ["not a signature: failed reconstruction, classifier", nil, nil, nil,
+        XCTAssertEqual(statuses.map(\.reason), ["not a signature: failed classifier", nil, nil, nil,
                                                 "not a signature: failed classifier"])
         let active = statuses.filter { $0.status == "active" }.map(\.id)
 

@@ -83,18 +83,44 @@ enum BlockSignature {
         for _ in 0..<count {
             let size = cell * rng.uniform(0.8, 1.1)
             let y = top + rng.uniform(-0.08, 0.08) * cell
-            drawCharacter(on: &canvas, origin: Vec2(x, y), size: size, pen: pen, running: running, using: &rng)
+            if rng.chance(0.45) {
+                drawCompound(on: &canvas, origin: Vec2(x, y), size: size, pen: pen, running: running, using: &rng)
+            } else {
+                drawCharacter(on: &canvas, origin: Vec2(x, y), size: size, pen: pen, running: running, using: &rng)
+            }
             x += size + gap
+        }
+    }
+
+    /// A character built from components, as most logographic characters are (a radical beside or
+    /// above a phonetic part, or one component three times): two or three smaller characters in
+    /// the square — left and right, top and bottom, or one above two — so a name carries the dense
+    /// characters of 10–25 strokes as well as the simple ones.
+    private static func drawCompound<G: RandomNumberGenerator>(on canvas: inout Canvas, origin: Vec2, size s: Double,
+                                                               pen: Double, running: Double, using rng: inout G) {
+        let split = rng.uniform(0.35, 0.55)
+        let parts: [(Vec2, Double, Double)]  // origin, width, height of each component
+        switch rng.integer(in: 0...2) {
+        case 0: parts = [(origin, split * s, s), (Vec2(origin.x + split * s, origin.y), (1 - split) * s, s)]
+        case 1: parts = [(origin, s, split * s), (Vec2(origin.x, origin.y + split * s), s, (1 - split) * s)]
+        default: parts = [(Vec2(origin.x + 0.25 * s, origin.y), 0.5 * s, 0.5 * s), (Vec2(origin.x, origin.y + 0.5 * s), 0.5 * s, 0.5 * s),
+                          (Vec2(origin.x + 0.5 * s, origin.y + 0.5 * s), 0.5 * s, 0.5 * s)]
+        }
+        for (o, w, h) in parts {
+            // Each component as a character of its own, squeezed into its part of the square.
+            drawCharacter(on: &canvas, origin: o, size: min(w, h), pen: pen * 0.85, running: running,
+                          strokes: 2...7, stretch: Vec2(w / min(w, h), h / min(w, h)), using: &rng)
         }
     }
 
     /// One square character: 3–10 strokes of the basic kinds, each from where the last one ended
     /// when the hand runs on.
     private static func drawCharacter<G: RandomNumberGenerator>(on canvas: inout Canvas, origin: Vec2, size s: Double,
-                                                                pen: Double, running: Double, using rng: inout G) {
-        func p(_ u: Double, _ v: Double) -> Vec2 { Vec2(origin.x + u * s, origin.y + v * s) }
+                                                                pen: Double, running: Double, strokes: ClosedRange<Int> = 3...10,
+                                                                stretch: Vec2 = Vec2(1, 1), using rng: inout G) {
+        func p(_ u: Double, _ v: Double) -> Vec2 { Vec2(origin.x + u * s * stretch.x, origin.y + v * s * stretch.y) }
         var last: Vec2?
-        for _ in 0..<rng.integer(in: 3...10) {
+        for _ in 0..<rng.integer(in: strokes) {
             var stroke: [Vec2]
             switch rng.integer(in: 0...11) {
             case 0...3:  // horizontal, rising slightly to the right
