@@ -6,7 +6,8 @@ import Foundation
 /// - `HeadlineSignature`: scripts whose letters hang from a line drawn across the top of each word
 ///   (the shirorekha of Devanagari and Bengali) — stems, loops and hooks below one horizontal.
 /// - `BlockSignature`: logographic names (Chinese, Japanese kanji) — two to four square characters
-///   of short horizontals, verticals, sweeps, dots and enclosures, often joined in running hand.
+///   of short horizontals, verticals, sweeps, dots and enclosures, often joined in running hand;
+///   nearly half of them compound (two or three components in one square), as dense characters are.
 /// Both write one line of one to three words, like every other synthetic signature.
 enum HeadlineSignature {
     static func draw<G: RandomNumberGenerator>(on canvas: inout Canvas, strokeWidth: Double, using rng: inout G) {
@@ -113,8 +114,8 @@ enum BlockSignature {
         }
     }
 
-    /// One square character: 3–10 strokes of the basic kinds, each from where the last one ended
-    /// when the hand runs on.
+    /// One square character: `strokes` (3–10) strokes of the basic kinds, each from where the last one
+    /// ended when the hand runs on; `stretch` widens or heightens the square into a component's part.
     private static func drawCharacter<G: RandomNumberGenerator>(on canvas: inout Canvas, origin: Vec2, size s: Double,
                                                                 pen: Double, running: Double, strokes: ClosedRange<Int> = 3...10,
                                                                 stretch: Vec2 = Vec2(1, 1), using rng: inout G) {
