@@ -65,8 +65,8 @@ enum BMPDecoder {
                 let v = s[x >> 1]
                 d[x] = palette[Int(x & 1 == 0 ? v >> 4 : v & 15)]
             }
-        case 8:
-            for x in 0..<width { d[x] = palette[Int(s[x])] }
+        case 8:  // the gray palette always has 256 entries: a byte lookup
+            palette.withUnsafeBufferPointer { ByteLookup.apply($0.baseAddress!, from: s, to: d, count: width) }
         case 15, 16:
             scratch.withUnsafeMutableBufferPointer { b in
                 for x in 0..<width {
